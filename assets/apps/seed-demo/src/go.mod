@@ -1,0 +1,3 @@
+module meshtui.local/demo
+
+go 1.19

@@ -1,0 +1,1 @@
+"""One module per command: `add_arguments(parser, parent)` (argparse only) and `run(args, ctx)`."""

@@ -1,0 +1,134 @@
+"""Entry point: argument parsing, global flags, dispatch, and error -> exit code mapping.
+
+Global flags (`--kubeconfig`, `--context`, `--json`, `--allow-remote`, `--read-only`,
+`--version`) are accepted before or after the subcommand, as kubectl does. Command
+modules are imported only when their command runs, which keeps `meshtui --version`
+a cold start of a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from meshtui import __version__
+from meshtui.domain.errors import EXIT_FAILED, EXIT_USAGE, MeshtuiError
+
+# name -> (module under meshtui.cli.commands, one-line help); order is the --help order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("doctor", "check this machine for a profile: Docker, tools, ports, limits, kube context"),
+    "profiles": ("profiles", "list, show and validate cluster profiles"),
+}
+
+GLOBAL_DEFAULTS = {"kubeconfig": None, "context": None, "json": False, "allow_remote": False, "read_only": False}
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        sys.stdout.write(f"meshtui {__version__}\n")
+        parser.exit(0)
+
+
+def global_options() -> argparse.ArgumentParser:
+    """Flags shared by every command; SUPPRESS defaults let them appear on either side."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("global options")
+    group.add_argument("--kubeconfig", metavar="PATH", default=argparse.SUPPRESS,
+                       help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    group.add_argument("--context", metavar="NAME", default=argparse.SUPPRESS,
+                       help="kube context to use (default: the current context)")
+    group.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+    group.add_argument("--allow-remote", action="store_true", default=argparse.SUPPRESS,
+                       help="allow writes to a cluster that is not local (refused by default, exit 3)")
+    group.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                       help="never write to the cluster; write actions are hidden")
+    group.add_argument("--version", action=_VersionAction)
+    return parent
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = global_options()
+    parser = argparse.ArgumentParser(
+        prog="meshtui", parents=[parent], formatter_class=_Formatter,
+        description="meshtui: your local Kubernetes + Istio mesh in one terminal app.\n"
+                    "Run with no command to open the TUI.",
+        epilog="exit codes: 0 ok, 1 failed, 2 usage or bad input, 3 refused by the safety guard\n"
+               "docs: README.md; every command has --help")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(f"meshtui.cli.commands.{module_name}")
+        command = sub.add_parser(name, help=help_text, description=help_text, parents=[parent],
+                                 formatter_class=_Formatter)
+        module.add_arguments(command, parent)
+        command.set_defaults(_module=module_name)
+    return parser
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from meshtui.cli.commands import tui
+
+    return tui.run(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, run, and map every outcome to an exit code; never a traceback for user errors."""
+    from meshtui.cli.context import CliContext
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    for key, value in GLOBAL_DEFAULTS.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    ctx = CliContext.from_args(args)
+    try:
+        if args.command is None:
+            return _run_tui(args)
+        module = importlib.import_module(f"meshtui.cli.commands.{args._module}")
+        return int(module.run(args, ctx) or 0)
+    except MeshtuiError as exc:
+        ctx.out.error(exc.message, exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        ctx.out.note("interrupted")
+        return 130
+    except BrokenPipeError:
+        # Output piped to `head` and closed early: not an error.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # a bug: one clear line, the traceback only on request
+        if os.environ.get("MESHTUI_DEBUG"):
+            raise
+        ctx.out.error(f"internal error: {type(exc).__name__}: {exc}",
+                      "re-run with MESHTUI_DEBUG=1 for the traceback and please report it")
+        return EXIT_FAILED
+
+
+def usage_error(message: str, hint: str | None = None) -> MeshtuiError:
+    """A usage error (exit 2) raised by commands for bad argument combinations."""
+    from meshtui.domain.errors import UsageError
+
+    error = UsageError(message, hint=hint)
+    assert error.exit_code == EXIT_USAGE
+    return error
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""The real `meshtui` entry point: version, help, global flags, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+from tests.conftest import ROOT, run_cli
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == "meshtui 0.1.0"
+
+
+def test_python_dash_m_works() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "meshtui", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and "meshtui" in result.stdout
+
+
+def test_help_lists_commands_that_exist() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("doctor", "profiles"):
+        assert command in result.stdout
+    assert "exit codes" in result.stdout
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = run_cli("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_global_flags_before_or_after_the_subcommand() -> None:
+    before = run_cli("--json", "profiles", "list")
+    after = run_cli("profiles", "list", "--json")
+    assert before.returncode == after.returncode == 0
+    assert json.loads(before.stdout) == json.loads(after.stdout)
+    names = {row["name"] for row in json.loads(before.stdout)}
+    assert {"default", "minikube", "minimal", "seed-demo", "sim"} <= names
+
+
+def test_version_flag_after_subcommand() -> None:
+    result = run_cli("profiles", "list", "--version")
+    assert result.returncode == 0 and result.stdout.startswith("meshtui ")
+
+
+def _profile_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "profiles"
+    directory.mkdir()
+    shutil.copy(ROOT / "profiles" / "seed-demo.yaml", directory / "seed-demo.yaml")
+    text = (directory / "seed-demo.yaml").read_text().replace("../assets", str(ROOT / "assets"))
+    (directory / "seed-demo.yaml").write_text(text)
+    (directory / ".env").write_text("DB_PASSWORD=Sup3r-Secret-DB\nJWT_SECRET=jwt-Very-Secret-42\n")
+    return directory
+
+
+def test_profiles_show_never_prints_secrets(tmp_path: Path) -> None:
+    directory = _profile_dir(tmp_path)
+    for extra in ([], ["--json"]):
+        result = run_cli("profiles", "show", "seed-demo", *extra, env={"MESHTUI_PROFILES_DIR": str(directory)})
+        assert result.returncode == 0, result.stderr
+        assert "Sup3r-Secret-DB" not in result.stdout and "jwt-Very-Secret-42" not in result.stdout
+        assert "••••••" in result.stdout
+        assert "testuser" in result.stdout  # not a secret, still shown
+
+
+def test_profiles_validate_reports_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(textwrap.dedent("""\
+        cluster:
+          provider: kind
+          wokers: 2
+        """))
+    result = run_cli("profiles", "validate", str(bad))
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0] == f"meshtui: error: {bad}:3: cluster.wokers: unknown key 'wokers'"
+    assert lines[1].strip() == "hint: did you mean 'workers'?"
+    assert len(lines) == 2 and "Traceback" not in result.stderr
+
+
+def test_profiles_validate_json(tmp_path: Path) -> None:
+    good = ROOT / "profiles" / "sim.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("cluster: [\n")
+    result = run_cli("profiles", "validate", str(good), str(bad), "--json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data[0]["valid"] is True and data[1]["valid"] is False and data[1]["line"] == 2
+
+
+def test_profiles_show_unknown_name_suggests() -> None:
+    result = run_cli("profiles", "show", "defualt")
+    assert result.returncode == 2
+    assert "did you mean 'default'?" in result.stderr
+
+
+def test_schema_command_prints_json_schema() -> None:
+    result = run_cli("profiles", "schema")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["title"] == "meshtui profile"

@@ -1,0 +1,122 @@
+"""Shared fixtures: isolation from the user's files, strict-mode skips, the real CLI, fakes.
+
+Under MESHTUI_STRICT=1 (what CI and the README's test command set) a missing real part
+(Docker engine, kubectl, ../shared data) FAILS the test instead of skipping it, so a
+broken install step cannot hide behind a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+STRICT = os.environ.get("MESHTUI_STRICT") == "1"
+MESHTUI = Path(sys.executable).parent / "meshtui"
+FAKE_TOOL = ROOT / "tests" / "fakes" / "fake_tool.py"
+TEST_IMAGE = "meshtui-busybox:local"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a real part is missing, but fail under MESHTUI_STRICT=1."""
+    if condition:
+        return
+    if STRICT:
+        pytest.fail(f"MESHTUI_STRICT=1 and a required part is missing: {reason}")
+    pytest.skip(reason)
+
+
+def shared_file(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    require(path.exists(), f"{path} is not present (the ../shared checkout)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's own config, state or kubeconfig."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("MESHTUI_PROFILES_DIR", raising=False)
+    monkeypatch.delenv("MESHTUI_DEBUG", raising=False)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `meshtui` console script, the real entry point."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([str(MESHTUI), *args], capture_output=True, text=True, env=full_env, input=input,
+                          timeout=timeout, cwd=cwd)
+
+
+@dataclass
+class FakeTools:
+    """Fake kind/minikube/istioctl/helm/kubectl on PATH that record their argv."""
+
+    bin_dir: Path
+    state_dir: Path
+
+    def calls(self, tool: str | None = None) -> list[list[str]]:
+        path = self.state_dir / "calls.jsonl"
+        if not path.exists():
+            return []
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+        return [[r["tool"], *r["args"]] for r in rows if tool is None or r["tool"] == tool]
+
+    def configure(self, **data: object) -> None:
+        path = self.state_dir / "config.json"
+        current = json.loads(path.read_text()) if path.exists() else {}
+        current.update(data)
+        path.write_text(json.dumps(current))
+
+    def remove(self, tool: str) -> None:
+        (self.bin_dir / tool).unlink()
+
+
+@pytest.fixture
+def fake_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTools:
+    bin_dir = tmp_path / "fake-bin"
+    state = tmp_path / "fake-state"
+    bin_dir.mkdir()
+    state.mkdir()
+    for tool in ("kind", "minikube", "istioctl", "helm", "kubectl"):
+        script = bin_dir / tool
+        script.write_text(f'#!/bin/sh\nMESHTUI_FAKE_TOOL={tool} exec "{sys.executable}" "{FAKE_TOOL}" "$@"\n')
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("MESHTUI_FAKE_DIR", str(state))
+    return FakeTools(bin_dir, state)
+
+
+def docker_client():  # type: ignore[no-untyped-def]
+    """A docker SDK client, or None when no engine answers."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=10)
+        client.ping()
+        return client
+    except Exception:
+        return None
+
+
+@pytest.fixture
+def docker_engine():  # type: ignore[no-untyped-def]
+    client = docker_client()
+    require(client is not None, "no Docker engine (tests/infra/docker-up.sh starts one as root)")
+    try:
+        client.images.get(TEST_IMAGE)
+    except Exception:
+        require(False, f"test image {TEST_IMAGE} is missing (tests/infra/docker-up.sh builds it)")
+    yield client
+    client.close()
