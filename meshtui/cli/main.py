@@ -19,6 +19,7 @@ from meshtui.domain.errors import EXIT_FAILED, EXIT_USAGE, MeshtuiError
 
 # name -> (module under meshtui.cli.commands, one-line help); order is the --help order.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "start the simulated mesh cluster (--serve: headless, prints URL and kubeconfig)"),
     "doctor": ("doctor", "check this machine for a profile: Docker, tools, ports, limits, kube context"),
     "profiles": ("profiles", "list, show and validate cluster profiles"),
 }

@@ -1,0 +1,290 @@
+"""The simulated API server: aiohttp routes, fault middleware, watch and log streams.
+
+Streams behave like the real ones: a watch sends its backlog then live events, bookmarks
+when asked, ends after `timeoutSeconds`, and answers a compacted version with an ERROR
+event carrying a 410 Status; a `follow` log stream sends lines as they are written and
+ends when the container restarts or the pod goes. The fault controls can slow or fail
+requests and cut streams mid-flight, as flaky networks and restarts do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import time
+from typing import Any
+
+from aiohttp import web
+
+from meshtui.sim import discovery, podlogs
+from meshtui.sim.api import ResourceApi, Target, dumps, error, respond, served
+from meshtui.sim.podlogs import render, select
+from meshtui.sim.state import SimState
+from meshtui.sim.store import ApiError, WatchEvent
+
+log = logging.getLogger("meshtui.sim")
+
+BOOKMARK_EVERY = 5.0
+
+
+class SimServer:
+    """Builds the aiohttp application around one `SimState`."""
+
+    def __init__(self, state: SimState) -> None:
+        self.state = state
+        self.api = ResourceApi(self)
+        self.address = "127.0.0.1:0"
+        self.traffic: Any = None  # set by the runner: meshtui.sim.traffic.Traffic
+        self._fault_rng = random.Random(7)
+
+    def app(self) -> web.Application:
+        from meshtui.sim.control import add_control_routes
+
+        app = web.Application(client_max_size=256 * 1024 * 1024, middlewares=[self._faults])
+        async def version(request: web.Request) -> web.Response:
+            return respond(discovery.version_info())
+
+        async def probe(request: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        async def api(request: web.Request) -> web.Response:
+            return respond(discovery.api_versions(self.address))
+
+        async def apis(request: web.Request) -> web.Response:
+            return respond(discovery.api_groups(self._metrics_on()))
+
+        async def openapi_root(request: web.Request) -> web.Response:
+            return respond(discovery.openapi_v3_root(self._metrics_on()))
+
+        app.router.add_get("/version", version)
+        app.router.add_get("/version/", version)
+        for path in ("/healthz", "/livez", "/readyz"):
+            app.router.add_get(path, probe)
+        app.router.add_get("/api", api)
+        app.router.add_get("/api/", api)
+        app.router.add_get("/apis", apis)
+        app.router.add_get("/apis/", apis)
+        app.router.add_get("/openapi/v3", openapi_root)
+        app.router.add_get("/openapi/v3/{tail:.*}", self._openapi)
+        add_control_routes(app, self)
+        app.router.add_route("*", "/api/{version}", self._group_version)
+        app.router.add_route("*", "/api/{version}/{tail:.*}", self._resource)
+        app.router.add_route("*", "/apis/{group}/{version}", self._group_version)
+        app.router.add_route("*", "/apis/{group}/{version}/{tail:.*}", self._resource)
+        return app
+
+    def _metrics_on(self) -> bool:
+        return self.state.options.metrics and not self.state.faults.metrics_unavailable
+
+    @web.middleware
+    async def _faults(self, request: web.Request, handler):  # type: ignore[no-untyped-def]
+        path = request.path
+        if path.startswith("/api") or path.startswith("/openapi") or path == "/version":
+            faults = self.state.faults
+            if faults.api_latency_ms:
+                await asyncio.sleep(faults.api_latency_ms / 1000)
+            if faults.api_error_rate and path.startswith("/api") and self._fault_rng.random() < faults.api_error_rate:
+                return error(ApiError(500, "InternalError", "Internal error occurred: injected by /_sim/faults"))
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a simulator bug must still answer like an API server
+            log.exception("simulated API server error on %s %s", request.method, path)
+            return error(ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}"))
+
+    async def _openapi(self, request: web.Request) -> web.Response:
+        doc = discovery.openapi_v3_document(request.match_info["tail"], self._metrics_on())
+        if doc is None:
+            return error(ApiError(404, "NotFound", "the server could not find the requested resource"))
+        return respond(doc)
+
+    async def _group_version(self, request: web.Request) -> web.Response:
+        group = request.match_info.get("group", "")
+        version = request.match_info["version"]
+        if group == "metrics.k8s.io" and not self._metrics_on():
+            return error(ApiError(404, "NotFound", "the server could not find the requested resource"))
+        doc = discovery.resource_list(group, version)
+        if doc is None:
+            return error(ApiError(404, "NotFound", "the server could not find the requested resource"))
+        return respond(doc)
+
+    async def _resource(self, request: web.Request) -> web.StreamResponse:
+        group = request.match_info.get("group", "")
+        parts = [p for p in request.match_info["tail"].split("/") if p]
+        if not parts:
+            return await self._group_version(request)
+        return await self.api.handle(request, group, request.match_info["version"], parts)
+
+    # -- watch -------------------------------------------------------------------------
+    async def watch_handler(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rt = target.rt
+        matches = self.api.matcher(request, rt)
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        try:
+            watcher, backlog = self.state.store.open_watch(rt, target.namespace, matches,
+                                                           request.query.get("resourceVersion"))
+        except ApiError as exc:
+            if exc.code != 410:
+                raise
+            await response.prepare(request)
+            await response.write(dumps({"type": "ERROR", "object": exc.status()}) + b"\n")
+            return response
+        await response.prepare(request)
+        timeout = request.query.get("timeoutSeconds")
+        deadline = time.monotonic() + (float(timeout) if timeout else 1800.0)
+        drop_every = self.state.faults.drop_watches_every
+        drop_at = time.monotonic() + drop_every if drop_every else None
+        bookmarks = request.query.get("allowWatchBookmarks", "").lower() in ("true", "1")
+        try:
+            for event in backlog:
+                line = self._event_line(rt, event, matches, target.namespace)
+                if line:
+                    await response.write(line)
+            next_bookmark = time.monotonic() + BOOKMARK_EVERY
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                if drop_at is not None and now >= drop_at:
+                    request.transport.close() if request.transport else None
+                    return response
+                wait = min(deadline, next_bookmark, drop_at or deadline) - now
+                try:
+                    event = await asyncio.wait_for(watcher.queue.get(), max(wait, 0.01))
+                except asyncio.TimeoutError:
+                    if bookmarks and time.monotonic() >= next_bookmark:
+                        await response.write(dumps({"type": "BOOKMARK", "object": {
+                            "kind": rt.kind, "apiVersion": rt.api_version,
+                            "metadata": {"resourceVersion": str(self.state.store.rv)}}}) + b"\n")
+                        next_bookmark = time.monotonic() + BOOKMARK_EVERY
+                    continue
+                if event is None:  # the client fell too far behind
+                    break
+                chunk = [self._event_line(rt, event, matches, target.namespace)]
+                while not watcher.queue.empty() and len(chunk) < 500:
+                    more = watcher.queue.get_nowait()
+                    if more is None:
+                        break
+                    chunk.append(self._event_line(rt, more, matches, target.namespace))
+                data = b"".join(c for c in chunk if c)
+                if data:
+                    await response.write(data)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self.state.store.close_watch(watcher)
+        return response
+
+    @staticmethod
+    def _event_line(rt, event: WatchEvent, matches, namespace: str | None) -> bytes | None:  # type: ignore[no-untyped-def]
+        if namespace is not None and event.namespace != namespace:
+            return None
+        kind = event.type
+        now_matches = matches(event.obj)
+        if kind == "MODIFIED" and event.old is not None:
+            was = matches(event.old)
+            if was and not now_matches:
+                kind = "DELETED"
+            elif not was and now_matches:
+                kind = "ADDED"
+            elif not was:
+                return None
+        elif not now_matches:
+            return None
+        return dumps({"type": kind, "object": served(rt, event.obj)}) + b"\n"
+
+    # -- logs --------------------------------------------------------------------------
+    async def logs_handler(self, request: web.Request, target: Target) -> web.StreamResponse:
+        q = request.query
+        pod = self.state.store.get(target.rt, target.namespace, target.name or "")
+        name = pod["metadata"]["name"]
+        containers = [c["name"] for c in pod["spec"].get("containers", [])]
+        inits = [c["name"] for c in pod["spec"].get("initContainers", [])]
+        container = q.get("container")
+        if not container:
+            if len(containers) != 1:
+                extra = f" or one of the init containers: [{' '.join(inits)}]" if inits else ""
+                raise ApiError(400, "BadRequest", f"a container name must be specified for pod {name}, choose one "
+                               f"of: [{' '.join(containers)}]{extra}")
+            container = containers[0]
+        if container not in containers + inits:
+            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {name}")
+        started = any(cs.get("name") == container for cs in pod.get("status", {}).get("containerStatuses", []))
+        if container in containers and not started:
+            raise ApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: '
+                           "ContainerCreating")
+        log = self.state.logs.get(target.namespace or "", name, container)
+        instance = log.current
+        if q.get("previous", "").lower() in ("true", "1"):
+            if log.previous is None:
+                raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{name}" '
+                               "not found")
+            instance = log.previous
+        since_ns = None
+        if q.get("sinceSeconds"):
+            since_ns = time.time_ns() - int(q["sinceSeconds"]) * 1_000_000_000
+        elif q.get("sinceTime"):
+            try:
+                since_ns = podlogs.parse_ts(q["sinceTime"])
+            except (ValueError, IndexError):
+                raise ApiError(400, "BadRequest", f"invalid sinceTime {q['sinceTime']!r}") from None
+        tail = int(q["tailLines"]) if q.get("tailLines") not in (None, "") else None
+        timestamps = q.get("timestamps", "").lower() in ("true", "1")
+        limit = int(q["limitBytes"]) if q.get("limitBytes") else None
+        entries = select(instance, since_ns, tail)
+        follow = q.get("follow", "").lower() in ("true", "1") and instance is log.current
+        if not follow:
+            data = render(entries, timestamps)
+            return web.Response(body=data[:limit] if limit else data, content_type="text/plain")
+        return await self._follow(request, log, instance, entries, timestamps, limit)
+
+    async def _follow(self, request: web.Request, log: podlogs.ContainerLog, instance: podlogs.Instance,
+                      entries: list, timestamps: bool, limit: int | None) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        drop_after = self.state.faults.drop_log_streams_after or None
+        sent_lines = 0
+        sent_bytes = 0
+        seq = instance.appended
+
+        async def send(batch: list) -> bool:
+            nonlocal sent_lines, sent_bytes
+            if drop_after is not None and sent_lines + len(batch) >= drop_after:
+                batch = batch[:max(0, drop_after - sent_lines)]
+                if batch:
+                    await response.write(render(batch, timestamps))
+                sent_lines += len(batch)
+                if request.transport is not None:
+                    request.transport.close()
+                return False
+            data = render(batch, timestamps)
+            if limit is not None and sent_bytes + len(data) >= limit:
+                await response.write(data[:limit - sent_bytes])
+                return False
+            await response.write(data)
+            sent_lines += len(batch)
+            sent_bytes += len(data)
+            return True
+
+        try:
+            for start in range(0, len(entries), 2000):
+                if not await send(entries[start:start + 2000]):
+                    return response
+            while not instance.ended:
+                await log.wait(1.0)
+                if instance.appended > seq:
+                    ring = instance.lines
+                    count = min(instance.appended - seq, len(ring))
+                    lines = list(itertools.islice(reversed(ring), count))[::-1]
+                    seq = instance.appended
+                    for start in range(0, len(lines), 2000):
+                        if not await send(lines[start:start + 2000]):
+                            return response
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        return response
