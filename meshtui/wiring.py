@@ -7,6 +7,7 @@ objects. Everything is created on first use: a command pays only for what it tou
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from meshtui.adapters.docker_engine import DockerEngine
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
+    from meshtui.services.cluster import ClusterService
+    from meshtui.services.guard import Guard
+    from meshtui.services.session import Session
+    from meshtui.sim import SimCluster
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Wiring:
     allow_remote: bool = False
     read_only: bool = False
     masker: Masker = field(default_factory=Masker)
+    demo: SimCluster | None = None
 
     @cached_property
     def kube(self) -> KubeClient:
@@ -37,10 +43,64 @@ class Wiring:
         return KubeClient.connect(self.kubeconfig, self.context)
 
     @cached_property
+    def guard(self) -> Guard:
+        """The safety guard for the selected context (what counts as local, and the flags)."""
+        from meshtui.services import state
+        from meshtui.services.guard import Guard
+
+        return Guard.for_context(self.kube.context, state.created_contexts(), allow_remote=self.allow_remote,
+                                 read_only=self.read_only)
+
+    @cached_property
+    def cluster(self) -> ClusterService:
+        from meshtui.services.cluster import ClusterService
+
+        return ClusterService(self.kube, self.guard)
+
+    @cached_property
     def docker(self) -> DockerEngine:
         from meshtui.adapters.docker_engine import DockerEngine
 
         return DockerEngine()
+
+    def session(self) -> Session:
+        """A fresh session for the TUI (raises ClusterUnreachable)."""
+        from meshtui.adapters.kube import KubeClient
+        from meshtui.services import state
+        from meshtui.services.guard import Guard
+        from meshtui.services.session import Session
+
+        kube = KubeClient.connect(self.kubeconfig, self.context)
+        try:
+            kube.version()
+        except Exception:
+            kube.close()
+            raise
+        guard = Guard.for_context(kube.context, state.created_contexts(), allow_remote=self.allow_remote,
+                                  read_only=self.read_only)
+        return Session.create(kube, guard)
+
+    def start_demo(self, **options: object) -> SimCluster:
+        """Start the simulated cluster in this process and point this wiring at it."""
+        from meshtui.config import paths
+        from meshtui.domain.cluster import SIM_CONTEXT
+        from meshtui.sim import SimCluster, SimOptions
+
+        kubeconfig = paths.state_dir() / "sim" / f"kubeconfig-{os.getpid()}"
+        sim = SimCluster(SimOptions(**options), kubeconfig=kubeconfig).start()  # type: ignore[arg-type]
+        self.demo = sim
+        self.kubeconfig, self.context = str(kubeconfig), SIM_CONTEXT
+        self.__dict__.pop("kube", None)
+        self.__dict__.pop("guard", None)
+        self.__dict__.pop("cluster", None)
+        return sim
+
+    def doctor(self, profile: str | None) -> list:  # type: ignore[type-arg]
+        """Run the doctor for a profile (the Setup panel)."""
+        from meshtui.services.doctor import DoctorOptions, run_doctor
+
+        loaded = self.load_profile(profile) if profile else None
+        return run_doctor(DoctorOptions(loaded, self.kubeconfig, self.context), self.docker)
 
     def load_profile(self, name: str) -> LoadedProfile:
         """Load a profile and teach the masker its secrets before anything prints."""
@@ -55,3 +115,8 @@ class Wiring:
             self.kube.close()
         if "docker" in self.__dict__:
             self.docker.close()
+        demo = self.__dict__.get("demo")
+        if demo is not None:
+            demo.stop()
+            if demo.kubeconfig is not None:
+                demo.kubeconfig.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,3 +121,48 @@ def docker_engine():  # type: ignore[no-untyped-def]
         require(False, f"test image {TEST_IMAGE} is missing (tests/infra/docker-up.sh builds it)")
     yield client
     client.close()
+
+
+# -- the simulated cluster ----------------------------------------------------------------
+# Every Istio object written to a sim during a test (by the test, by meshtui, or by the
+# sim's own bootstrap) is validated against the real CRD schema when the test ends.
+from meshtui.sim import SimCluster, SimOptions  # noqa: E402
+
+SimFactory = Callable[..., SimCluster]
+
+
+@pytest.fixture
+def sim_factory(tmp_path: Path) -> Iterator[SimFactory]:
+    started: list[SimCluster] = []
+
+    def make(**options: object) -> SimCluster:
+        defaults = {"seed": 42, "rate": 0.0, "crashes": False, "speed": 4.0}
+        cluster = SimCluster(SimOptions(**{**defaults, **options}),
+                             kubeconfig=tmp_path / f"kubeconfig-{len(started)}").start()
+        started.append(cluster)
+        cluster.wait_ready()
+        return cluster
+
+    yield make
+    from tests.istio_schema import assert_valid
+
+    try:
+        for cluster in started:
+            audit = cluster.call(lambda c=cluster: list(c.state.store.audit))
+            for obj in audit:
+                assert_valid(obj)
+    finally:
+        for cluster in started:
+            cluster.stop()
+
+
+@pytest.fixture
+def sim(sim_factory: SimFactory) -> SimCluster:
+    return sim_factory()
+
+
+def api_client(cluster: SimCluster):  # type: ignore[no-untyped-def]
+    """The official client, configured from the sim's kubeconfig only."""
+    from kubernetes import config
+
+    return config.new_client_from_config(config_file=str(cluster.kubeconfig))

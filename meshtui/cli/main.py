@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "start the simulated mesh cluster (--serve: headless, prints URL and kubeconfig)"),
     "doctor": ("doctor", "check this machine for a profile: Docker, tools, ports, limits, kube context"),
     "profiles": ("profiles", "list, show and validate cluster profiles"),
+    "status": ("status", "cluster summary: context, provider, nodes, pods by phase, Istio, ingress"),
+    "logs": ("logs", "tail many pods at once: sidecars hidden, JSON/Envoy parsed, resumes dropped streams"),
 }
 
 GLOBAL_DEFAULTS = {"kubeconfig": None, "context": None, "json": False, "allow_remote": False, "read_only": False}
@@ -77,10 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_tui(args: argparse.Namespace) -> int:
+def _run_tui(args: argparse.Namespace, ctx: object) -> int:
     from meshtui.cli.commands import tui
 
-    return tui.run(args)
+    return tui.run(args, ctx)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,7 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        args, extra = parser.parse_known_args(list(argv) if argv is not None else None)
+        if extra:
+            module = importlib.import_module(f"meshtui.cli.commands.{args._module}") if hasattr(args, "_module") \
+                else None
+            accept = getattr(module, "accept_extra", None)
+            rest = accept(args, extra) if accept else extra
+            if rest:
+                parser.error(f"unrecognized arguments: {' '.join(rest)}")
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     for key, value in GLOBAL_DEFAULTS.items():
@@ -98,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = CliContext.from_args(args)
     try:
         if args.command is None:
-            return _run_tui(args)
+            return _run_tui(args, ctx)
         module = importlib.import_module(f"meshtui.cli.commands.{args._module}")
         return int(module.run(args, ctx) or 0)
     except MeshtuiError as exc:

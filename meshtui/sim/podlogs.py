@@ -14,35 +14,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from meshtui.domain.timefmt import format_ns as format_ts
+
 RING = 100_000
-
-
-def format_ts(ns: int) -> str:
-    """Go's time.RFC3339Nano in UTC: fractional seconds without trailing zeros."""
-    seconds, frac = divmod(ns, 1_000_000_000)
-    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    digits = f"{frac:09d}".rstrip("0")
-    return f"{base}.{digits}Z" if digits else f"{base}Z"
-
-
-def parse_ts(text: str) -> int:
-    """RFC 3339 (any fraction length) -> nanoseconds since the epoch."""
-    import calendar
-
-    text = text.strip()
-    if text.endswith("Z"):
-        text = text[:-1]
-    offset = 0
-    for sign in ("+", "-"):
-        idx = text.rfind(sign, 10)
-        if idx > 0:
-            hh, mm = text[idx + 1:].split(":")
-            offset = (int(hh) * 3600 + int(mm) * 60) * (1 if sign == "+" else -1)
-            text = text[:idx]
-            break
-    main, _, frac = text.partition(".")
-    seconds = calendar.timegm(time.strptime(main, "%Y-%m-%dT%H:%M:%S")) - offset
-    return seconds * 1_000_000_000 + int((frac + "000000000")[:9] or 0)
 
 
 @dataclass

@@ -75,7 +75,7 @@ class SimCluster:
         server = SimServer(state)
         server.traffic = Traffic(state)
         self.server = server
-        runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
+        runner = web.AppRunner(server.app(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
@@ -83,7 +83,8 @@ class SimCluster:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         server.address = f"127.0.0.1:{port}"
         self.url = f"http://127.0.0.1:{port}"
-        ingress_runner = web.AppRunner(ingress_app(server), access_log=None, handle_signals=False)
+        ingress_runner = web.AppRunner(ingress_app(server), access_log=None, handle_signals=False,
+                                       shutdown_timeout=0.5)
         await ingress_runner.setup()
         ingress_site = web.TCPSite(ingress_runner, "127.0.0.1", self.ingress_port, reuse_address=True)
         await ingress_site.start()

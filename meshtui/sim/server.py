@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from meshtui.domain.timefmt import parse_ns
 from meshtui.sim import discovery, podlogs
 from meshtui.sim.api import ResourceApi, Target, dumps, error, respond, served
 from meshtui.sim.podlogs import render, select
@@ -230,7 +231,7 @@ class SimServer:
             since_ns = time.time_ns() - int(q["sinceSeconds"]) * 1_000_000_000
         elif q.get("sinceTime"):
             try:
-                since_ns = podlogs.parse_ts(q["sinceTime"])
+                since_ns = parse_ns(q["sinceTime"])
             except (ValueError, IndexError):
                 raise ApiError(400, "BadRequest", f"invalid sinceTime {q['sinceTime']!r}") from None
         tail = int(q["tailLines"]) if q.get("tailLines") not in (None, "") else None

@@ -12,28 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from meshtui.domain.workloads import human_age as human_duration
+from meshtui.domain.workloads import pod_status
 from meshtui.sim.resources import ResourceType
-
-
-def human_duration(seconds: float) -> str:
-    """k8s.io/apimachinery duration.HumanDuration."""
-    seconds = int(max(seconds, 0))
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        return f"{minutes}m{seconds % 60}s" if seconds % 60 else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 8:
-        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    days = hours // 24
-    if days < 8:
-        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
-    return f"{days}d" if days < 730 else f"{days // 365}y"
 
 
 def age(obj: dict) -> str:
@@ -42,20 +23,6 @@ def age(obj: dict) -> str:
         return "<unknown>"
     created = calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
     return human_duration(time.time() - created)
-
-
-def pod_status(pod: dict) -> str:
-    """The STATUS column: waiting/terminated reasons win over the phase."""
-    if pod.get("metadata", {}).get("deletionTimestamp"):
-        return "Terminating"
-    status = pod.get("status", {})
-    for cs in status.get("containerStatuses", []):
-        waiting = cs.get("state", {}).get("waiting")
-        if waiting and waiting.get("reason"):
-            return waiting["reason"]
-    if status.get("phase") == "Pending" and pod.get("spec", {}).get("nodeName"):
-        return "ContainerCreating"
-    return status.get("phase", "Unknown")
 
 
 def _pod_row(pod: dict) -> list[Any]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from meshtui.domain.timefmt import format_ns as format_ts
+from meshtui.domain.timefmt import parse_ns as parse_ts
 from meshtui.sim import patching
-from meshtui.sim.podlogs import format_ts, parse_ts
 from meshtui.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
 from meshtui.sim.tables import human_duration
 

@@ -69,6 +69,10 @@ def serve(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    if not args.serve:
-        ctx.out.note(f"point kubectl at it: export KUBECONFIG={kubeconfig_path(args)}")
-    return serve(args, ctx)
+    if args.serve:
+        return serve(args, ctx)
+    from dataclasses import asdict
+
+    from meshtui.cli.commands import tui
+
+    return tui.open_app(ctx, demo=True, demo_options=asdict(_options(args)))

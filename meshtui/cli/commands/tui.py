@@ -1,0 +1,32 @@
+"""Open the TUI: `meshtui` (current kube context) and `meshtui demo` (the simulated cluster).
+
+The only module outside `meshtui.ui` that imports it, and only when the TUI opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from meshtui.cli.context import CliContext
+
+
+def open_app(ctx: CliContext, *, demo: bool = False, start_panel: str | None = None,
+             demo_options: dict | None = None) -> int:
+    from meshtui.config.settings import load_settings
+    from meshtui.ui.app import MeshApp
+
+    settings = load_settings()
+    wiring = ctx.wiring
+    app = MeshApp(wiring, settings, demo=demo, start_panel=start_panel, demo_options=demo_options)
+    try:
+        app.run()
+    finally:
+        wiring.close()
+    return int(app.return_code or 0)
+
+
+def run(args: argparse.Namespace, ctx: CliContext | None = None) -> int:
+    """`meshtui` with no subcommand."""
+    if ctx is None:
+        ctx = CliContext.from_args(args)
+    return open_app(ctx)

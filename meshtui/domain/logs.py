@@ -1,0 +1,243 @@
+"""Log lines: untrusted text made inert, parsed when needed, filtered by fields.
+
+Lines come from any container, so they are hostile until proven otherwise: escape
+sequences (CSI, OSC incl. clipboard/title, DCS), C0/C1 controls and invalid UTF-8 are
+made visible instead of interpreted. JSON lines and Envoy access-log lines are parsed
+lazily into fields (level, msg, status, duration, upstream, request id...) so a plain
+`meshtui logs` never pays for parsing it does not show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+SIDECARS = {"istio-proxy", "istio-validation", "linkerd-proxy", "linkerd-init", "envoy", "envoy-sidecar",
+            "vault-agent", "cloud-sql-proxy", "otel-collector"}
+DISPLAY_LIMIT = 2000
+
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+                      r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (title, clipboard 52, hyperlinks)
+                      r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
+                      r"|\x1b[@-Z\\-_]?"  # other ESC sequences (and a lone ESC)
+                      r"|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")  # C0 (but tab, newline) and C1 controls
+
+
+def _inert(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return "".join(f"\\x{ord(ch):02x}" if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F else ch for ch in text)
+
+
+def sanitize(text: str) -> str:
+    """Escape sequences and control characters become visible `\\x1b[...` text."""
+    if text.isprintable():
+        return text
+    return _ESCAPES.sub(_inert, text.replace("\t", "    "))
+
+
+def decode(raw: bytes) -> str:
+    """Bytes -> text; invalid UTF-8 becomes U+FFFD (never an exception)."""
+    return raw.decode("utf-8", errors="replace")
+
+
+def truncate(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [+{len(text) - limit} chars]"
+
+
+ENVOY = re.compile(
+    r'^\[(?P<start>[^\]]+)\] "(?P<method>\S+) (?P<path>\S+) (?P<protocol>[^"]*)" (?P<status>\d+) (?P<flags>\S+) '
+    r'(?P<details>\S+) (?P<termination>\S+) "(?P<failure>[^"]*)" (?P<bytes_received>\d+) (?P<bytes_sent>\d+) '
+    r'(?P<duration>\d+) (?P<upstream_time>\S+) "(?P<forwarded_for>[^"]*)" "(?P<user_agent>[^"]*)" '
+    r'"(?P<request_id>[^"]*)" "(?P<authority>[^"]*)" "(?P<upstream_host>[^"]*)" (?P<upstream_cluster>\S+) '
+    r'(?P<upstream_local>\S+) (?P<downstream_local>\S+) (?P<downstream_remote>\S+) (?P<sni>\S+) (?P<route>\S+)')
+_REQUEST_ID_KEYS = ("request_id", "requestId", "x-request-id", "x_request_id", "rid", "trace_id", "traceId")
+_REQUEST_ID_TEXT = re.compile(r"(?:request_id|x-request-id|requestId)[=:]\s*\"?([A-Za-z0-9_.:-]{6,})")
+LEVELS = {"trace": 0, "debug": 1, "info": 2, "notice": 2, "warn": 3, "warning": 3, "error": 4, "err": 4,
+          "critical": 5, "fatal": 5, "panic": 5}
+_LEVEL_TEXT = re.compile(r"\b(trace|debug|info|warn(?:ing)?|error|fatal|panic)\b", re.IGNORECASE)
+
+
+def parse_envoy(line: str) -> dict[str, Any] | None:
+    """Fields of an Istio default-format access-log line, or None."""
+    if not line.startswith("["):
+        return None
+    match = ENVOY.match(line)
+    if not match:
+        return None
+    fields: dict[str, Any] = {k: v for k, v in match.groupdict().items()}
+    fields["status"] = int(fields["status"])
+    fields["duration"] = int(fields["duration"])
+    cluster = fields["upstream_cluster"].split("|")
+    if len(cluster) == 4:
+        fields["direction"], fields["port"], fields["subset"], fields["host"] = cluster
+    fields["level"] = "error" if fields["status"] >= 500 else "warn" if fields["status"] >= 400 else "info"
+    fields["msg"] = f'{fields["method"]} {fields["path"]} {fields["status"]}'
+    return fields
+
+
+def parse_json(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass(slots=True)
+class LogLine:
+    """One line from one container, tagged with where it came from."""
+
+    namespace: str
+    pod: str
+    container: str
+    version: str
+    ts: int
+    """Nanoseconds since the epoch, from the kubelet's timestamp."""
+    raw: str
+    """The full line as received (decoded), for save and copy."""
+    seq: int = 0
+    _parsed: Any = field(default=None, repr=False)
+
+    @property
+    def fields(self) -> dict[str, Any] | None:
+        """Parsed JSON or Envoy fields (computed once, on first use)."""
+        if self._parsed is None:
+            self._parsed = parse_json(self.raw) or parse_envoy(self.raw) or False
+        return self._parsed or None
+
+    @property
+    def kind(self) -> str:
+        fields = self.fields
+        if fields is None:
+            return "text"
+        return "envoy" if "upstream_cluster" in fields else "json"
+
+    @property
+    def request_id(self) -> str | None:
+        fields = self.fields
+        if fields:
+            for key in _REQUEST_ID_KEYS:
+                value = fields.get(key)
+                if value and value != "-":
+                    return str(value)
+        match = _REQUEST_ID_TEXT.search(self.raw)
+        return match.group(1) if match else None
+
+    @property
+    def level(self) -> str | None:
+        fields = self.fields
+        if fields:
+            for key in ("level", "severity", "lvl", "loglevel"):
+                value = fields.get(key)
+                if isinstance(value, str):
+                    return value.lower()
+        match = _LEVEL_TEXT.search(self.raw[:80])
+        return match.group(1).lower() if match else None
+
+    def display(self, limit: int = DISPLAY_LIMIT) -> str:
+        """Inert, truncated text for a terminal."""
+        return truncate(sanitize(self.raw), limit)
+
+    def to_dict(self, with_fields: bool = True) -> dict[str, Any]:
+        from meshtui.domain.timefmt import format_ns
+
+        out: dict[str, Any] = {"namespace": self.namespace, "pod": self.pod, "container": self.container,
+                               "version": self.version, "ts": format_ns(self.ts), "line": self.raw}
+        if with_fields:
+            fields = self.fields
+            if fields:
+                out["fields"] = fields
+            rid = self.request_id
+            if rid:
+                out["request_id"] = rid
+        return out
+
+
+_FIELD_FILTER = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(>=|<=|!=|=~|!~|==|=|>|<|~)\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class FieldFilter:
+    """`level>=warn`, `status=5xx`, `duration>200`, `path~^/api`, `upstream!~v3`."""
+
+    name: str
+    op: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> FieldFilter:
+        match = _FIELD_FILTER.match(text)
+        if not match:
+            raise ValueError(f"not a field filter: {text!r} (try level>=warn, status=5xx, duration>100)")
+        name, op, value = match.groups()
+        op = {"==": "=", "=~": "~"}.get(op, op)
+        if op in ("~", "!~"):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"bad regex in {text!r}: {exc}") from None
+        return cls(name, op, value)
+
+    def _get(self, line: LogLine) -> Any:
+        if self.name == "level":
+            return line.level
+        fields = line.fields or {}
+        if self.name in fields:
+            return fields[self.name]
+        aliases = {"upstream": "upstream_cluster", "rid": "request_id", "message": "msg", "duration": "duration_ms"}
+        return fields.get(aliases.get(self.name, ""), None)
+
+    def matches(self, line: LogLine) -> bool:
+        value = self._get(line)
+        if value is None:
+            return self.op in ("!=", "!~")
+        if self.name == "level" and self.value.lower() in LEVELS:
+            have, want = LEVELS.get(str(value).lower(), -1), LEVELS[self.value.lower()]
+            return _compare(have, self.op, want)
+        if re.fullmatch(r"[1-5]xx", self.value) and self.op in ("=", "!="):
+            hit = str(value).isdigit() and str(value)[0] == self.value[0] and len(str(value)) == 3
+            return hit if self.op == "=" else not hit
+        if self.op in ("~", "!~"):
+            found = re.search(self.value, str(value)) is not None
+            return found if self.op == "~" else not found
+        try:
+            return _compare(float(value), self.op, float(self.value))
+        except (TypeError, ValueError):
+            return _compare(str(value), self.op, self.value)
+
+
+def _compare(a: Any, op: str, b: Any) -> bool:
+    try:
+        return {"=": a == b, "!=": a != b, ">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[op]
+    except TypeError:
+        return False
+
+
+@dataclass
+class LineFilter:
+    """Include/exclude regexes on the text plus field filters; all must pass."""
+
+    include: re.Pattern[str] | None = None
+    exclude: re.Pattern[str] | None = None
+    fields: list[FieldFilter] = field(default_factory=list)
+
+    def matches(self, line: LogLine) -> bool:
+        if self.include is not None and not self.include.search(line.raw):
+            return False
+        if self.exclude is not None and self.exclude.search(line.raw):
+            return False
+        return all(f.matches(line) for f in self.fields)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.include or self.exclude or self.fields)
+
+
+def is_sidecar(container: str, declared: set[str] | frozenset[str] = frozenset()) -> bool:
+    return container in SIDECARS or container in declared

@@ -1,0 +1,224 @@
+"""MeshApp: the header, the panels by number key, help, palette, themes, and the session.
+
+The app owns the connection: a thread worker builds a `Session` through `wiring`
+and posts `Connected`; panels then attach to it. With no reachable cluster the app
+opens on Setup, where `D` starts the simulated cluster in-process and reconnects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.theme import Theme
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from meshtui.domain.errors import MeshtuiError
+from meshtui.ui.actions import ActionInfo, describe_bindings
+from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
+from meshtui.ui.panels.logs import LogsPanel
+from meshtui.ui.panels.overview import OverviewPanel
+from meshtui.ui.panels.setup import SetupPanel
+from meshtui.ui.widgets.header import ClusterHeader
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    id: str
+    title: str
+    key: str
+    widget: type
+
+
+PANELS = [
+    PanelSpec("overview", "Overview", "1", OverviewPanel),
+    PanelSpec("logs", "Logs", "2", LogsPanel),
+    PanelSpec("setup", "Setup", "5", SetupPanel),
+]
+
+THEMES = [
+    Theme(name="meshtui-dark", primary="#4EA8DE", secondary="#7B61FF", accent="#F2A541", warning="#F2C14E",
+          error="#E5484D", success="#46A758", background="#12161C", surface="#1A2029", panel="#222A35", dark=True),
+    Theme(name="meshtui-light", primary="#0B6BCB", secondary="#6E56CF", accent="#C2410C", warning="#B45309",
+          error="#C62828", success="#2E7D32", background="#F7F8FA", surface="#FFFFFF", panel="#E8ECF2", dark=False),
+]
+
+
+class PanelCommands(Provider):
+    """Every action of every panel in the command palette (ctrl+p)."""
+
+    def _entries(self) -> Iterable[tuple[str, str, Any]]:
+        app: MeshApp = self.app  # type: ignore[assignment]
+        for info in app.all_actions():
+            if info.panel == "App":
+                continue
+            label = f"{info.panel}: {info.description}"
+            help_text = f"key {info.key} · {info.id}" + (" · writes to the cluster" if info.write else "")
+            yield label, help_text, partial(app.run_panel_action, info)
+
+    async def discover(self) -> Hits:
+        for label, help_text, callback in self._entries():
+            yield DiscoveryHit(label, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, help_text, callback in self._entries():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), callback, help=help_text)
+
+
+class MeshApp(App):
+    """The meshtui terminal app."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "meshtui"
+    COMMANDS = App.COMMANDS | {PanelCommands}
+    BINDINGS = [
+        *[Binding(p.key, f"show_panel('{p.id}')", p.title, id=f"app.{p.id}") for p in PANELS],
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("T", "toggle_theme", "Theme", id="app.theme", show=False),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, wiring: Any, settings: Any, *, demo: bool = False, start_panel: str | None = None,
+                 demo_options: dict | None = None) -> None:
+        super().__init__()
+        self.wiring = wiring
+        self.settings = settings
+        self.demo = demo
+        self.demo_options = demo_options or {}
+        self.start_panel = start_panel
+        self.session: Any = None
+        self.read_only = bool(getattr(wiring, "read_only", False))
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield ClusterHeader(id="header")
+        with TabbedContent(initial=self.start_panel or PANELS[0].id, id="panels"):
+            for spec in PANELS:
+                with TabPane(f"{spec.key} {spec.title}", id=spec.id):
+                    yield spec.widget(id=f"panel-{spec.id}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self.settings.theme if self.settings.theme in self.available_themes else "meshtui-dark"
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.connect()
+
+    def panel(self, panel_id: str) -> Any:
+        return self.query_one(f"#panel-{panel_id}")
+
+    # -- connection --------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
+    def connect(self) -> None:
+        try:
+            if self.demo and self.wiring.demo is None:
+                self.wiring.start_demo(**self.demo_options)
+            session = self.wiring.session()
+        except MeshtuiError as exc:
+            self.post_message(Connected(None, exc.message, exc.hint))
+            return
+        except Exception as exc:  # a failure to connect is a notice, never a crash
+            self.post_message(Connected(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(Connected(session))
+
+    @on(Connected)
+    def _connected(self, message: Connected) -> None:
+        header = self.query_one(ClusterHeader)
+        setup = self.panel("setup")
+        if message.session is None:
+            header.show(None)
+            setup.configure(self.wiring, connected=False, error=message.error)
+            self.query_one(TabbedContent).active = "setup"
+            self.notify(message.error or "no cluster", title="Not connected", severity="warning", timeout=8)
+            return
+        if self.session is not None:
+            self.session.close()
+        self.session = message.session
+        for spec in PANELS:
+            panel = self.panel(spec.id)
+            if hasattr(panel, "attach"):
+                panel.attach(self.session)
+        setup.configure(self.wiring, connected=True)
+        self.load_info()
+        self.refresh_bindings()
+        self.action_show_panel(self.start_panel or "overview")
+
+    @work(thread=True, exclusive=True, group="info", exit_on_error=False)
+    def load_info(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        info = session.cluster.info()
+        self.call_from_thread(self.query_one(ClusterHeader).show, info, session.guard.read_only)
+
+    def start_demo(self) -> None:
+        """Switch to the simulated cluster (started in this process)."""
+        if self.wiring.demo is not None and self.session is not None and \
+                self.session.kube.context.name == "meshtui-sim":
+            self.notify("already on the demo cluster")
+            return
+        self.notify("starting the simulated cluster…")
+        self.demo = True
+        self.connect()
+
+    # -- actions -----------------------------------------------------------------------
+    def action_show_panel(self, panel_id: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = panel_id
+        panel = self.panel(panel_id)
+        focus = getattr(panel, "focus_target", None)
+        target = focus() if callable(focus) else None
+        if target is None:
+            tables = panel.query("DataTable")
+            target = tables.first() if tables else None
+        if target is not None:
+            target.focus()
+
+    def all_actions(self) -> list[ActionInfo]:
+        keymap = dict(self.settings.keymap or {})
+        actions = describe_bindings("App", list(self.BINDINGS), keymap)
+        for spec in PANELS:
+            actions += describe_bindings(spec.title, list(spec.widget.BINDINGS), keymap)
+        return actions
+
+    def action_help(self) -> None:
+        from meshtui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.all_actions(), self.read_only))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "meshtui-light" if self.theme != "meshtui-light" else "meshtui-dark"
+        self.notify(f"theme: {self.theme}")
+
+    def run_panel_action(self, info: ActionInfo) -> None:
+        """Palette entry point: switch to the panel, then run its action."""
+        spec = next(p for p in PANELS if p.title == info.panel)
+        self.action_show_panel(spec.id)
+        self.call_later(self.panel(spec.id).run_action, info.action)
+
+    @on(DescribeLoaded)
+    def _describe_loaded(self, message: DescribeLoaded) -> None:
+        from meshtui.ui.screens.text_view import TextViewScreen
+
+        self.push_screen(TextViewScreen(message.title, message.text, "yaml"))
+
+    @on(LogsRequested)
+    def _logs_requested(self, message: LogsRequested) -> None:
+        self.action_show_panel("logs")
+        self.panel("logs").open_query(message.query, message.namespace)
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()

@@ -1,0 +1,1 @@
+"""The five panels, one per number key: Overview, Logs, Resources, Traffic, Setup."""

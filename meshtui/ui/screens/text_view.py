@@ -1,0 +1,38 @@
+"""A read-only text view (YAML of a pod, a diff, a log line in full) with its own title."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+
+class TextViewScreen(ModalScreen[None]):
+    """Scrollable, selectable, read-only text; Escape or q closes."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="view.close")]
+    DEFAULT_CSS = """
+    TextViewScreen { align: center middle; }
+    TextViewScreen > Vertical { width: 90%; height: 90%; border: thick $primary; background: $surface; }
+    TextViewScreen #view-title { height: 1; padding: 0 1; background: $primary; color: $text; text-style: bold; }
+    TextViewScreen TextArea { height: 1fr; }
+    """
+
+    def __init__(self, title: str, text: str, language: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.language = language
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, id="view-title")
+            yield TextArea(self.text, read_only=True, show_line_numbers=True, id="view-text")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

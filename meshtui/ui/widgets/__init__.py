@@ -1,0 +1,1 @@
+"""Reusable widgets: the cluster header and tables that update rows by key."""
