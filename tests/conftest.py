@@ -166,3 +166,13 @@ def api_client(cluster: SimCluster):  # type: ignore[no-untyped-def]
     from kubernetes import config
 
     return config.new_client_from_config(config_file=str(cluster.kubeconfig))
+
+
+@pytest.fixture
+def remote(sim: SimCluster, tmp_path: Path) -> Iterator[str]:
+    """A kubeconfig whose context looks remote (reached through a loopback proxy to the sim)."""
+    from tests.fakes.relay import Relay, remote_kubeconfig
+
+    relay = Relay(int(sim.url.rsplit(":", 1)[1]))
+    yield remote_kubeconfig(tmp_path / "remote-kubeconfig", relay)
+    relay.close()

@@ -177,6 +177,10 @@ class FieldFilter:
             raise ValueError(f"not a field filter: {text!r} (try level>=warn, status=5xx, duration>100)")
         name, op, value = match.groups()
         op = {"==": "=", "=~": "~"}.get(op, op)
+        if value[:1] in "=<>!~":
+            raise ValueError(f"not a field filter: {text!r} (one operator: =, !=, >, >=, <, <=, ~, !~)")
+        if name == "level" and op in (">", ">=", "<", "<=") and value.lower() not in LEVELS:
+            raise ValueError(f"unknown level {value!r} in {text!r} (trace, debug, info, warn, error, fatal)")
         if op in ("~", "!~"):
             try:
                 re.compile(value)

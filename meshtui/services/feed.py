@@ -130,9 +130,18 @@ class ResourceFeed:
                 self._changes.state, self._changes.error = state, error
             self._notify()
 
+    def _safe_transform(self, obj: dict) -> Any:
+        """An object the transform cannot read is kept raw rather than killing the feed."""
+        try:
+            return self.transform(obj)
+        except Exception as exc:  # malformed objects from a real cluster must not stop the view
+            self.error = f"cannot read {object_key(obj)}: {type(exc).__name__}"
+            return None
+
     def _list(self) -> None:
         data = self.kube.request("GET", self.path, query=self.selectors, timeout=(5.0, 60.0))
-        items = {object_key(o): self.transform(o) for o in data.get("items", [])}
+        items = {object_key(o): self._safe_transform(o) for o in data.get("items", [])}
+        items = {k: v for k, v in items.items() if v is not None}
         with self._lock:
             self._items = items
             self._changes = FeedChanges(resynced=True, upserts=dict(items), state=self.state, error=self.error)
@@ -160,7 +169,9 @@ class ResourceFeed:
                 self._changes.upserts.pop(key, None)
                 self._changes.deletes.add(key)
             else:
-                value = self.transform(obj)
+                value = self._safe_transform(obj)
+                if value is None:
+                    return
                 self._items[key] = value
                 self._changes.upserts[key] = value
                 self._changes.deletes.discard(key)
@@ -182,6 +193,8 @@ class ResourceFeed:
             self._stream = None
 
     def _run(self) -> None:
+        import http.client
+
         import urllib3
 
         backoff = 0.25
@@ -195,14 +208,15 @@ class ResourceFeed:
                 backoff = 0.25
             except _Expired:
                 need_list = True  # history compacted: relist and reconcile
-            except (MeshtuiError, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            except (MeshtuiError, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError,
+                    AttributeError) as exc:
                 if self._stop.is_set():
                     break
                 self.reconnects += 1
                 message = exc.message if isinstance(exc, MeshtuiError) else f"stream dropped ({type(exc).__name__})"
                 self._set_state(FeedState.RECONNECTING, message)
                 self._stop.wait(backoff * (0.8 + 0.4 * random.random()))
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, 5.0)
                 if isinstance(exc, KubeApiError) and exc.status == 410:
                     need_list = True
                 elif self.resource_version is None:

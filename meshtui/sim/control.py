@@ -152,6 +152,43 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
         return respond({"url": f"http://{server.address}", "ingress": state.ingress_url, "rate": state.options.rate,
                         "seed": state.options.seed, "faults": state.faults.as_dict()})
 
+    async def bulk_pods(request: web.Request) -> web.Response:
+        """Create N running, ready pods at once (scale benchmarks): {"namespace", "pods", "app"}."""
+        try:
+            body = await _json(request)
+            namespace = str(body.get("namespace") or "load")
+            count = min(int(body.get("pods", 100)), 20_000)
+            app_label = str(body.get("app") or "load")
+        except (ValueError, TypeError) as exc:
+            return _bad(str(exc))
+        from meshtui.sim.bulk import create_running_pods
+
+        names = create_running_pods(state, namespace, count, app_label)
+        return respond({"namespace": namespace, "pods": len(names)})
+
+    async def churn(request: web.Request) -> web.Response:
+        """Modify pods at a steady rate (restart counts go up): {"namespace", "rate", "seconds"}.
+
+        GET returns what was sent: [[pod, restartCount, epoch seconds], ...].
+        """
+        from meshtui.sim.bulk import run_churn
+
+        if request.method == "GET":
+            return respond({"sent": state.churn_log})
+        try:
+            body = await _json(request)
+            namespace = str(body.get("namespace") or "load")
+            rate = float(body.get("rate", 200))
+            seconds = float(body.get("seconds", 10))
+        except (ValueError, TypeError) as exc:
+            return _bad(str(exc))
+        state.churn_log = []
+        asyncio.get_running_loop().create_task(run_churn(state, namespace, rate, seconds))
+        return respond({"namespace": namespace, "rate": rate, "seconds": seconds})
+
+    app.router.add_post("/_sim/pods", bulk_pods)
+    app.router.add_post("/_sim/churn", churn)
+    app.router.add_get("/_sim/churn", churn)
     app.router.add_post("/_sim/faults", faults)
     app.router.add_post("/_sim/compact", compact)
     app.router.add_post("/_sim/flood", flood)

@@ -39,8 +39,8 @@ def pick_node(ctl: Controllers) -> str | None:
 def schedule(ctl: Controllers, namespace: str, name: str, uid: str) -> None:
     pods = ctl.state.type("pods")
     pod = ctl.store.find(pods, namespace, name)
-    if pod is None or pod["metadata"]["uid"] != uid:
-        return
+    if pod is None or pod["metadata"]["uid"] != uid or pod.get("status", {}).get("phase") == "Running":
+        return  # gone, replaced, or started by someone else (bulk benchmark pods)
     node = pod.get("spec", {}).get("nodeName") or pick_node(ctl)
     if node is None:
         ctl.record(pod, "Warning", "FailedScheduling", "0/0 nodes are available: no nodes available to schedule pods.",

@@ -50,7 +50,7 @@ class ContainerLog:
         count = 0
         store = self.current.lines
         for line in lines:
-            data = line.encode() if isinstance(line, str) else bytes(line)
+            data = line.encode("utf-8", "surrogateescape") if isinstance(line, str) else bytes(line)
             data = data.replace(b"\n", b" ")
             now = max(now, self.last_ts + 1)
             self.last_ts = now

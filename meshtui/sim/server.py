@@ -138,8 +138,7 @@ class SimServer:
         await response.prepare(request)
         timeout = request.query.get("timeoutSeconds")
         deadline = time.monotonic() + (float(timeout) if timeout else 1800.0)
-        drop_every = self.state.faults.drop_watches_every
-        drop_at = time.monotonic() + drop_every if drop_every else None
+        opened = time.monotonic()
         bookmarks = request.query.get("allowWatchBookmarks", "").lower() in ("true", "1")
         try:
             for event in backlog:
@@ -151,10 +150,12 @@ class SimServer:
                 now = time.monotonic()
                 if now >= deadline:
                     break
-                if drop_at is not None and now >= drop_at:
-                    request.transport.close() if request.transport else None
+                drop_every = self.state.faults.drop_watches_every  # read live: applies to open streams too
+                if drop_every and now - opened >= drop_every:
+                    if request.transport is not None:
+                        request.transport.close()
                     return response
-                wait = min(deadline, next_bookmark, drop_at or deadline) - now
+                wait = min(deadline, next_bookmark, now + 0.25) - now
                 try:
                     event = await asyncio.wait_for(watcher.queue.get(), max(wait, 0.01))
                 except asyncio.TimeoutError:

@@ -113,6 +113,7 @@ class SimState:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.ingress_url: str | None = None
         self.controllers: Any = None
+        self.churn_log: list[list[Any]] = []
         self.rt = {
             "namespaces": resources.find("", "v1", "namespaces"),
             "nodes": resources.find("", "v1", "nodes"),

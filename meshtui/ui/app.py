@@ -140,7 +140,7 @@ class MeshApp(App):
         if message.session is None:
             header.show(None)
             setup.configure(self.wiring, connected=False, error=message.error)
-            self.query_one(TabbedContent).active = "setup"
+            self.action_show_panel("setup")
             self.notify(message.error or "no cluster", title="Not connected", severity="warning", timeout=8)
             return
         if self.session is not None:
@@ -200,6 +200,9 @@ class MeshApp(App):
 
     def action_toggle_theme(self) -> None:
         self.theme = "meshtui-light" if self.theme != "meshtui-light" else "meshtui-dark"
+        overview = self.panel("overview")
+        overview._invalidate()
+        overview._schedule_render()
         self.notify(f"theme: {self.theme}")
 
     def run_panel_action(self, info: ActionInfo) -> None:

@@ -106,6 +106,27 @@ class LineWriter:
         self.out.write_raw_lines(rendered)
 
 
+def _fast_no_follow(ctx: CliContext, writer: LineWriter, engine) -> int:  # type: ignore[no-untyped-def]
+    """Whole logs to a pipe or file: one join per container, lines as received."""
+    from meshtui.domain.logs import LogLine
+
+    seen = 0
+    for target, text, error in engine.fetch_text():
+        if error is not None:
+            ctx.out.note(f"meshtui: {target.pod}/{target.container}: {error}")
+            continue
+        seen += 1
+        if not text:
+            continue
+        prefix = writer.prefix(LogLine(target.namespace, target.pod, target.container, target.version, 0, ""))
+        body = text[:-1] if text.endswith("\n") else text
+        ctx.out.stream.write(ctx.masker.mask(prefix + body.replace("\n", "\n" + prefix)) + "\n")
+    ctx.out.flush()
+    if not seen:
+        ctx.out.note(f"meshtui: no running containers match {engine.query.describe()}")
+    return 0
+
+
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     import threading
 
@@ -114,6 +135,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     query = build_query(args)
     kube = ctx.wiring.kube
     writer = LineWriter(ctx, query)
+    if not query.follow and not query.line_filter().active and not query.timestamps and not ctx.out.json_mode \
+            and not writer.tty:
+        return _fast_no_follow(ctx, writer, LogEngine(kube, query, drop_when_full=False))
     if not query.follow:
         engine = LogEngine(kube, query, drop_when_full=False)
         seen = 0

@@ -91,8 +91,16 @@ class LogsPanel(Vertical):
 
     # -- session and engine ------------------------------------------------------------
     def attach(self, session: Any) -> None:
+        """Remember the session; tailing starts when the panel is first shown (nobody reads hidden logs)."""
+        self._stop_engine()
         self.session = session
-        self.open_query("", None)
+        self.query_obj = None
+        if self.is_mounted and self.display and self.parent is not None and self.parent.display:
+            self.open_query("", None)
+
+    def on_show(self) -> None:
+        if self.session is not None and self.engine is None and self.query_obj is None:
+            self.open_query(self.query_one("#log-query", Input).value, None)
 
     def detach(self) -> None:
         self._stop_engine()

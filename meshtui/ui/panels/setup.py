@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from meshtui.config.loader import discover_profiles
 from meshtui.domain.errors import MeshtuiError
 from meshtui.ui.messages import DoctorFinished
 from meshtui.ui.widgets.keyed_table import KeyedTable
@@ -33,8 +32,8 @@ class SetupPanel(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.wiring: Any = None
-        self.profiles = sorted(discover_profiles())
-        self.profile = "default" if "default" in self.profiles else (self.profiles[0] if self.profiles else None)
+        self.profiles: list[str] = []
+        self.profile: str | None = None
         self.connected = False
         self.connection_error: str | None = None
 
@@ -46,8 +45,16 @@ class SetupPanel(Vertical):
     def on_mount(self) -> None:
         self._render_header()
 
+    def _load_profiles(self) -> None:
+        from meshtui.config.loader import discover_profiles
+
+        self.profiles = sorted(discover_profiles())
+        if self.profile not in self.profiles:
+            self.profile = "default" if "default" in self.profiles else (self.profiles[0] if self.profiles else None)
+
     def configure(self, wiring: Any, connected: bool, error: str | None = None) -> None:
         self.wiring = wiring
+        self._load_profiles()
         self.connected = connected
         self.connection_error = error
         self._render_header()

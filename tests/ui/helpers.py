@@ -1,0 +1,31 @@
+"""Helpers for Pilot tests: build the app the way the CLI does, and wait for conditions."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from meshtui.config.settings import UserSettings
+from meshtui.ui.app import MeshApp
+from meshtui.wiring import Wiring
+
+
+def make_app(kubeconfig: str | None, *, read_only: bool = False, allow_remote: bool = False,
+             settings: UserSettings | None = None, **kwargs: object) -> MeshApp:
+    wiring = Wiring(kubeconfig=kubeconfig, read_only=read_only, allow_remote=allow_remote)
+    return MeshApp(wiring, settings or UserSettings(), **kwargs)  # type: ignore[arg-type]
+
+
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause()
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or condition}")
+
+
+def notifications(app: MeshApp) -> list[str]:
+    return [n.message for n in app._notifications]

@@ -1,0 +1,200 @@
+"""The Overview against the simulator: live rows, filter, sort, describe, delete, logs, guard."""
+
+from __future__ import annotations
+
+import time
+
+from kubernetes import client
+from textual.widgets import TabbedContent
+
+from meshtui.ui.screens.confirm import ConfirmScreen
+from meshtui.ui.screens.text_view import TextViewScreen
+from meshtui.ui.widgets.keyed_table import KeyedTable
+from tests.conftest import SimCluster, SimFactory, api_client
+from tests.ui.helpers import make_app, notifications, wait_for
+
+
+def server_pods(sim: SimCluster) -> dict[str, tuple[str, str]]:
+    items = client.CoreV1Api(api_client(sim)).list_pod_for_all_namespaces().items
+    out = {}
+    for pod in items:
+        statuses = pod.status.container_statuses or []
+        ready = sum(1 for s in statuses if s.ready)
+        out[f"{pod.metadata.namespace}/{pod.metadata.name}"] = (f"{ready}/{len(pod.spec.containers)}",
+                                                                sum(s.restart_count for s in statuses))
+    return out
+
+
+def table_pods(app) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    table = app.query_one("#pods", KeyedTable)
+    out = {}
+    for key in table.keys:
+        row = table.get_row(key)
+        out[key] = (str(row[2]), int(str(row[4]).split()[0]))
+    return out
+
+
+async def ready_app(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    await wait_for(pilot, lambda: app.session is not None and len(app.panel("overview").pods) >= 25, what="pods")
+
+
+async def test_rows_follow_the_cluster_by_key(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        await wait_for(pilot, lambda: table_pods(app) == server_pods(sim), what="table == server")
+        table = app.query_one("#pods", KeyedTable)
+        table.move_cursor(row=5)
+        selected = table.selected_key()
+        client.AppsV1Api(api_client(sim)).patch_namespaced_deployment_scale("catalog-v2", "shop",
+                                                                           {"spec": {"replicas": 3}})
+        await wait_for(pilot, lambda: sum(1 for k in table.keys if "catalog-v2" in k) == 3, what="scaled rows")
+        assert table.selected_key() == selected  # the cursor stays on its pod
+        await wait_for(pilot, lambda: table_pods(app) == server_pods(sim), what="table == server after scale")
+
+
+async def test_filter_namespace_and_sort(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        table = app.query_one("#pods", KeyedTable)
+        await pilot.press("slash", *"ratings", "enter")
+        await wait_for(pilot, lambda: len(table.keys) == 2, what="filtered")
+        assert all("ratings" in key for key in table.keys)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(table.keys) >= 25, what="unfiltered")
+        overview = app.panel("overview")
+        while overview.namespace != "istio-system":
+            await pilot.press("n")
+        await wait_for(pilot, lambda: all(k.startswith("istio-system/") for k in table.keys), what="namespace")
+        await pilot.press("n")
+        assert overview.namespace not in (None, "istio-system")
+        while overview.namespace is not None:
+            await pilot.press("n")
+        await pilot.press("s")  # namespace -> name
+        await pilot.pause(0.2)
+        names = [k.split("/", 1)[1] for k in table.keys]
+        assert names == sorted(names)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        names = [k.split("/", 1)[1] for k in table.keys]
+        assert names == sorted(names, reverse=True)
+
+
+async def test_describe_shows_yaml(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        await pilot.press("slash", *"storefront", "enter", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextViewScreen), what="describe view")
+        text = app.screen.query_one("#view-text").text
+        assert "kind: Pod" in text and "storefront" in text and "managedFields" not in text
+        await pilot.press("escape")
+
+
+async def test_delete_pod_asks_then_the_replacement_appears(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        await pilot.press("slash", *"orders", "enter")
+        table = app.query_one("#pods", KeyedTable)
+        await wait_for(pilot, lambda: len(table.keys) == 1, what="orders row")
+        victim = table.keys[0]
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert victim in server_pods(sim)
+        await pilot.press("x", "y")
+        await wait_for(pilot, lambda: victim not in server_pods(sim), what="pod deleted")
+        await wait_for(pilot, lambda: len(table.keys) == 1 and table.keys[0] != victim, what="replacement row")
+
+
+async def test_l_opens_the_pods_logs(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        await pilot.press("slash", *"ratings-v1", "enter", "l")
+        assert app.query_one(TabbedContent).active == "logs"
+        logs = app.panel("logs")
+        await wait_for(pilot, lambda: len(logs.view.lines) > 0, what="log lines")
+        assert {line.pod for line in logs.view.lines} == {table_key.split("/")[1] for table_key in
+                                                          app.query_one("#pods", KeyedTable).keys}
+
+
+async def test_guard_refuses_writes_on_a_remote_context(remote: str, sim: SimCluster) -> None:
+    app = make_app(remote)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        await wait_for(pilot, lambda: "REMOTE" in str(app.query_one("#badge").render()), what="REMOTE badge")
+        before = server_pods(sim)
+        await pilot.press("x")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("refused" in n and "--allow-remote" in n for n in notifications(app))
+        assert server_pods(sim).keys() == before.keys()
+
+
+async def test_allow_remote_permits_the_write(remote: str, sim: SimCluster) -> None:
+    app = make_app(remote, allow_remote=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        await pilot.press("slash", *"orders", "enter")
+        table = app.query_one("#pods", KeyedTable)
+        await wait_for(pilot, lambda: len(table.keys) == 1, what="orders row")
+        victim = table.keys[0]
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: victim not in server_pods(sim), what="deleted through the guard")
+
+
+async def test_read_only_hides_writes(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig), read_only=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        overview = app.panel("overview")
+        assert overview.check_action("delete_pod", ()) is False
+        footer_keys = [b.action for _, b, enabled, _ in app.screen.active_bindings.values() if enabled]
+        assert "delete_pod" not in footer_keys
+        before = server_pods(sim)
+        await pilot.press("x")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert server_pods(sim).keys() == before.keys()
+        assert "read-only" in str(app.query_one("#badge").render())
+
+
+def scale(sim: SimCluster, name: str, replicas: int) -> None:
+    """Change the cluster from inside the sim (the API itself is failing on purpose)."""
+    def change() -> None:
+        deployments = sim.state.type("deployments")
+        sim.state.store.mutate(deployments, "shop", name, lambda o: o["spec"].__setitem__("replicas", replicas))
+    sim.call(change)
+
+
+async def test_dropped_watches_and_410_leave_the_table_equal_to_the_server(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        overview = app.panel("overview")
+        feed = overview.feeds["pods"]
+        sim.set_faults(drop_watches_every=0.5)
+        apps = client.AppsV1Api(api_client(sim))
+        for replicas in (3, 1, 2):
+            apps.patch_namespaced_deployment_scale("ratings-v1", "shop", {"spec": {"replicas": replicas}})
+            time.sleep(0.4)
+        await wait_for(pilot, lambda: table_pods(app) == server_pods(sim), timeout=20, what="converged (drops)")
+        assert feed.reconnects > 0
+        # Now the API fails while the cluster changes and its history is compacted away:
+        sim.set_faults(api_error_rate=1.0, drop_watches_every=0.3)
+        await wait_for(pilot, lambda: feed.state.value == "reconnecting", what="reconnecting state")
+        await wait_for(pilot, lambda: "reconnecting" in str(app.query_one("#health").render()), what="shown")
+        scale(sim, "catalog-v3", 2)
+        scale(sim, "ratings-v2", 0)
+        time.sleep(1.0)
+        sim.compact()
+        relists = feed.relists
+        sim.set_faults(api_error_rate=0, drop_watches_every=0)
+        await wait_for(pilot, lambda: feed.relists > relists, timeout=15, what="a relist after 410")
+        await wait_for(pilot, lambda: table_pods(app) == server_pods(sim), timeout=20, what="converged (410)")
+        await wait_for(pilot, lambda: "● live" in str(app.query_one("#health").render()), timeout=15,
+                       what="all feeds live again")

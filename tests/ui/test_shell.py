@@ -1,0 +1,102 @@
+"""The app shell: panels by key and mouse, help lists every binding, palette, themes, quit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, TabbedContent
+
+from meshtui.config.settings import UserSettings
+from meshtui.ui.app import PANELS
+from meshtui.ui.screens.help import HelpScreen
+from tests.conftest import SimCluster
+from tests.ui.helpers import make_app, notifications, wait_for
+
+
+async def connected(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    await wait_for(pilot, lambda: app.session is not None and len(app.panel("overview").pods) > 10, what="pods")
+
+
+async def test_number_keys_and_clicks_switch_panels(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await connected(pilot, app)
+        tabs = app.query_one(TabbedContent)
+        for spec in PANELS:
+            await pilot.press(spec.key)
+            assert tabs.active == spec.id
+        await pilot.click(f"#--content-tab-{PANELS[0].id}")
+        assert tabs.active == PANELS[0].id
+
+
+async def test_header_shows_context_provider_istio_and_badge(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await connected(pilot, app)
+        await wait_for(pilot, lambda: "1.28.6" in str(app.query_one("#where").render()), what="istio version")
+        where = str(app.query_one("#where").render())
+        assert "meshtui-sim" in where and "simulated" in where
+        assert "SIMULATED" in str(app.query_one("#badge").render())
+
+
+async def test_help_lists_every_binding_of_every_panel(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        ids = {str(table.get_row_at(i)[3]) for i in range(table.row_count)}
+        expected = {info.id for info in app.all_actions()}
+        assert ids == expected and len(ids) > 25
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_offers_panel_actions(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Setup: Run doctor")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.query_one(TabbedContent).active == "setup", what="setup panel")
+
+
+async def test_theme_toggle_and_keymap_from_settings(sim: SimCluster) -> None:
+    settings = UserSettings(theme="meshtui-light", keymap={"app.help": "f1"})
+    app = make_app(str(sim.kubeconfig), settings=settings)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await connected(pilot, app)
+        assert app.theme == "meshtui-light"
+        await pilot.press("T")
+        assert app.theme == "meshtui-dark"
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code in (0, None)
+
+
+async def test_no_cluster_opens_setup_with_a_demo_offer(tmp_path: Path) -> None:
+    app = make_app(str(tmp_path / "missing-kubeconfig"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.query_one(TabbedContent).active == "setup", what="setup")
+        banner = str(app.query_one("#setup-banner").render())
+        assert "No cluster reachable" in banner and "D" in banner
+        assert "OFFLINE" in str(app.query_one("#badge").render())
+        await wait_for(pilot, lambda: app.query_one("#checks", DataTable).row_count > 5, what="doctor checks")
+        await pilot.press("D")
+        await wait_for(pilot, lambda: app.session is not None, timeout=20, what="demo session")
+        await wait_for(pilot, lambda: len(app.panel("overview").pods) > 10, what="demo pods")
+        assert app.query_one(TabbedContent).active == "overview"
+        assert any("starting the simulated cluster" in n for n in notifications(app))
+    app.wiring.close()

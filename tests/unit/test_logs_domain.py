@@ -1,0 +1,77 @@
+"""Pure log-line handling: inert text, Envoy and JSON parsing, request ids, field filters, queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from meshtui.domain.errors import UsageError
+from meshtui.domain.logs import FieldFilter, LogLine, parse_envoy, sanitize, truncate
+from meshtui.services.log_query import parse_duration, parse_query
+
+ENVOY = ('[2026-11-24T16:00:00.123Z] "GET /api/items HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow}'
+         ' - "-" 0 81 0 - "-" "Go-http-client/1.1" "rid-42" "catalog:9080" "-" '
+         'outbound|9080|v3|catalog.shop.svc.cluster.local - 10.96.0.10:9080 10.244.1.5:40000 - primary')
+
+
+def line(raw: str) -> LogLine:
+    return LogLine("shop", "p", "c", "v1", 0, raw)
+
+
+def test_sanitize_makes_escapes_visible() -> None:
+    assert sanitize("plain") == "plain"
+    assert sanitize("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m"
+    assert sanitize("\x1b]52;c;Zm9v\x07") == "\\x1b]52;c;Zm9v\\x07"
+    assert sanitize("a\x00b\x7fc\u009bd") == "a\\x00b\\x7fc\\x9bd"
+    assert sanitize("tab\tend") == "tab    end"
+    assert truncate("x" * 3000).endswith("… [+1000 chars]")
+
+
+def test_envoy_lines_parse_into_fields() -> None:
+    fields = parse_envoy(ENVOY)
+    assert fields is not None
+    assert (fields["method"], fields["path"], fields["status"], fields["flags"], fields["duration"]) == \
+        ("GET", "/api/items", 503, "UO", 0)
+    assert (fields["direction"], fields["subset"], fields["host"]) == ("outbound", "v3", "catalog.shop.svc.cluster.local")
+    assert line(ENVOY).request_id == "rid-42" and line(ENVOY).kind == "envoy" and line(ENVOY).level == "error"
+    assert parse_envoy("[not envoy") is None
+
+
+def test_json_and_text_request_ids_and_levels() -> None:
+    js = line('{"level":"WARN","msg":"slow","request_id":"abc-123","status":404}')
+    assert js.kind == "json" and js.level == "warn" and js.request_id == "abc-123"
+    text = line("2026/11/24 16:00:00 error ratings GET / 500 3ms request_id=9f8e7d6c-aaaa served")
+    assert text.kind == "text" and text.level == "error" and text.request_id == "9f8e7d6c-aaaa"
+    assert line("nothing here").request_id is None
+    assert line("{broken json").kind == "text"
+
+
+@pytest.mark.parametrize("expr,raw,expected", [
+    ("level>=warn", '{"level":"error"}', True),
+    ("level>=warn", '{"level":"info"}', False),
+    ("status=5xx", ENVOY, True),
+    ("status=4xx", ENVOY, False),
+    ("status!=5xx", ENVOY, False),
+    ("status>=500", '{"status": 502}', True),
+    ("duration<10", ENVOY, True),
+    ("upstream~v3", ENVOY, True),
+    ("upstream!~v3", ENVOY, False),
+    ("path=/api/items", ENVOY, True),
+    ("service=catalog", '{"service":"ratings"}', False),
+    ("missing=1", '{"a":1}', False),
+])
+def test_field_filters(expr: str, raw: str, expected: bool) -> None:
+    assert FieldFilter.parse(expr).matches(line(raw)) is expected
+
+
+def test_queries_parse_like_the_flags() -> None:
+    q = parse_query("-n shop -l 'app in (catalog)' catalog-v -c '^catalog$' --sidecars --since 5m --tail 20 "
+                    "-i GET -e healthz -h 500 level>=warn status=5xx")
+    assert (q.namespace, q.selector, q.pod_pattern, q.containers, q.sidecars, q.since_seconds, q.tail) == \
+        ("shop", "app in (catalog)", "catalog-v", "^catalog$", True, 300, 20)
+    assert q.field_filters == ("level>=warn", "status=5xx") and q.highlight == "500"
+    assert parse_query("deploy/catalog-v1").workload == "deploy/catalog-v1"
+    assert parse_query("pod/x").pod_name == "x"
+    assert parse_duration("1h30m") == 5400
+    for bad in ("--tail many", "-c (", "--bogus", "-n", "'unclosed"):
+        with pytest.raises(UsageError):
+            parse_query(bad)
