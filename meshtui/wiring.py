@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from meshtui.services.cluster import ClusterService
     from meshtui.services.guard import Guard
     from meshtui.services.session import Session
+    from meshtui.services.usage import UsageService
     from meshtui.sim import SimCluster
 
 
@@ -101,6 +102,21 @@ class Wiring:
 
         loaded = self.load_profile(profile) if profile else None
         return run_doctor(DoctorOptions(loaded, self.kubeconfig, self.context), self.docker)
+
+    def usage(self, kind_cluster: str | None = None) -> UsageService:
+        """Usage for the current context (host level even without a cluster)."""
+        from meshtui.adapters.docker_engine import DockerEngine
+        from meshtui.domain.errors import ClusterUnreachable
+        from meshtui.services.usage import UsageService, cluster_containers
+
+        try:
+            kube = self.kube
+            cluster, provider = cluster_containers(kube.context.name, self.guard.locality.provider)
+        except ClusterUnreachable:
+            kube, cluster, provider = None, None, ""
+        if kind_cluster:
+            cluster, provider = kind_cluster, "kind"
+        return UsageService(kube, DockerEngine(timeout=5), cluster=cluster, provider=provider)
 
     def load_profile(self, name: str) -> LoadedProfile:
         """Load a profile and teach the masker its secrets before anything prints."""

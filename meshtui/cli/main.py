@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "profiles": ("profiles", "list, show and validate cluster profiles"),
     "status": ("status", "cluster summary: context, provider, nodes, pods by phase, Istio, ingress"),
     "logs": ("logs", "tail many pods at once: sidecars hidden, JSON/Envoy parsed, resumes dropped streams"),
+    "usage": ("usage", "resource usage: host -> node containers (docker) -> pods (metrics.k8s.io)"),
 }
 
 GLOBAL_DEFAULTS = {"kubeconfig": None, "context": None, "json": False, "allow_remote": False, "read_only": False}

@@ -243,5 +243,8 @@ class LineFilter:
         return bool(self.include or self.exclude or self.fields)
 
 
-def is_sidecar(container: str, declared: set[str] | frozenset[str] = frozenset()) -> bool:
+def is_sidecar(container: str, declared: set[str] | frozenset[str] = frozenset(), containers: int = 2) -> bool:
+    """A helper container beside the app; a pod's only container (a gateway's istio-proxy) is the app."""
+    if containers <= 1:
+        return False
     return container in SIDECARS or container in declared

@@ -123,7 +123,8 @@ class LogEngine:
             if status is None or not (status.get("state", {}).get("running") or status.get("state", {}).get("terminated")
                                       or status.get("lastState", {}).get("terminated")):
                 continue
-            if not self.query.sidecars and is_sidecar(cname, sidecars) and not (
+            if not self.query.sidecars and is_sidecar(cname, sidecars, len(pod.get("spec", {}).get("containers", []))) \
+                    and not (
                     self.include_c is not None and self.include_c.search(cname)):
                 continue
             if self.include_c is not None and not self.include_c.search(cname):

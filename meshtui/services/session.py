@@ -18,6 +18,7 @@ from meshtui.services.feed import ResourceFeed
 from meshtui.services.guard import Guard
 from meshtui.services.log_query import LogQuery
 from meshtui.services.logs import LogEngine, collect_pivot
+from meshtui.services.usage import UsageService, cluster_containers
 
 FEEDS: dict[str, tuple[str, dict[str, str], Callable[[dict], Any]]] = {
     "pods": ("/api/v1/pods", {}, pod_summary),
@@ -59,6 +60,15 @@ class Session:
         engine = LogEngine(self.kube, query, on_ready=on_ready, capacity=100_000, drop_when_full=True)
         self._engines.append(engine)
         return engine.start()
+
+    def usage(self) -> UsageService:
+        """Usage for this cluster: host, its node containers (kind/minikube), pods."""
+        from meshtui.adapters.docker_engine import DockerEngine
+
+        cluster, provider = cluster_containers(self.kube.context.name, self.guard.locality.provider)
+        service = UsageService(self.kube, DockerEngine(timeout=5), cluster=cluster, provider=provider)
+        self.extras[f"usage-{id(service)}"] = service
+        return service
 
     def pivot(self, request_id: str, namespace: str | None) -> list[LogLine]:
         """Every line of one request across gateway, sidecars and apps."""

@@ -46,6 +46,37 @@ def container_usage(state: SimState, namespace: str, pod: dict, container: dict)
     return int(cores * 1e9 * _jitter(key + "c", 0.25)), int(memory * _jitter(key + "m", 0.05))
 
 
+CPU_UNITS = ("n", "u", "m", "")
+MEM_UNITS = ("Ki", "Mi", "Gi", "")
+
+
+def _style(key: str, mixed: bool) -> int:
+    return hashlib.sha256(key.encode()).digest()[0] % 4 if mixed else 0
+
+
+def format_cpu(nanocores: int, style: int) -> str:
+    """Nanocores in metrics-server's unit, or (mixed) in u, m or plain cores."""
+    unit = CPU_UNITS[style]
+    if unit == "n":
+        return f"{nanocores}n"
+    if unit == "u":
+        return f"{nanocores // 1000}u"
+    if unit == "m":
+        return f"{nanocores // 1_000_000}m"
+    return f"{nanocores / 1e9:.3f}"
+
+
+def format_memory(value: int, style: int) -> str:
+    unit = MEM_UNITS[style]
+    if unit == "Ki":
+        return f"{value // KI}Ki"
+    if unit == "Mi":
+        return f"{value // KI ** 2}Mi"
+    if unit == "Gi":
+        return f"{value / KI ** 3:.3f}Gi".rstrip("0").rstrip(".") if value % KI ** 3 else f"{value // KI ** 3}Gi"
+    return str(value)
+
+
 def _running(state: SimState, namespace: str | None) -> list[dict]:
     pods = state.store.list(state.type("pods"), namespace)
     return [p for p in pods if p.get("status", {}).get("phase") == "Running"]
@@ -56,9 +87,12 @@ def pod_metrics(state: SimState, namespace: str | None) -> list[dict]:
     for pod in _running(state, namespace):
         meta = pod["metadata"]
         containers = []
+        mixed = state.faults.metrics_units == "mixed"
         for container in pod["spec"].get("containers", []):
             cpu, mem = container_usage(state, meta["namespace"], pod, container)
-            containers.append({"name": container["name"], "usage": {"cpu": f"{cpu}n", "memory": f"{mem // KI}Ki"}})
+            style = _style(f"{meta['name']}/{container['name']}", mixed)
+            containers.append({"name": container["name"], "usage": {"cpu": format_cpu(cpu, style),
+                                                                    "memory": format_memory(mem, style)}})
         items.append({"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
                       "metadata": {"name": meta["name"], "namespace": meta["namespace"],
                                    "labels": dict(meta.get("labels", {})), "creationTimestamp": now_iso()},
@@ -87,5 +121,6 @@ def node_metrics(state: SimState) -> list[dict]:
                       "metadata": {"name": name, "labels": dict(node["metadata"].get("labels", {})),
                                    "creationTimestamp": now_iso()},
                       "timestamp": now_iso(), "window": "20.03s",
-                      "usage": {"cpu": f"{cpu}n", "memory": f"{mem // KI}Ki"}})
+                      "usage": {"cpu": format_cpu(cpu, _style(name, state.faults.metrics_units == "mixed")),
+                                "memory": format_memory(mem, _style(name, state.faults.metrics_units == "mixed"))}})
     return items

@@ -55,6 +55,8 @@ class Faults:
     api_latency_ms: float = 0.0
     api_error_rate: float = 0.0
     metrics_unavailable: bool = False
+    metrics_units: str = "standard"
+    """`standard` (n and Ki, as metrics-server) or `mixed` (n, u, m, plain; Ki, Mi, Gi, plain)."""
 
     def update(self, data: dict) -> None:
         """Apply the given controls; 0 or null turns one off. All-or-nothing on bad input."""
@@ -71,13 +73,17 @@ class Faults:
             raise ValueError("api_error_rate must be between 0 and 1")
         if "metrics_unavailable" in data:
             values["metrics_unavailable"] = bool(data["metrics_unavailable"])
+        if "metrics_units" in data:
+            if data["metrics_units"] not in ("standard", "mixed"):
+                raise ValueError("metrics_units must be standard or mixed")
+            values["metrics_units"] = data["metrics_units"]
         for name, value in values.items():
             setattr(self, name, value)
 
     def as_dict(self) -> dict:
         return {"drop_log_streams_after": self.drop_log_streams_after, "drop_watches_every": self.drop_watches_every,
                 "api_latency_ms": self.api_latency_ms, "api_error_rate": self.api_error_rate,
-                "metrics_unavailable": self.metrics_unavailable}
+                "metrics_unavailable": self.metrics_unavailable, "metrics_units": self.metrics_units}
 
 
 @dataclass

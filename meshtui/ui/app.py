@@ -24,6 +24,7 @@ from meshtui.ui.actions import ActionInfo, describe_bindings
 from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
 from meshtui.ui.panels.logs import LogsPanel
 from meshtui.ui.panels.overview import OverviewPanel
+from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
 from meshtui.ui.widgets.header import ClusterHeader
 
@@ -39,6 +40,7 @@ class PanelSpec:
 PANELS = [
     PanelSpec("overview", "Overview", "1", OverviewPanel),
     PanelSpec("logs", "Logs", "2", LogsPanel),
+    PanelSpec("resources", "Resources", "3", ResourcesPanel),
     PanelSpec("setup", "Setup", "5", SetupPanel),
 ]
 

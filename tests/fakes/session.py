@@ -143,6 +143,58 @@ class FakeEngine:
         pass
 
 
+class FakeUsage:
+    """Fixed usage at three levels with ten minutes of deterministic history."""
+
+    cluster = "meshtui"
+
+    def __init__(self) -> None:
+        from meshtui.domain.usage import RollingSeries
+
+        self.history: dict[str, RollingSeries] = {}
+        for key, base in (("host/cpu", 30.0), ("host/mem", 40.0), ("docker/meshtui-control-plane", 25.0),
+                          ("docker/meshtui-worker", 60.0), ("node/meshtui-control-plane", 0.4),
+                          ("node/meshtui-worker", 0.9)):
+            series = self.history.setdefault(key, RollingSeries())
+            for i in range(60):
+                series.add(base * (1 + 0.5 * ((i * 7) % 10) / 10), at=float(i * 10))
+
+    def series(self, key: str):  # type: ignore[no-untyped-def]
+        from meshtui.domain.usage import RollingSeries
+
+        return self.history.setdefault(key, RollingSeries())
+
+    def snapshot(self):  # type: ignore[no-untyped-def]
+        from meshtui.domain.usage import ContainerMetric, ContainerUsage, HostUsage, NodeMetric, UsageSnapshot
+
+        gib = 1024 ** 3
+        mib = 1024 ** 2
+        host = HostUsage(31.5, (28.0, 35.0, 30.0, 33.0), (1.2, 1.0, 0.9), 9 * gib, 16 * gib, 0, 2 * gib,
+                         "/var/lib/docker", 60 * gib, 250 * gib, 1.5 * mib, 0.3 * mib)
+        containers = [ContainerUsage("meshtui-control-plane", "control-plane", "running", 24.5, 1.6 * gib, 16 * gib, 0.4),
+                      ContainerUsage("meshtui-worker", "worker", "running", 61.0, 3.9 * gib, 16 * gib, 0.4)]
+        nodes = [NodeMetric("meshtui-control-plane", 0.41, 1.5 * gib, 8.0, 15.6 * gib),
+                 NodeMetric("meshtui-worker", 0.95, 3.7 * gib, 8.0, 15.6 * gib)]
+        pods = [ContainerMetric("shop", "catalog-v3-7f9c6d3b5-x3q2z", "catalog", "meshtui-worker", 0.42, 110 * mib,
+                                0.02, 0.5, 32 * mib, 128 * mib),
+                ContainerMetric("shop", "catalog-v3-7f9c6d3b5-x3q2z", "istio-proxy", "meshtui-worker", 0.05, 46 * mib,
+                                0.01, 2.0, 40 * mib, 1024 * mib, sidecar=True),
+                ContainerMetric("shop", "orders-v1-7f9c6d6b5-x6q2z", "orders", "meshtui-worker", 0.12, 40 * mib,
+                                0.02, 0.5, 32 * mib, 128 * mib),
+                ContainerMetric("shop", "mysql-v8-7f9c6d7b5-x7q2z", "mysql", "meshtui-worker", 0.03, 390 * mib,
+                                0.1, 1.0, 256 * mib, 512 * mib)]
+        return UsageSnapshot(at=NOW, host=host, containers=containers, nodes=nodes, pods=pods)
+
+    def sample(self):  # type: ignore[no-untyped-def]
+        return self.snapshot()
+
+    def first_complete(self, timeout: float = 3.0):  # type: ignore[no-untyped-def]
+        return self.snapshot()
+
+    def close(self) -> None:
+        pass
+
+
 @dataclass
 class FakeCluster:
     def info(self) -> ClusterInfo:
@@ -171,6 +223,9 @@ class FakeSession:
 
     def feed(self, name: str, on_change: Callable[[], None]) -> FakeFeed:
         return FakeFeed(name, on_change)
+
+    def usage(self) -> FakeUsage:
+        return FakeUsage()
 
     def logs(self, query: Any, on_ready: Callable[[], None]) -> FakeEngine:
         return FakeEngine(on_ready)

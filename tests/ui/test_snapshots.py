@@ -15,9 +15,11 @@ SIZE = (140, 36)
 def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     import meshtui.domain.workloads as workloads
     import meshtui.ui.panels.overview as overview
+    import meshtui.ui.panels.resources as resources
 
     monkeypatch.setattr(overview, "time", FrozenTime)
     monkeypatch.setattr(workloads, "time", FrozenTime)
+    monkeypatch.setattr(resources, "time", FrozenTime)
 
 
 def app() -> MeshApp:
@@ -55,6 +57,15 @@ def test_help(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=SIZE, run_before=before)
+
+
+def test_resources(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("3")
         await settle(pilot)
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=before)

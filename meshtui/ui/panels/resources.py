@@ -1,0 +1,271 @@
+"""Panel 3, Resources: the host, the Docker containers that are the nodes, and the pods.
+
+One poll at a time: a thread worker samples, posts `UsageSampled`, and the handler
+schedules the next poll only after drawing (dolphie's self-rescheduling loop), backing
+off on errors. Rows are coloured by how close they are to their limits.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.usage import UsageSnapshot, human_cores, level
+from meshtui.ui.widgets.keyed_table import KeyedTable
+
+INTERVALS = [1.0, 2.0, 5.0, 10.0, 30.0]
+TOPS = [10, 25, 50, 0]
+SORTS = ["cpu", "memory", "limit"]
+
+
+class UsageSampled(Message):
+    def __init__(self, snapshot: UsageSnapshot | None, error: str | None = None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.error = error
+
+
+def size(value: float | None) -> str:
+    if value is None:
+        return "-"
+    for unit, factor in (("Gi", 1024**3), ("Mi", 1024**2), ("Ki", 1024)):
+        if value >= factor:
+            return f"{value / factor:.1f}{unit}"
+    return f"{value:.0f}"
+
+
+def pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+class ResourcesPanel(Vertical):
+    """Usage at three levels with sparklines, top-N and thresholds."""
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "faster", "Faster", id="resources.faster"),
+        Binding("minus", "slower", "Slower", id="resources.slower"),
+        Binding("s", "sort", "Sort", id="resources.sort"),
+        Binding("t", "top", "Top-N", id="resources.top"),
+        Binding("enter", "drill", "Node's pods", id="resources.drill"),
+        Binding("escape", "undrill", "All pods", id="resources.undrill", show=False),
+        Binding("m", "metrics_server", "Install metrics-server", id="resources.metrics_server"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session: Any = None
+        self.service: Any = None
+        self.snapshot: UsageSnapshot | None = None
+        self.interval = 2.0
+        self.top = 25
+        self.sort_by = "cpu"
+        self.node_filter: str | None = None
+        self.errors = 0
+        self.samples = 0
+        self._polling = False
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="host-usage")
+        with Horizontal(id="usage-body"):
+            with Vertical(id="usage-left"):
+                yield Static("Node containers (docker)", id="containers-title", classes="section-title")
+                yield KeyedTable([("NAME", "name"), ("ROLE", "role"), ("CPU%", "cpu"), ("LAST 10 MIN", "spark"),
+                                  ("MEMORY", "mem"), ("MEM%", "memp")], id="node-containers")
+                yield Static("Nodes (metrics.k8s.io)", classes="section-title")
+                yield KeyedTable([("NAME", "name"), ("CPU", "cpu"), ("CPU%", "cpup"), ("LAST 10 MIN", "spark"),
+                                  ("MEMORY", "mem"), ("MEM%", "memp")], id="node-metrics")
+            with Vertical(id="usage-right"):
+                yield Static("Pods", id="pods-title", classes="section-title")
+                yield KeyedTable([("NAMESPACE/POD", "pod"), ("CONTAINER", "container"), ("CPU", "cpu"),
+                                  ("%REQ", "cpureq"), ("%LIM", "cpulim"), ("MEMORY", "mem"), ("%REQ", "memreq"),
+                                  ("%LIM", "memlim"), ("CPU, LAST 10 MIN", "spark")], id="pod-usage")
+        yield Static("", id="usage-status")
+
+    def settings_interval(self) -> float:
+        wanted = float(getattr(self.app.settings, "refresh_seconds", 2.0))
+        return min(INTERVALS, key=lambda i: abs(i - wanted))
+
+    # -- session and polling -----------------------------------------------------------
+    def attach(self, session: Any) -> None:
+        self.detach()
+        self.session = session
+        self.interval = self.settings_interval()
+        self.service = session.usage()
+        self._generation += 1
+        self._polling = False
+        self._status("first sample…")
+        self.poll()
+
+    def detach(self) -> None:
+        if self.service is not None:
+            self.service.close()
+        self.service = None
+        self.session = None
+
+    def poll(self) -> None:
+        if self.service is None or self._polling:
+            return
+        self._polling = True
+        self._sample(self._generation)
+
+    @work(thread=True, exclusive=True, group="usage", exit_on_error=False)
+    def _sample(self, generation: int) -> None:
+        service = self.service
+        if service is None:
+            return
+        try:
+            snapshot = service.sample() if self.samples else service.first_complete(2.0)
+        except MeshtuiError as exc:
+            self.post_message(UsageSampled(None, exc.message))
+            return
+        except Exception as exc:  # the daemon or API in a state we did not foresee: a notice, not a crash
+            self.post_message(UsageSampled(None, f"{type(exc).__name__}: {exc}"))
+            return
+        if generation == self._generation:
+            self.post_message(UsageSampled(snapshot))
+
+    @on(UsageSampled)
+    def _sampled(self, message: UsageSampled) -> None:
+        self._polling = False
+        if message.snapshot is None:
+            self.errors += 1
+            delay = min(self.interval * (2 ** self.errors), 30.0)
+            self._status(f"sampling failed ({message.error}); retrying in {delay:.0f}s")
+        else:
+            self.errors = 0
+            self.samples += 1
+            self.snapshot = message.snapshot
+            self._draw()
+            delay = self.interval if self.display else self.interval * 5
+        self.set_timer(delay, self.poll)
+
+    # -- drawing -----------------------------------------------------------------------
+    def _style(self, value: float | None) -> str:
+        theme = self.app.current_theme
+        return {"ok": "", "warn": str(theme.warning), "critical": f"bold {theme.error}"}[level(value)]
+
+    def _draw(self) -> None:
+        snap, service = self.snapshot, self.service
+        if snap is None or service is None:
+            return
+        theme = self.app.current_theme
+        host = Text()
+        if snap.host is not None:
+            h = snap.host
+            host.append("HOST ", style="bold")
+            host.append(f"cpu {h.cpu_percent:5.1f}% ", style=self._style(h.cpu_percent))
+            host.append(service.series("host/cpu").sparkline(30, 100), style=str(theme.primary))
+            host.append("  cores " + " ".join(f"{c:.0f}" for c in h.per_core[:16]))
+            host.append(f"  load {h.load[0]:.2f} {h.load[1]:.2f} {h.load[2]:.2f}\n")
+            mem_pct = h.mem_used / max(h.mem_total, 1) * 100
+            host.append(f"     mem {size(h.mem_used)}/{size(h.mem_total)} ({mem_pct:.0f}%) ", style=self._style(mem_pct))
+            host.append(service.series("host/mem").sparkline(30, 100), style=str(theme.secondary))
+            host.append(f"  swap {size(h.swap_used)}/{size(h.swap_total)}  disk {h.disk_path} "
+                        f"{size(h.disk_used)}/{size(h.disk_total)}  net ↓{size(h.net_rx_rate)}/s ↑{size(h.net_tx_rate)}/s")
+        self.query_one("#host-usage", Static).update(host)
+        containers = snap.containers
+        table = self.query_one("#node-containers", KeyedTable)
+        table.display = bool(containers)
+        cluster = service.cluster
+        self.query_one("#containers-title", Static).update(
+            f"Node containers (docker, cluster {cluster}): {len(containers)}" if cluster and containers else
+            f"Node containers (docker): none found for cluster {cluster}" if cluster else
+            "Node containers (docker): this cluster's nodes are not containers on this machine")
+        table.sync(
+            {c.name: (c.name, c.role, Text("…" if c.cpu_percent is None else f"{c.cpu_percent:.1f}"),
+                      service.series(f"docker/{c.name}").sparkline(20), size(c.mem_used),
+                      Text(pct(c.mem_percent), style=self._style(c.mem_percent))) for c in containers},
+            [c.name for c in containers])
+        self.query_one("#node-metrics", KeyedTable).sync(
+            {n.name: (n.name, human_cores(n.cpu), Text(pct(n.cpu_percent), style=self._style(n.cpu_percent)),
+                      service.series(f"node/{n.name}").sparkline(20), size(n.memory),
+                      Text(pct(n.mem_percent), style=self._style(n.mem_percent))) for n in snap.nodes},
+            [n.name for n in snap.nodes])
+        pods = [p for p in snap.pods if self.node_filter is None or p.node == self.node_filter]
+        keyer = {"cpu": lambda p: -(p.cpu or 0), "memory": lambda p: -(p.memory or 0),
+                 "limit": lambda p: -(p.worst_of_limit or 0)}[self.sort_by]
+        pods.sort(key=keyer)
+        shown = pods if self.top == 0 else pods[:self.top]
+        rows = {}
+        for p in shown:
+            worst = p.worst_of_limit
+            style = self._style(worst)
+            name = f"{p.namespace}/{p.pod}"
+            if len(name) > 48:
+                name = name[:22] + "…" + name[-25:]
+            rows[p.key] = (Text(name, style=style), Text(p.container + (" ⇄" if p.sidecar else ""),
+                                                         style="dim" if p.sidecar else ""),
+                           human_cores(p.cpu), pct(p.cpu_of_request),
+                           Text(pct(p.cpu_of_limit), style=self._style(p.cpu_of_limit)), size(p.memory),
+                           pct(p.mem_of_request), Text(pct(p.mem_of_limit), style=self._style(p.mem_of_limit)),
+                           service.series(f"pod/{p.key}").sparkline(16))
+        self.query_one("#pod-usage", KeyedTable).sync(rows, [p.key for p in shown])
+        where = f" on {self.node_filter}" if self.node_filter else ""
+        top = "all" if self.top == 0 else f"top {self.top}"
+        self.query_one("#pods-title", Static).update(
+            f"Pods{where}: {top} of {len(pods)} containers by {self.sort_by}  (⇄ = sidecar; ≥80% of a limit in red)")
+        self._status()
+
+    def _status(self, message: str | None = None) -> None:
+        status = Text()
+        status.append(f"refresh {self.interval:g}s (+/-)  ", style="dim")
+        if message:
+            status.append(message, style=str(self.app.current_theme.warning))
+        elif self.snapshot is not None:
+            age = time.time() - self.snapshot.at
+            status.append(f"sampled {age:.0f}s ago", style="dim")
+            for notice in self.snapshot.notices:
+                status.append(f"  ! {notice}", style=str(self.app.current_theme.warning))
+        self.query_one("#usage-status", Static).update(status)
+
+    # -- actions -----------------------------------------------------------------------
+    def action_faster(self) -> None:
+        index = INTERVALS.index(self.interval) if self.interval in INTERVALS else 1
+        self.interval = INTERVALS[max(0, index - 1)]
+        self._status()
+
+    def action_slower(self) -> None:
+        index = INTERVALS.index(self.interval) if self.interval in INTERVALS else 1
+        self.interval = INTERVALS[min(len(INTERVALS) - 1, index + 1)]
+        self._status()
+
+    def action_sort(self) -> None:
+        self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        self._draw()
+
+    def action_top(self) -> None:
+        self.top = TOPS[(TOPS.index(self.top) + 1) % len(TOPS)]
+        self._draw()
+
+    def action_drill(self) -> None:
+        focused = self.app.focused
+        if isinstance(focused, KeyedTable) and focused.id in ("node-containers", "node-metrics"):
+            self.node_filter = focused.selected_key()
+            self._draw()
+            self.query_one("#pod-usage", KeyedTable).focus()
+        else:
+            self.app.notify("select a node container or node first (Tab to move), then Enter", severity="warning")
+
+    def action_undrill(self) -> None:
+        self.node_filter = None
+        self._draw()
+
+    def action_metrics_server(self) -> None:
+        if self.snapshot is not None and self.snapshot.metrics_available:
+            self.app.notify("metrics-server is already serving metrics")
+            return
+        self.app.action_show_panel("setup")
+        self.app.panel("setup").run_action("install_metrics_server")
+
+    def focus_target(self) -> Any:
+        return self.query_one("#pod-usage", KeyedTable)

@@ -1,0 +1,120 @@
+"""Usage against the real Docker engine: kind-labelled busybox "nodes", compared with docker stats."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from meshtui.adapters.docker_engine import DockerEngine
+from meshtui.services.usage import UsageService
+from tests.conftest import TEST_IMAGE, run_cli
+
+MIB = 1024 * 1024
+
+
+def parse_size(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)\s*([KMGT]?i?B)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * {"B": 1, "KiB": 1024, "MiB": MIB, "GiB": 1024 * MIB, "kB": 1000, "MB": 1e6,
+                            "GB": 1e9}[unit]
+
+
+@pytest.fixture
+def kind_nodes(docker_engine) -> Iterator[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+    cluster = f"usage-{uuid.uuid4().hex[:6]}"
+    created = {}
+    specs = {
+        f"{cluster}-control-plane": ("control-plane", ["sh", "-c", "while :; do :; done"], {"nano_cpus": 500_000_000}),
+        f"{cluster}-worker": ("worker", ["sh", "-c", "dd if=/dev/zero of=/fill/blob bs=1M count=64 && sleep 3600"],
+                              {"mem_limit": "256m", "tmpfs": {"/fill": "size=128m"}}),
+    }
+    try:
+        for name, (role, command, extra) in specs.items():
+            container = docker_engine.containers.create(
+                TEST_IMAGE, command, name=name, network_mode="none", detach=True,
+                labels={"io.x-k8s.kind.cluster": cluster, "io.x-k8s.kind.role": role}, **extra)
+            container.start()
+            created[name] = container
+        time.sleep(2.5)  # the busy loop spins up, the tmpfs fills
+        yield cluster, created
+    finally:
+        for container in created.values():
+            container.remove(force=True)
+
+
+def docker_stats(names: list[str]) -> dict[str, dict]:
+    out = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{json .}}", *names], capture_output=True,
+                         text=True, timeout=60)
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    return {row["Name"]: row for row in rows}
+
+
+def test_found_by_label_and_agree_with_docker_stats(kind_nodes) -> None:  # type: ignore[no-untyped-def]
+    cluster, created = kind_nodes
+    result = run_cli("usage", "--once", "--json", "--kind-cluster", cluster)
+    assert result.returncode == 0, result.stderr
+    ours = {c["name"]: c for c in json.loads(result.stdout)["containers"]}
+    assert set(ours) == set(created)
+    assert ours[f"{cluster}-control-plane"]["role"] == "control-plane"
+    theirs = docker_stats(list(created))
+    busy, holder = f"{cluster}-control-plane", f"{cluster}-worker"
+    docker_cpu = float(theirs[busy]["CPUPerc"].rstrip("%"))
+    assert 40 <= docker_cpu <= 60  # the 0.5 CPU limit holds
+    assert abs(ours[busy]["cpu_percent"] - docker_cpu) <= 0.10 * docker_cpu
+    used, limit = theirs[holder]["MemUsage"].split(" / ")
+    assert abs(ours[holder]["mem_used"] - parse_size(used)) <= 0.10 * parse_size(used)
+    assert ours[holder]["mem_used"] >= 60 * MIB
+    assert ours[holder]["mem_limit"] == 256 * MIB == parse_size(limit)
+
+
+def test_containers_come_and_go_during_a_session(kind_nodes, docker_engine) -> None:  # type: ignore[no-untyped-def]
+    cluster, created = kind_nodes
+    service = UsageService(None, DockerEngine(timeout=5), cluster=cluster, provider="kind")
+    try:
+        first = service.first_complete()
+        assert {c.name for c in first.containers} == set(created)
+        extra = docker_engine.containers.create(TEST_IMAGE, ["sleep", "3600"], name=f"{cluster}-worker2",
+                                                network_mode="none",
+                                                labels={"io.x-k8s.kind.cluster": cluster, "io.x-k8s.kind.role": "worker"})
+        extra.start()
+        try:
+            deadline = time.monotonic() + 10
+            names: set[str] = set()
+            while time.monotonic() < deadline and f"{cluster}-worker2" not in names:
+                names = {c.name for c in service.sample().containers}
+                time.sleep(0.3)
+            assert f"{cluster}-worker2" in names
+        finally:
+            extra.remove(force=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and f"{cluster}-worker2" in names:
+            snapshot = service.sample()
+            names = {c.name for c in snapshot.containers}
+            time.sleep(0.3)
+        assert f"{cluster}-worker2" not in names and not snapshot.notices[:0]
+        created[f"{cluster}-worker"].stop(timeout=1)
+        snapshot = service.sample()
+        assert f"{cluster}-worker" not in {c.name for c in snapshot.containers}  # stopped nodes drop out
+    finally:
+        service.close()
+
+
+def test_the_daemon_going_away_is_a_notice(kind_nodes) -> None:  # type: ignore[no-untyped-def]
+    cluster, _ = kind_nodes
+    engine = DockerEngine(timeout=2)
+    service = UsageService(None, engine, cluster=cluster, provider="kind")
+    try:
+        assert service.sample().containers
+        import docker
+
+        engine._client = docker.DockerClient(base_url="unix:///nonexistent/docker.sock", timeout=2, version="1.41")
+        snapshot = service.sample()
+        assert snapshot.containers == [] and any("Docker is not reachable" in n for n in snapshot.notices)
+        assert snapshot.host is not None
+    finally:
+        service.close()
