@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from meshtui.config.loader import LoadedProfile
     from meshtui.services.cluster import ClusterService
     from meshtui.services.guard import Guard
+    from meshtui.services.routes import RouteService
     from meshtui.services.session import Session
     from meshtui.services.usage import UsageService
     from meshtui.sim import SimCluster
@@ -59,6 +60,12 @@ class Wiring:
         return ClusterService(self.kube, self.guard)
 
     @cached_property
+    def routes(self) -> RouteService:
+        from meshtui.services.routes import RouteService
+
+        return RouteService(self.kube, self.guard)
+
+    @cached_property
     def docker(self) -> DockerEngine:
         from meshtui.adapters.docker_engine import DockerEngine
 
@@ -94,6 +101,7 @@ class Wiring:
         self.__dict__.pop("kube", None)
         self.__dict__.pop("guard", None)
         self.__dict__.pop("cluster", None)
+        self.__dict__.pop("routes", None)
         return sim
 
     def doctor(self, profile: str | None) -> list:  # type: ignore[type-arg]

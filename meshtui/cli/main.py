@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("status", "cluster summary: context, provider, nodes, pods by phase, Istio, ingress"),
     "logs": ("logs", "tail many pods at once: sidecars hidden, JSON/Envoy parsed, resumes dropped streams"),
     "usage": ("usage", "resource usage: host -> node containers (docker) -> pods (metrics.k8s.io)"),
+    "routes": ("routes", "view and change Istio traffic routes: weights, matches, faults, mirrors, breakers"),
 }
 
 GLOBAL_DEFAULTS = {"kubeconfig": None, "context": None, "json": False, "allow_remote": False, "read_only": False}

@@ -18,6 +18,8 @@ from meshtui.services.feed import ResourceFeed
 from meshtui.services.guard import Guard
 from meshtui.services.log_query import LogQuery
 from meshtui.services.logs import LogEngine, collect_pivot
+from meshtui.services.observe import LiveObserver
+from meshtui.services.routes import RouteService
 from meshtui.services.usage import UsageService, cluster_containers
 
 FEEDS: dict[str, tuple[str, dict[str, str], Callable[[dict], Any]]] = {
@@ -69,6 +71,19 @@ class Session:
         service = UsageService(self.kube, DockerEngine(timeout=5), cluster=cluster, provider=provider)
         self.extras[f"usage-{id(service)}"] = service
         return service
+
+    @property
+    def routes(self) -> RouteService:
+        service = self.extras.get("routes")
+        if service is None:
+            service = self.extras["routes"] = RouteService(self.kube, self.guard)
+        return service
+
+    def observer(self, host: str, namespace: str | None) -> LiveObserver:
+        """A live sliding window of the split traffic takes to `host`."""
+        observer = LiveObserver(self.kube, host, namespace or self.default_namespace)
+        self.extras[f"observer-{id(observer)}"] = observer
+        return observer
 
     def pivot(self, request_id: str, namespace: str | None) -> list[LogLine]:
         """Every line of one request across gateway, sidecars and apps."""

@@ -44,6 +44,14 @@ def api_groups(metrics: bool) -> dict:
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
+def api_group(group: str, metrics: bool) -> dict | None:
+    """`/apis/GROUP`: the group's versions and its preferred one."""
+    for entry in api_groups(metrics)["groups"]:
+        if entry["name"] == group:
+            return {"kind": "APIGroup", "apiVersion": "v1", **entry}
+    return None
+
+
 def resource_list(group: str, version: str) -> dict | None:
     types = resources.in_group_version(group, version)
     if not types:

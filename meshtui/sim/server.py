@@ -72,6 +72,7 @@ class SimServer:
         add_control_routes(app, self)
         app.router.add_route("*", "/api/{version}", self._group_version)
         app.router.add_route("*", "/api/{version}/{tail:.*}", self._resource)
+        app.router.add_get("/apis/{group}", self._group)
         app.router.add_route("*", "/apis/{group}/{version}", self._group_version)
         app.router.add_route("*", "/apis/{group}/{version}/{tail:.*}", self._resource)
         return app
@@ -100,6 +101,12 @@ class SimServer:
 
     async def _openapi(self, request: web.Request) -> web.Response:
         doc = discovery.openapi_v3_document(request.match_info["tail"], self._metrics_on())
+        if doc is None:
+            return error(ApiError(404, "NotFound", "the server could not find the requested resource"))
+        return respond(doc)
+
+    async def _group(self, request: web.Request) -> web.Response:
+        doc = discovery.api_group(request.match_info["group"], self._metrics_on())
         if doc is None:
             return error(ApiError(404, "NotFound", "the server could not find the requested resource"))
         return respond(doc)

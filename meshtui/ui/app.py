@@ -26,6 +26,7 @@ from meshtui.ui.panels.logs import LogsPanel
 from meshtui.ui.panels.overview import OverviewPanel
 from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
+from meshtui.ui.panels.traffic import TrafficPanel
 from meshtui.ui.widgets.header import ClusterHeader
 
 
@@ -41,6 +42,7 @@ PANELS = [
     PanelSpec("overview", "Overview", "1", OverviewPanel),
     PanelSpec("logs", "Logs", "2", LogsPanel),
     PanelSpec("resources", "Resources", "3", ResourcesPanel),
+    PanelSpec("traffic", "Traffic", "4", TrafficPanel),
     PanelSpec("setup", "Setup", "5", SetupPanel),
 ]
 

@@ -69,3 +69,14 @@ def test_resources(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=before)
+
+
+def test_traffic(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        pilot.app.panel("traffic")._observe()
+        await settle(pilot)
+
+    assert snap_compare(app(), terminal_size=SIZE, run_before=before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -16,20 +17,22 @@ class ConfirmScreen(ModalScreen[bool]):
                 Binding("n,escape", "answer(False)", "No", id="confirm.no")]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 70; height: auto; padding: 1 2; border: thick $warning; background: $surface; }
+    ConfirmScreen > Vertical { width: 90; height: auto; max-height: 90%; padding: 1 2; border: thick $warning;
+                               background: $surface; }
+    ConfirmScreen #question { height: auto; max-height: 40; overflow-y: auto; }
     ConfirmScreen #question { margin-bottom: 1; }
     ConfirmScreen Horizontal { height: auto; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """
 
-    def __init__(self, question: str, yes_label: str = "Yes") -> None:
+    def __init__(self, question: str | Text, yes_label: str = "Yes") -> None:
         super().__init__()
         self.question = question
         self.yes_label = yes_label
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="question")
+            yield Static(self.question if isinstance(self.question, Text) else Text(self.question), id="question")
             with Horizontal():
                 yield Button("No", id="no", variant="default")
                 yield Button(self.yes_label, id="yes", variant="error")

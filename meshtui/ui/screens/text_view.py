@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -28,7 +29,7 @@ class TextViewScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="view-title")
+            yield Static(Text(self.title_text), id="view-title")
             yield TextArea(self.text, read_only=True, show_line_numbers=True, id="view-text")
 
     def on_mount(self) -> None:

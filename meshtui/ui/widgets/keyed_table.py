@@ -130,7 +130,7 @@ class KeyedTable(DataTable):
                 if before != after:
                     for index, (was, now) in enumerate(zip(before, after, strict=True)):
                         if was != now:
-                            self.update_cell(key, column_keys[index], cells[index])
+                            self.update_cell(key, column_keys[index], cells[index], update_width=True)
                     changed_any = True
             self._cells[key] = cells
         self._add_rows(new_rows)
