@@ -97,12 +97,22 @@ class Wiring:
         kubeconfig = paths.state_dir() / "sim" / f"kubeconfig-{os.getpid()}"
         sim = SimCluster(SimOptions(**options), kubeconfig=kubeconfig).start()  # type: ignore[arg-type]
         self.demo = sim
-        self.kubeconfig, self.context = str(kubeconfig), SIM_CONTEXT
-        self.__dict__.pop("kube", None)
-        self.__dict__.pop("guard", None)
-        self.__dict__.pop("cluster", None)
-        self.__dict__.pop("routes", None)
+        self.use_cluster(str(kubeconfig), SIM_CONTEXT)
         return sim
+
+    def use_cluster(self, kubeconfig: str | None, context: str) -> None:
+        """Point this wiring at another cluster (after `up` created it); the next session uses it."""
+        self.kubeconfig, self.context = kubeconfig or self.kubeconfig, context
+        for name in ("kube", "guard", "cluster", "routes"):
+            if name == "kube" and "kube" in self.__dict__:
+                self.kube.close()
+            self.__dict__.pop(name, None)
+
+    def provisioner(self, profile: str):  # type: ignore[no-untyped-def]
+        """`up`/`down` for a profile (the Setup panel and the CLI)."""
+        from meshtui.services.provision.service import Provisioner
+
+        return Provisioner(self.load_profile(profile), self.masker, self.docker, self.kubeconfig)
 
     def doctor(self, profile: str | None) -> list:  # type: ignore[type-arg]
         """Run the doctor for a profile (the Setup panel)."""

@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("logs", "tail many pods at once: sidecars hidden, JSON/Envoy parsed, resumes dropped streams"),
     "usage": ("usage", "resource usage: host -> node containers (docker) -> pods (metrics.k8s.io)"),
     "routes": ("routes", "view and change Istio traffic routes: weights, matches, faults, mirrors, breakers"),
+    "up": ("up", "provision a profile: registry, cluster, Istio, addons, images, apps, routes, ingress check"),
+    "down": ("down", "remove what `up` created for a profile (cluster, registry, journal)"),
+    "dashboard": ("dashboard", "port-forward to kiali / grafana / prometheus / jaeger and print the URL"),
+    "istio": ("istio", "istio lint FILE: IstioOperator fields modern Istio rejects, with their replacements"),
 }
 
 GLOBAL_DEFAULTS = {"kubeconfig": None, "context": None, "json": False, "allow_remote": False, "read_only": False}

@@ -76,6 +76,11 @@ class Controllers:
             for port in spec.get("ports", []):
                 port.setdefault("protocol", "TCP")
                 port.setdefault("targetPort", port.get("port"))
+            meta = obj["metadata"]
+            if (meta.get("namespace"), meta.get("name")) == ("istio-system", "istio-ingressgateway") \
+                    and self.state.ingress_url:
+                # the simulated gateway's real listener, so `up` can probe it like a LoadBalancer
+                meta.setdefault("annotations", {})["sim.meshtui.dev/ingress-url"] = self.state.ingress_url
 
     def _injected(self, pod: dict) -> bool:
         namespace = self.store.find(self.state.type("namespaces"), None, pod["metadata"].get("namespace", ""))

@@ -78,7 +78,13 @@ class SimServer:
         return app
 
     def _metrics_on(self) -> bool:
-        return self.state.options.metrics and not self.state.faults.metrics_unavailable
+        """metrics.k8s.io is served when the cluster started with it or metrics-server has since been rolled out."""
+        if self.state.faults.metrics_unavailable:
+            return False
+        if self.state.options.metrics:
+            return True
+        deployment = self.state.store.find(self.state.type("deployments"), "kube-system", "metrics-server")
+        return bool(deployment and deployment.get("status", {}).get("availableReplicas"))
 
     @web.middleware
     async def _faults(self, request: web.Request, handler):  # type: ignore[no-untyped-def]

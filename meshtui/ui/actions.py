@@ -14,7 +14,7 @@ WRITE_ACTIONS = {
     "overview.delete_pod", "traffic.apply", "traffic.shift_left", "traffic.shift_right", "traffic.preset_stable",
     "traffic.preset_canary", "traffic.preset_half", "traffic.preset_flip", "traffic.preset_bluegreen",
     "traffic.match", "traffic.fault", "traffic.mirror", "traffic.timeout", "traffic.breaker", "traffic.undo",
-    "traffic.reset", "setup.up", "setup.down",
+    "traffic.reset", "setup.up", "setup.down", "setup.retry", "setup.metrics",
 }
 
 

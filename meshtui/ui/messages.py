@@ -75,3 +75,11 @@ class LogsRequested(Message):
         super().__init__()
         self.query = query
         self.namespace = namespace
+
+
+class ProvisionReported(Message):
+    """A step of `up`/`down` started, printed a line, finished or failed."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event

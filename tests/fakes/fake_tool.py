@@ -47,6 +47,54 @@ def failure(tool: str, args: list[str]) -> int | None:
     return None
 
 
+ROOT = Path(__file__).resolve().parents[2]
+PLURALS = {"Namespace": ("/api/v1", "namespaces", False), "Deployment": ("/apis/apps/v1", "deployments", True),
+           "Service": ("/api/v1", "services", True)}
+
+
+def sim_apply(manifest: Path) -> None:
+    """Create the manifest's objects in the simulated cluster named in config (`sim_url`), like the real tool would."""
+    import urllib.error
+    import urllib.request
+
+    import yaml
+
+    url = config().get("sim_url")
+    if not url:
+        return
+    for doc in yaml.safe_load_all(manifest.read_text()):
+        if not doc:
+            continue
+        base, plural, namespaced = PLURALS[doc["kind"]]
+        ns = doc["metadata"].get("namespace")
+        path = f"{base}/namespaces/{ns}/{plural}" if namespaced else f"{base}/{plural}"
+        request = urllib.request.Request(url + path, data=json.dumps(doc).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as exc:
+            if exc.code != 409:
+                raise
+
+
+def merge_kubeconfig(context: str) -> None:
+    """kind merges the new cluster into $KUBECONFIG and switches to it."""
+    import yaml
+
+    url, path = config().get("sim_url"), os.environ.get("KUBECONFIG")
+    if not url or not path:
+        return
+    target = Path(path)
+    data = yaml.safe_load(target.read_text()) if target.exists() else None
+    data = data or {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": []}
+    for key, entry in (("clusters", {"name": context, "cluster": {"server": url}}),
+                       ("users", {"name": context, "user": {"token": "kind"}}),
+                       ("contexts", {"name": context, "context": {"cluster": context, "user": context}})):
+        data[key] = [e for e in data.get(key) or [] if e.get("name") != context] + [entry]
+    data["current-context"] = context
+    target.write_text(yaml.safe_dump(data))
+
+
 def kind(args: list[str]) -> int:
     cfg = config()
     clusters = cfg.get("clusters", [])
@@ -72,6 +120,7 @@ def kind(args: list[str]) -> int:
             print(line, file=sys.stderr)
         cfg["clusters"] = [*clusters, name]
         save_config(cfg)
+        merge_kubeconfig(f"kind-{name}")
         return 0
     if args[:2] == ["delete", "cluster"]:
         name = args[args.index("--name") + 1] if "--name" in args else "kind"
@@ -150,6 +199,7 @@ def istioctl(args: list[str]) -> int:
             print(f"client version: {v}")
         return 0
     if args[:1] == ["install"]:
+        sim_apply(ROOT / "assets" / "sim" / "istio.yaml")
         for line in ["✔ Istio core installed ⛵️", "✔ Istiod installed 🧠", "✔ Ingress gateways installed 🛬",
                      "✔ Installation complete"]:
             print(line)
@@ -184,7 +234,14 @@ def kubectl(args: list[str]) -> int:
         print(json.dumps({"clientVersion": {"major": "1", "minor": v.split(".")[1], "gitVersion": v,
                                             "platform": "linux/amd64"}, "kustomizeVersion": "v5.7.1"}))
         return 0
-    if args[:1] == ["port-forward"]:
+    if "apply" in args and any("metrics-server" in a for a in args):
+        sim_apply(ROOT / "assets" / "sim" / "metrics-server.yaml")
+        print("deployment.apps/metrics-server created")
+        return 0
+    if "patch" in args:
+        print("deployment.apps/metrics-server patched")
+        return 0
+    if "port-forward" in args:
         port = next((a.split(":")[0] for a in args if ":" in a and a.split(":")[0].isdigit()), "8080")
         print(f"Forwarding from 127.0.0.1:{port} -> {port}", flush=True)
         time.sleep(float(config().get("port_forward_seconds", 30)))

@@ -31,7 +31,9 @@ if ! engine_up; then
 fi
 
 image="meshtui-busybox:local"
-if ! docker image inspect "$image" >/dev/null 2>&1; then
+# the label names the applet set: an image from an older set is rebuilt
+applets="sh sleep cat echo ls dd yes head tail seq httpd wget true mkdir"
+if [ "$(docker image inspect -f '{{index .Config.Labels "dev.meshtui.applets"}}' "$image" 2>/dev/null)" != "$applets" ]; then
   if ! command -v busybox >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null 2>&1
@@ -42,8 +44,9 @@ if ! docker image inspect "$image" >/dev/null 2>&1; then
   root="$(mktemp -d)"
   mkdir -p "$root/bin" "$root/tmp" "$root/proc" "$root/sys" "$root/dev" "$root/etc"
   cp "$(command -v busybox)" "$root/bin/busybox"
-  for applet in sh sleep cat echo ls dd yes head tail seq httpd wget true; do ln -s busybox "$root/bin/$applet"; done
-  tar -C "$root" -c . | docker import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' - "$image" >/dev/null
+  for applet in $applets; do ln -s busybox "$root/bin/$applet"; done
+  tar -C "$root" -c . | docker import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
+    --change "LABEL dev.meshtui.applets=\"$applets\"" - "$image" >/dev/null
   rm -rf "$root"
   echo "docker-up: built $image from the local busybox (no pull)"
 fi

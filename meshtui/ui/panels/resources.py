@@ -265,7 +265,7 @@ class ResourcesPanel(Vertical):
             self.app.notify("metrics-server is already serving metrics")
             return
         self.app.action_show_panel("setup")
-        self.app.panel("setup").run_action("install_metrics_server")
+        self.app.panel("setup").action_install_metrics_server()
 
     def focus_target(self) -> Any:
         return self.query_one("#pod-usage", KeyedTable)

@@ -1,7 +1,10 @@
-"""Panel 5, Setup: pick a profile, see the doctor's verdict, start the demo cluster.
+"""Panel 5, Setup: pick a profile, see the doctor's verdict, run `up`/`down` live, start the demo.
 
 When no cluster is reachable the app opens here, with the doctor's results and a
-one-key offer (`D`) to start the simulated cluster instead.
+one-key offer (`D`) to start the simulated cluster instead. `u` provisions the
+selected profile with a live step list (spinner, elapsed, per-step output, failure
+with its fix hint; `r` retries and resumes, `z` cancels); `X` tears down what `up`
+created; `m` installs metrics-server; `o` opens a monitoring dashboard.
 """
 
 from __future__ import annotations
@@ -17,16 +20,23 @@ from textual.widgets import Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.ui.messages import DoctorFinished
+from meshtui.ui.panels.setup_runs import ProvisionRuns
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
 
-class SetupPanel(Vertical):
+class SetupPanel(ProvisionRuns, Vertical):
     """Profiles, doctor checks, and the demo offer."""
 
     BINDINGS = [
         Binding("p", "next_profile", "Profile", id="setup.profile"),
         Binding("c", "check", "Run doctor", id="setup.check"),
         Binding("D", "start_demo", "Start demo cluster", id="setup.demo"),
+        Binding("u", "up", "Up (provision)", id="setup.up"),
+        Binding("r", "retry", "Retry / resume", id="setup.retry"),
+        Binding("z", "cancel", "Cancel run", id="setup.cancel"),
+        Binding("X", "down", "Down (tear down)", id="setup.down"),
+        Binding("m", "install_metrics_server", "Install metrics-server", id="setup.metrics"),
+        Binding("o", "dashboard", "Open dashboard", id="setup.dashboard"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -36,14 +46,25 @@ class SetupPanel(Vertical):
         self.profile: str | None = None
         self.connected = False
         self.connection_error: str | None = None
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.run_verb: str | None = None
+        self.run_profile: str | None = None
+        self.cancel_event: Any = None
+        self.frame = 0
+        self.dashboard_cancel: Any = None
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import RichLog
+
         yield Static("", id="setup-banner")
         yield Static("", id="setup-profile")
         yield KeyedTable([("", "mark"), ("CHECK", "name"), ("RESULT", "reason"), ("FIX", "fix")], id="checks")
+        yield KeyedTable([("", "mark"), ("STEP", "step"), ("TIME", "time"), ("DETAIL", "detail")], id="steps")
+        yield RichLog(id="step-output", max_lines=2000, wrap=False, markup=False)
 
     def on_mount(self) -> None:
         self._render_header()
+        self.set_interval(0.25, self._tick)
 
     def _load_profiles(self) -> None:
         from meshtui.config.loader import discover_profiles

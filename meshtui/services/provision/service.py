@@ -1,0 +1,106 @@
+"""The provisioning façade the CLI and the Setup panel share: plan, up, down, dashboards."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.secrets import Masker
+from meshtui.services.provision.journal import Journal
+from meshtui.services.provision.plan import build_plan, dry_run_lines, workdir_for
+from meshtui.services.provision.providers import Provider, provider_for
+from meshtui.services.provision.runner import Runner, RunResult
+from meshtui.services.provision.steps import ProvisionEvent, StepContext
+
+if TYPE_CHECKING:
+    from meshtui.adapters.docker_engine import DockerEngine
+    from meshtui.adapters.kube import KubeClient
+    from meshtui.config.loader import LoadedProfile
+
+
+@dataclass
+class Provisioner:
+    """`up` and `down` for one profile."""
+
+    loaded: LoadedProfile
+    masker: Masker
+    docker: DockerEngine
+    kubeconfig: str | None = None
+
+    @property
+    def provider(self) -> Provider:
+        return provider_for(self.loaded.profile, workdir_for(self.loaded))
+
+    @property
+    def journal(self) -> Journal:
+        return Journal.for_profile(self.loaded.name)
+
+    def _kube_factory(self, provider: Provider) -> Callable[[], KubeClient]:
+        def connect() -> KubeClient:
+            from meshtui.adapters.kube import KubeClient
+
+            return KubeClient.connect(provider.kubeconfig() or self.kubeconfig, provider.context)
+
+        return connect
+
+    def _context(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> StepContext:
+        provider = self.provider
+        return StepContext(self.loaded, self.journal, emit, self.masker, cancel or threading.Event(),
+                           kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir)
+
+    def dry_run(self) -> list[str]:
+        return [self.masker.mask(line) for line in dry_run_lines(self.loaded, build_plan(self.loaded, self.provider))]
+
+    def up(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
+        ctx = self._context(emit, cancel)
+        try:
+            return Runner(build_plan(self.loaded, self.provider), ctx).run()
+        finally:
+            ctx.reset_kube()
+
+    def created(self) -> dict[str, object]:
+        return dict(self.journal.created)
+
+    def down_plan(self) -> list[str]:
+        """What `down` removes (only what `up` recorded as created)."""
+        created, provider = self.journal.created, self.provider
+        lines = []
+        if created.get("cluster"):
+            lines += provider.describe_delete()
+        if created.get("registry"):
+            lines.append(f"$ docker rm -f {created['registry']}")
+        if self.journal.path.exists():
+            lines.append(f"remove the journal {self.journal.path}")
+        return lines
+
+    def down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
+        from meshtui.adapters import docker_images
+        from meshtui.services import state
+
+        ctx = self._context(emit, cancel)
+        journal, provider, result = ctx.journal, self.provider, RunResult(ok=True)
+        try:
+            if journal.created.get("cluster"):
+                emit(ProvisionEvent("started", "cluster", f"delete the {provider.name} cluster"))
+                provider.delete(ctx, "cluster")
+                state.forget_created(provider.context)
+                journal.forget("cluster")
+                journal.forget("sim_pid")
+                result.ran.append("cluster")
+                emit(ProvisionEvent("done", "cluster", "deleted"))
+            if journal.created.get("registry"):
+                name = str(journal.created["registry"])
+                emit(ProvisionEvent("started", "registry", f"remove container {name}"))
+                docker_images.remove_container(self.docker, name)
+                journal.forget("registry")
+                result.ran.append("registry")
+                emit(ProvisionEvent("done", "registry", "removed"))
+            journal.remove()
+        except MeshtuiError as exc:
+            result.ok, result.error, result.hint = False, self.masker.mask(exc.message), exc.hint
+            emit(ProvisionEvent("failed", "down", result.error, hint=exc.hint))
+        emit(ProvisionEvent("finished", "", "ok" if result.ok else result.error))
+        return result

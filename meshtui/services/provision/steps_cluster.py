@@ -1,0 +1,179 @@
+"""The cluster half of the plan: preflight, local registry, cluster, metrics-server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from meshtui.adapters import docker_images
+from meshtui.config import paths
+from meshtui.services.provision.manifests import Applier, deployment_ready, read_manifests, wait_deployments
+from meshtui.services.provision.providers import REGISTRY_HOSTS_DIR, KindProvider, Provider, SimProvider
+from meshtui.services.provision.steps import Step, StepContext, StepFailed
+
+if TYPE_CHECKING:
+    from meshtui.config.loader import LoadedProfile
+
+METRICS_SERVER_URL = "https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.8.0/components.yaml"
+METRICS_PATCH = '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--kubelet-insecure-tls"}]'
+
+
+def preflight(loaded: LoadedProfile) -> Step:
+    overlay = loaded.profile.istio.overlay if loaded.profile.istio.enabled else None
+
+    def run(ctx: StepContext) -> str:
+        from meshtui.domain.checks import Status
+        from meshtui.services.doctor import DoctorOptions, run_doctor
+
+        checks = run_doctor(DoctorOptions(loaded), ctx.docker)
+        registry_port = loaded.profile.cluster.registry.port
+        ours = bool(ctx.journal.created.get("cluster"))
+        blocking = [c for c in checks if c.status == Status.FAIL
+                    and not (c.name.startswith("port ") and (ours or (c.name == f"port {registry_port}"
+                                                                      and docker_images.registry_answers(registry_port))))]
+        for check in checks:
+            ctx.say("preflight", f"{check.status.value:<4}  {check.name}: {check.reason}")
+        if blocking:
+            first = blocking[0]
+            raise StepFailed(f"{len(blocking)} check(s) failed, first: {first.name}: {first.reason}", hint=first.fix)
+        if overlay is not None:
+            from meshtui.services.istio_lint import lint_file
+
+            report = lint_file(loaded.resolve(overlay))
+            for finding in report.findings:
+                ctx.say("preflight", f"istio overlay: {finding.kind} {finding.path}: {finding.summary}")
+            if report.blocking:
+                raise StepFailed(f"the Istio overlay has {len(report.blocking)} field(s) istioctl rejects",
+                                 hint=f"meshtui istio lint {report.path} --fix modern.yaml")
+        return f"{len(checks)} checks passed or warned"
+
+    describe = [f"meshtui doctor -p {loaded.name}"]
+    if overlay is not None:
+        describe.append(f"meshtui istio lint {loaded.resolve(overlay)}")
+    return Step("preflight", "check tools, Docker, ports and the Istio overlay", run, describe=lambda: describe,
+                hint=f"meshtui doctor -p {loaded.name}")
+
+
+def registry(loaded: LoadedProfile) -> Step:
+    spec = loaded.profile.cluster.registry
+
+    def check(ctx: StepContext) -> bool:
+        return docker_images.registry_answers(spec.port)
+
+    def run(ctx: StepContext) -> str:
+        outcome = docker_images.run_registry(ctx.docker, spec.name, spec.port)
+        if outcome == "created":
+            ctx.journal.record("registry", spec.name)
+        ctx.say("registry", f"{outcome} container {spec.name} on 127.0.0.1:{spec.port}")
+        import time
+
+        deadline = time.monotonic() + 30
+        while not docker_images.registry_answers(spec.port):
+            if time.monotonic() > deadline:
+                raise StepFailed(f"the registry on 127.0.0.1:{spec.port} does not answer")
+            time.sleep(0.3)
+        return f"localhost:{spec.port}"
+
+    return Step("registry", f"local registry {spec.name} on 127.0.0.1:{spec.port}", run, check,
+                describe=lambda: [f"skip when http://127.0.0.1:{spec.port}/v2/ already answers",
+                                  "$ " + " ".join(docker_images.run_registry_argv(spec.name, spec.port))],
+                needs=("preflight",), hint="is Docker running? `docker ps`")
+
+
+def _hosts_toml(loaded: LoadedProfile) -> str:
+    spec = loaded.profile.cluster.registry
+    return f'[host."http://{spec.name}:5000"]\n'
+
+
+def _wire_registry(ctx: StepContext, loaded: LoadedProfile, provider: KindProvider) -> None:
+    """kind's registry recipe: hosts.toml on every node, registry on the kind network, KEP-1755 ConfigMap."""
+    spec = loaded.profile.cluster.registry
+    path = f"{REGISTRY_HOSTS_DIR}/localhost:{spec.port}/hosts.toml"
+    for node in provider.nodes(ctx, "cluster"):
+        docker_images.write_file(ctx.docker, node, path, _hosts_toml(loaded))
+        ctx.say("cluster", f"{node}: wrote {path}")
+    if ctx.journal.created.get("registry") == spec.name:
+        if docker_images.connect_network(ctx.docker, "kind", spec.name):
+            ctx.say("cluster", f"connected {spec.name} to the kind network")
+    else:
+        ctx.say("cluster", f"the registry on 127.0.0.1:{spec.port} is not a container meshtui started: nodes reach it "
+                           f"only if it is on the `kind` network as {spec.name}:5000")
+    Applier(ctx.kube).apply(_registry_configmap(loaded))
+
+
+def _registry_configmap(loaded: LoadedProfile) -> dict:
+    port = loaded.profile.cluster.registry.port
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "local-registry-hosting",
+                                                                  "namespace": "kube-public"},
+            "data": {"localRegistryHosting.v1": f'host: "localhost:{port}"\n'
+                                                'help: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n'}}
+
+
+def cluster(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -> Step:
+    wire = isinstance(provider, KindProvider) and loaded.profile.cluster.registry.enabled
+
+    def check(ctx: StepContext) -> bool:
+        return provider.exists(ctx)
+
+    def run(ctx: StepContext) -> str:
+        from meshtui.services import state
+
+        provider.create(ctx, "cluster")
+        ctx.journal.record("cluster", loaded.profile.cluster.name)
+        ctx.journal.record("context", provider.context)
+        state.record_created(provider.context)
+        ctx.reset_kube()
+        if wire:
+            _wire_registry(ctx, loaded, provider)  # type: ignore[arg-type]
+        return f"context {provider.context}"
+
+    def describe() -> list[str]:
+        lines = [f"skip when the {provider.name} cluster {loaded.profile.cluster.name!r} already exists",
+                 *provider.describe_create()]
+        if wire:
+            port = loaded.profile.cluster.registry.port
+            lines += [f"on every node: write {REGISTRY_HOSTS_DIR}/localhost:{port}/hosts.toml: "
+                      f"{_hosts_toml(loaded).strip()}",
+                      f"$ docker network connect kind {loaded.profile.cluster.registry.name}   "
+                      "(when meshtui started the registry)",
+                      "apply v1 ConfigMap/local-registry-hosting -n kube-public"]
+        return lines
+
+    return Step("cluster", f"{provider.name} cluster {loaded.profile.cluster.name} (context {provider.context})",
+                run, check, describe=describe, needs=needs,
+                hint="`meshtui doctor` lists what the machine lacks; `meshtui down` then `up` starts over")
+
+
+def metrics_server(loaded: LoadedProfile, provider: Provider) -> Step:
+    context = provider.context
+    sim_manifest = paths.assets_dir() / "sim" / "metrics-server.yaml"
+    if isinstance(provider, SimProvider):
+        commands = [f"apply {sim_manifest}"]
+    elif provider.name == "minikube":
+        commands = ["$ minikube addons enable metrics-server -p " + loaded.profile.cluster.name]
+    else:
+        commands = [f"$ kubectl --context {context} apply -f {METRICS_SERVER_URL}",
+                    f"$ kubectl --context {context} -n kube-system patch deployment metrics-server --type=json "
+                    f"-p {METRICS_PATCH}"]
+
+    def check(ctx: StepContext) -> bool:
+        return deployment_ready(Applier(ctx.kube).get("apps/v1", "Deployment", "kube-system", "metrics-server"))[0]
+
+    def run(ctx: StepContext) -> str:
+        if isinstance(provider, SimProvider):
+            applier = Applier(ctx.kube)
+            for _source, obj in read_manifests(sim_manifest):
+                applier.apply(obj)
+        elif provider.name == "minikube":
+            ctx.command("metrics-server", ["minikube", "addons", "enable", "metrics-server", "-p",
+                                           loaded.profile.cluster.name], timeout=300)
+        else:
+            ctx.command("metrics-server", ["kubectl", "--context", context, "apply", "-f", METRICS_SERVER_URL],
+                        timeout=120)
+            ctx.command("metrics-server", ["kubectl", "--context", context, "-n", "kube-system", "patch", "deployment",
+                                           "metrics-server", "--type=json", "-p", METRICS_PATCH], timeout=60)
+        wait_deployments(ctx, "metrics-server", [("kube-system", "metrics-server")], timeout=300)
+        return "metrics.k8s.io served"
+
+    return Step("metrics-server", "metrics-server (pod CPU/memory for usage and kubectl top)", run, check,
+                describe=lambda: [*commands, "wait for deployment kube-system/metrics-server"], needs=("cluster",),
+                hint="offline? metrics-server's image must be on the nodes first (kind load docker-image)")
