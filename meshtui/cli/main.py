@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "up": ("up", "provision a profile: registry, cluster, Istio, addons, images, apps, routes, ingress check"),
     "down": ("down", "remove what `up` created for a profile (cluster, registry, journal)"),
     "dashboard": ("dashboard", "port-forward to kiali / grafana / prometheus / jaeger and print the URL"),
+    "tour": ("tour", "guided onboarding tours: --list, or NAME to open the TUI with the tour"),
     "istio": ("istio", "istio lint FILE: IstioOperator fields modern Istio rejects, with their replacements"),
 }
 

@@ -62,9 +62,9 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Profile) -> type[BaseModel] | None:
     """The pydantic model class that owns the last key of `loc`, for did-you-mean."""
-    model: type[BaseModel] = Profile
+    model: type[BaseModel] = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -83,13 +83,13 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
-def _describe(error: dict[str, Any]) -> tuple[str, str | None]:
+def _describe(error: dict[str, Any], root: type[BaseModel] = Profile) -> tuple[str, str | None]:
     """Human text and an optional hint for one pydantic error."""
     loc = tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        model = _model_at(loc)
+        model = _model_at(loc, root)
         hint = None
         if model is not None:
             matches = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)

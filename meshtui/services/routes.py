@@ -280,6 +280,14 @@ class RouteService:
         self.undo_store.pop(ns, host)
         return self.load(host, ns).routes
 
+    def restore(self, host: str, namespace: str, vs: dict | None, dr: dict | None, *, vs_existed: bool,
+                dr_existed: bool) -> None:
+        """Write back recorded specs (a tour's baseline); objects that did not exist are deleted."""
+        self.guard.check(f"restore routes of {namespace}/{host}")
+        loaded = self.load(host, namespace)
+        self._restore("destinationrules", "DestinationRule", namespace, host, dr, dr_existed, loaded.dr_obj)
+        self._restore("virtualservices", "VirtualService", namespace, host, vs, vs_existed, loaded.vs_obj)
+
     def reset(self, host: str, namespace: str | None = None) -> list[str]:
         """Back to before meshtui: created objects deleted, touched ones restored."""
         ns = self.namespace(namespace)

@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal
 from textual.theme import Theme
 from textual.widgets import Footer, TabbedContent, TabPane
 
@@ -27,7 +28,9 @@ from meshtui.ui.panels.overview import OverviewPanel
 from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
 from meshtui.ui.panels.traffic import TrafficPanel
+from meshtui.ui.tour import TourControls
 from meshtui.ui.widgets.header import ClusterHeader
+from meshtui.ui.widgets.tour_drawer import TourDrawer
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class PanelCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
-class MeshApp(App):
+class MeshApp(TourControls, App):
     """The meshtui terminal app."""
 
     CSS_PATH = "styles/app.tcss"
@@ -89,11 +92,15 @@ class MeshApp(App):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("T", "toggle_theme", "Theme", id="app.theme", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("f6", "tour_show_me", "Tour: show me", id="app.tour_show_me", show=False),
+        Binding("f7", "tour_toggle", "Tour: hide/show", id="app.tour_toggle", show=False),
+        Binding("f8", "tour_reset", "Tour: reset", id="app.tour_reset", show=False),
     ]
 
     def __init__(self, wiring: Any, settings: Any, *, demo: bool = False, start_panel: str | None = None,
-                 demo_options: dict | None = None) -> None:
+                 demo_options: dict | None = None, tour: str | None = None) -> None:
         super().__init__()
+        self.tour_name = tour
         self.wiring = wiring
         self.settings = settings
         self.demo = demo
@@ -105,10 +112,12 @@ class MeshApp(App):
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield ClusterHeader(id="header")
-        with TabbedContent(initial=self.start_panel or PANELS[0].id, id="panels"):
-            for spec in PANELS:
-                with TabPane(f"{spec.key} {spec.title}", id=spec.id):
-                    yield spec.widget(id=f"panel-{spec.id}")
+        with Horizontal(id="body"):
+            with TabbedContent(initial=self.start_panel or PANELS[0].id, id="panels"):
+                for spec in PANELS:
+                    with TabPane(f"{spec.key} {spec.title}", id=spec.id):
+                        yield spec.widget(id=f"panel-{spec.id}")
+            yield TourDrawer(id="tour-drawer")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -117,6 +126,8 @@ class MeshApp(App):
         self.theme = self.settings.theme if self.settings.theme in self.available_themes else "meshtui-dark"
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        self.query_one(TourDrawer).display = False
+        self.setup_tour()
         self.connect()
 
     def panel(self, panel_id: str) -> Any:
@@ -158,6 +169,7 @@ class MeshApp(App):
         self.load_info()
         self.refresh_bindings()
         self.action_show_panel(self.start_panel or "overview")
+        self.start_tour()
 
     @work(thread=True, exclusive=True, group="info", exit_on_error=False)
     def load_info(self) -> None:

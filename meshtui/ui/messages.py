@@ -83,3 +83,13 @@ class ProvisionReported(Message):
     def __init__(self, event: Any) -> None:
         super().__init__()
         self.event = event
+
+
+class TourEvaluated(Message):
+    """A tour step's condition was checked (`moved`: the run advanced or was reset)."""
+
+    def __init__(self, run: Any, moved: bool, error: str | None = None) -> None:
+        super().__init__()
+        self.run = run
+        self.moved = moved
+        self.error = error

@@ -292,6 +292,20 @@ class OverviewPanel(Vertical):
         key = self.query_one("#pods", KeyedTable).selected_key()
         return self.pods.get(key) if key else None
 
+    def select_app(self, app: str, namespace: str | None = None) -> bool:
+        """Put the cursor on the first pod of `app` (a tour's show-me); False when none is listed."""
+        if self.filter_text:
+            self.action_clear_filter()
+        table = self.query_one("#pods", KeyedTable)
+        for key in self._order:
+            pod = self.pods.get(key)
+            if pod is not None and pod.app == app and (namespace is None or pod.namespace == namespace):
+                table.move_cursor(row=table.get_row_index(key))
+                table.focus()
+                return True
+        self.app.notify(f"no pod of {app} is listed", severity="warning")
+        return False
+
     def action_filter(self) -> None:
         box = self.query_one("#pod-filter", Input)
         box.display = True

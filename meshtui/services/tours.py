@@ -1,0 +1,173 @@
+"""Running a tour: evaluate step conditions live, perform `show me`, keep progress, reset what it changed.
+
+The UI hands over what is on screen as `ScreenFacts`; route conditions are read from
+the cluster through `RouteService`. Progress (current step, the hosts' routes as they
+were when the tour started) is saved in the state directory, so leaving and coming back
+resumes. `reset` restores exactly those hosts: a host the tour found untouched goes back
+through `RouteService.reset` (meshtui-created objects deleted, changed ones restored,
+no meshtui label or annotation left); a host meshtui had already changed before the
+tour gets its recorded specs back. Nothing else is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meshtui.config import paths
+from meshtui.domain import routes as R
+
+if TYPE_CHECKING:
+    from meshtui.config.tours import Condition, LoadedTour, TourStep
+    from meshtui.services.session import Session
+
+
+@dataclass(frozen=True)
+class ScreenFacts:
+    """What the user sees right now (collected by the UI on its own thread)."""
+
+    panel: str = ""
+    selected_app: str | None = None
+    logs_pods: frozenset[str] = frozenset()
+    pivoted: bool = False
+    usage_rows: int = 0
+
+
+def _progress_file(name: str) -> Path:
+    return paths.state_dir() / "tours" / f"{name}.json"
+
+
+@dataclass
+class TourRun:
+    """One tour on one cluster."""
+
+    loaded: LoadedTour
+    session: Session
+    index: int = 0
+    baseline: dict[str, Any] = field(default_factory=dict)
+    finished: bool = False
+
+    @classmethod
+    def start(cls, loaded: LoadedTour, session: Session) -> TourRun:
+        """Resume saved progress, or begin and record the routes the tour may change."""
+        run = cls(loaded, session)
+        try:
+            saved = json.loads(_progress_file(loaded.name).read_text())
+            ids = [s.id for s in loaded.tour.steps]
+            if saved.get("context") == session.kube.context.name and saved.get("step") in ids:
+                run.index, run.baseline = ids.index(saved["step"]), saved.get("baseline", {})
+                run.finished = bool(saved.get("finished"))
+        except (OSError, ValueError):
+            pass
+        if not run.baseline:
+            run.baseline = {f"{ns}/{host}": run._snapshot(host, ns) for ns, host in run.hosts()}
+        run.save()
+        return run
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def step(self) -> TourStep:
+        return self.loaded.tour.steps[min(self.index, len(self.loaded.tour.steps) - 1)]
+
+    @property
+    def total(self) -> int:
+        return len(self.loaded.tour.steps)
+
+    def hosts(self) -> list[tuple[str, str]]:
+        """(namespace, host) of every route the tour's conditions or actions mention."""
+        found: list[tuple[str, str]] = []
+        for step in self.loaded.tour.steps:
+            for part in (step.done_when.value, step.show_me.value if step.show_me else None):
+                host = getattr(part, "host", None)
+                if host and (part.namespace, host) not in found:
+                    found.append((part.namespace, host))
+        return found
+
+    def _snapshot(self, host: str, namespace: str) -> dict[str, Any]:
+        loaded = self.session.routes.load(host, namespace)
+        touched = any(obj is not None and (R.ORIGINAL_ANNOTATION in (obj["metadata"].get("annotations") or {})
+                                           or (obj["metadata"].get("labels") or {}).get(R.MANAGED_LABEL)
+                                           == R.MANAGED_VALUE)
+                      for obj in (loaded.vs_obj, loaded.dr_obj))
+        return {"vs": loaded.routes.vs, "dr": loaded.routes.dr, "vs_existed": loaded.vs_obj is not None,
+                "dr_existed": loaded.dr_obj is not None, "touched_before": touched}
+
+    def save(self) -> None:
+        path = _progress_file(self.loaded.name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"step": self.step.id, "finished": self.finished, "baseline": self.baseline,
+                                    "context": self.session.kube.context.name}))
+
+    # -- conditions --------------------------------------------------------------------
+    def holds(self, condition: Condition, facts: ScreenFacts) -> bool:
+        kind, value = condition.kind, condition.value
+        if kind == "panel_shown":
+            return facts.panel == value
+        if kind == "pod_selected":
+            return facts.selected_app == value.app
+        if kind == "logs_showing":
+            return any(pod.startswith(f"{value.app}-") for pod in facts.logs_pods)
+        if kind == "request_pivoted":
+            return facts.pivoted
+        if kind == "usage_shown":
+            return facts.panel == "resources" and facts.usage_rows > 0
+        if kind == "ingress_ok":
+            return bool(self.session.cluster.probe_ingress().ok)
+        routes = self.session.routes.load(value.host, value.namespace).routes
+        if kind == "route_weight":
+            return routes.weights().get(value.subset, 0) >= value.at_least
+        faults = [rule.get("fault") or {} for rule in routes.http]
+        if kind == "fault_active":
+            return any(f.get(value.kind) if value.kind != "any" else f for f in faults)
+        if kind == "fault_cleared":
+            return not any(faults)
+        if kind == "breaker_active":
+            policy = (routes.dr or {}).get("trafficPolicy") or {}
+            return bool(policy.get("connectionPool") or policy.get("outlierDetection"))
+        raise ValueError(f"unknown condition {kind}")
+
+    def advance_if_done(self, facts: ScreenFacts) -> bool:
+        """Move to the next step when the current one's condition holds; True when it moved."""
+        if self.finished or not self.holds(self.step.done_when, facts):
+            return False
+        if self.index + 1 >= self.total:
+            self.finished = True
+        else:
+            self.index += 1
+        self.save()
+        return True
+
+    # -- show me (route actions; the UI does the screen ones) ----------------------------
+    def perform_routes(self, kind: str, value: Any) -> str:
+        service = self.session.routes
+        loaded = service.load(value.host, value.namespace)
+        if kind == "set_weights":
+            plan = service.plan(loaded, R.set_weights, dict(value.weights))
+        elif kind == "fault":
+            plan = service.plan(loaded, R.set_fault, delay=value.delay, abort=value.abort, percent=value.percent)
+        elif kind == "clear_fault":
+            plan = service.plan(loaded, R.clear_fault)
+        elif kind == "breaker":
+            plan = service.plan(loaded, R.set_breaker)
+        else:
+            raise ValueError(f"not a route action: {kind}")
+        service.apply(plan)
+        return plan.diff or "no change"
+
+    # -- reset -------------------------------------------------------------------------
+    def reset(self) -> list[str]:
+        """Put every route the tour could change back as it was when the tour started."""
+        service, done = self.session.routes, []
+        for key, before in self.baseline.items():
+            namespace, host = key.split("/", 1)
+            if before["touched_before"]:
+                service.restore(host, namespace, before["vs"], before["dr"], vs_existed=before["vs_existed"],
+                                dr_existed=before["dr_existed"])
+                done.append(f"restored {key} to its routes before the tour")
+            else:
+                done += [f"{key}: {line}" for line in service.reset(host, namespace)]
+        _progress_file(self.loaded.name).unlink(missing_ok=True)
+        self.index, self.finished = 0, False
+        return done

@@ -1,0 +1,173 @@
+"""The app side of guided tours: start/resume, live condition checks, `show me`, reset.
+
+A mixin of `MeshApp`. Twice a second the app collects what is on screen, and a
+thread worker (never overlapping: exclusive group) evaluates the current step's
+condition against it and the cluster, then posts `TourEvaluated`; the handler
+advances the drawer. Steps advance only by their conditions; `show me` performs the
+step, and the condition then notices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.widgets import TabbedContent
+
+from meshtui.domain.errors import MeshtuiError
+from meshtui.ui.messages import TourEvaluated
+from meshtui.ui.widgets.tour_drawer import TourDrawer
+
+TICK = 0.5
+
+
+class TourControls:
+    """start_tour / F6 show me / F7 hide / F8 reset for MeshApp."""
+
+    tour_name: str | None
+    tour_run: Any
+    session: Any
+    query_one: Any
+    panel: Any
+    notify: Any
+    post_message: Any
+    call_from_thread: Any
+    set_interval: Any
+    push_screen: Any
+    action_show_panel: Any
+
+    def setup_tour(self) -> None:
+        self.tour_run = None
+        self.set_interval(TICK, self._tour_tick)
+
+    def start_tour(self) -> None:
+        """Called once connected: load the named tour and resume or begin it."""
+        if not self.tour_name or self.session is None:
+            return
+        self._begin_tour(self.tour_name, self.session)
+
+    @work(thread=True, exclusive=True, group="tour-start", exit_on_error=False)
+    def _begin_tour(self, name: str, session: Any) -> None:
+        from meshtui.config.tours import find_tour
+        from meshtui.services.tours import TourRun
+
+        try:
+            loaded = find_tour(name)
+            need = loaded.tour.requires.namespace
+            if need:
+                namespaces = {n["metadata"]["name"] for n in session.kube.get("/api/v1/namespaces").get("items", [])}
+                if need not in namespaces:
+                    raise MeshtuiError(f"this tour needs the {need!r} namespace (the shop sample)",
+                                       hint="run it on `meshtui demo`, or `meshtui up -p default` first")
+            run = TourRun.start(loaded, session)
+        except MeshtuiError as exc:
+            self.call_from_thread(self.notify, exc.message + (f"\n{exc.hint}" if exc.hint else ""),
+                                  title="tour", severity="error", timeout=10)
+            return
+        self.call_from_thread(self._tour_ready, run)
+
+    def _tour_ready(self, run: Any) -> None:
+        self.tour_run = run
+        drawer = self.query_one(TourDrawer)
+        drawer.display = True
+        drawer.show_run(run)  # the drawer names the step's panel; switching is the user's move
+
+    def collect_facts(self) -> Any:
+        from meshtui.services.tours import ScreenFacts
+
+        overview, logs, resources = self.panel("overview"), self.panel("logs"), self.panel("resources")
+        pod = overview.selected_pod() if self.session is not None else None
+        lines = list(logs.view.lines)[-300:]
+        snapshot = getattr(resources, "snapshot", None)
+        return ScreenFacts(panel=str(self.query_one(TabbedContent).active), selected_app=pod.app if pod else None,
+                           logs_pods=frozenset(line.pod for line in lines), pivoted=logs.last_pivot is not None,
+                           usage_rows=len(snapshot.pods) if snapshot is not None and snapshot.pods else 0)
+
+    def _tour_tick(self) -> None:
+        run = self.tour_run
+        if run is None or run.finished:
+            return
+        self._evaluate(run, self.collect_facts())
+
+    @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
+    def _evaluate(self, run: Any, facts: Any) -> None:
+        try:
+            moved = run.advance_if_done(facts)
+        except MeshtuiError as exc:
+            self.post_message(TourEvaluated(run, False, exc.message))
+            return
+        if moved:
+            self.post_message(TourEvaluated(run, True))
+
+    def on_tour_evaluated(self, message: TourEvaluated) -> None:
+        if message.run is not self.tour_run:
+            return
+        self.query_one(TourDrawer).show_run(message.run, message.error or "")
+        if message.moved:
+            if message.run.finished:
+                self.notify(f"tour “{message.run.loaded.tour.title}” finished — F8 resets it", title="tour")
+            else:
+                self.notify(f"step done — next: {message.run.step.title}", title="tour", timeout=4)
+
+    # -- keys --------------------------------------------------------------------------
+    def action_tour_show_me(self) -> None:
+        run = self.tour_run
+        if run is None or run.finished:
+            self.notify("no tour step to show (meshtui tour --list)", severity="warning")
+            return
+        show = run.step.show_me
+        if show is None:
+            self.notify("this step has no show-me; follow the hint", severity="warning")
+            return
+        kind, value = show.kind, show.value
+        if kind == "show_panel":
+            self.action_show_panel(value)
+        elif kind == "select_pod":
+            self.action_show_panel("overview")
+            self.panel("overview").select_app(value.app, value.namespace)
+        elif kind in ("logs_for", "pivot"):
+            self.action_show_panel("logs")
+            self.panel("logs").open_query(value.app, value.namespace)
+        else:
+            self.action_show_panel(run.step.panel)
+            self._perform(run, kind, value)
+
+    @work(thread=True, exclusive=True, group="tour-act", exit_on_error=False)
+    def _perform(self, run: Any, kind: str, value: Any) -> None:
+        try:
+            run.perform_routes(kind, value)
+        except MeshtuiError as exc:
+            self.call_from_thread(self.notify, exc.message, title="show me", severity="error")
+            return
+        self.call_from_thread(self.notify, f"done: {kind.replace('_', ' ')} on {value.host}", title="show me")
+
+    def action_tour_toggle(self) -> None:
+        drawer = self.query_one(TourDrawer)
+        if self.tour_run is None:
+            self.notify("no tour running: meshtui tour --list", severity="warning")
+            return
+        drawer.display = not drawer.display
+
+    def action_tour_reset(self) -> None:
+        run = self.tour_run
+        if run is None:
+            self.notify("no tour running", severity="warning")
+            return
+        from meshtui.ui.screens.confirm import ConfirmScreen
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._reset(run)
+
+        self.push_screen(ConfirmScreen("Reset the tour?\nRoutes it changed go back to how they were when it "
+                                       "started; nothing else is touched.", "Reset"), confirmed)
+
+    @work(thread=True, exclusive=True, group="tour-act", exit_on_error=False)
+    def _reset(self, run: Any) -> None:
+        try:
+            done = run.reset()
+        except MeshtuiError as exc:
+            self.call_from_thread(self.notify, exc.message, title="tour reset", severity="error")
+            return
+        self.call_from_thread(self.notify, "\n".join(done) or "nothing to reset", title="tour reset", timeout=8)
+        self.post_message(TourEvaluated(run, True))
