@@ -29,7 +29,8 @@ class TourDrawer(VerticalScroll):
         bar = "█" * done + "░" * (run.total - done)
         self.query_one("#tour-progress", Static).update(f"{bar}  {done}/{run.total}")
         if run.finished:
-            lines = Text("Finished! ", style=f"bold {theme.success}")
+            lines = Text()
+            lines.append("Finished! ", style=f"bold {theme.success}")
             lines.append(f"You did all {run.total} steps of “{tour.title}”:\n")
             for step in tour.steps:
                 lines.append(f"  ✔ {step.title}\n")
@@ -38,11 +39,15 @@ class TourDrawer(VerticalScroll):
             self.query_one("#tour-hint", Static).update("")
         else:
             step = run.step
-            text = Text(f"{run.index + 1}. {step.title}\n", style=f"bold {theme.primary}")
+            text = Text()
+            text.append(f"{run.index + 1}. {step.title}\n", style=f"bold {theme.primary}")
             text.append(f"panel {PANEL_KEYS[step.panel]} {step.panel.title()}\n\n", style=theme.secondary)
             text.append(step.text)
             self.query_one("#tour-step", Static).update(text)
-            hint = Text("hint: ", style="bold") + Text(step.hint) if step.hint else Text("")
+            hint = Text()
+            if step.hint:
+                hint.append("hint: ", style="bold")
+                hint.append(step.hint)
             if note:
                 hint.append(f"\n{note}", style=theme.warning)
             self.query_one("#tour-hint", Static).update(hint)
