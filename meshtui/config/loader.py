@@ -40,6 +40,23 @@ class LoadedProfile:
         return candidate if candidate.is_absolute() else (self.path.parent / candidate).resolve()
 
 
+def read_yaml(path: Path, missing_hint: str | None = None) -> tuple[yaml.Node | None, Any]:
+    """The composed node tree (for line numbers) and the data of a YAML file; ProfileError otherwise."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+    except FileNotFoundError:
+        raise ProfileError("file not found", path=str(path), hint=missing_hint) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read: {exc}", path=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ProfileError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}", path=str(path),
+                           line=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise ProfileError("YAML nesting is too deep", path=str(path)) from None
+
+
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """Follow a pydantic error location through the composed YAML; 1-based line."""
     if node is None:

@@ -51,16 +51,9 @@ def load_settings(path: Path | None = None) -> UserSettings:
     target = path or paths.user_settings_file()
     if not target.is_file():
         return UserSettings()
-    import yaml
+    from meshtui.config.loader import read_yaml
 
-    try:
-        data = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read: {exc}", path=str(target)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProfileError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", path=str(target),
-                           line=mark.line + 1 if mark else None) from None
+    data = read_yaml(target)[1] or {}
     if not isinstance(data, dict):
         raise ProfileError("settings must be a mapping", path=str(target), line=1)
     return _validate(data, target)

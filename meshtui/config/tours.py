@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from meshtui.config import paths
@@ -23,6 +22,26 @@ PanelName = Literal["overview", "logs", "resources", "traffic", "setup"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class _OneOf(_Model):
+    """A mapping where exactly one key is set (a condition or an action)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _OneOf:
+        chosen = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(chosen) != 1:
+            raise ValueError(f"set exactly one key, found {len(chosen)}: "
+                             + (", ".join(chosen) or "none; choose from " + ", ".join(type(self).model_fields)))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, self.kind)
 
 
 class HostRef(_Model):
@@ -59,7 +78,7 @@ class AppRef(_Model):
     """Namespace of the pods."""
 
 
-class Condition(_Model):
+class Condition(_OneOf):
     """When a step counts as done; set exactly one key."""
 
     panel_shown: PanelName | None = None
@@ -83,22 +102,6 @@ class Condition(_Model):
     ingress_ok: bool | None = None
     """GET /api/healthz through the ingress gateway answers 2xx/3xx."""
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Condition:
-        chosen = [name for name in type(self).model_fields if getattr(self, name) is not None]
-        if len(chosen) != 1:
-            raise ValueError(f"set exactly one condition, found {len(chosen)}: "
-                             + (", ".join(chosen) or "none; choose from " + ", ".join(type(self).model_fields)))
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(name for name in type(self).model_fields if getattr(self, name) is not None)
-
-    @property
-    def value(self) -> Any:
-        return getattr(self, self.kind)
-
 
 class FaultAction(HostRef):
     """Inject a fault."""
@@ -118,7 +121,7 @@ class WeightsAction(HostRef):
     """Subset -> weight; must sum to 100."""
 
 
-class ShowMe(_Model):
+class ShowMe(_OneOf):
     """What `show me` does for a step; set exactly one key."""
 
     show_panel: PanelName | None = None
@@ -137,21 +140,6 @@ class ShowMe(_Model):
     """Remove injected faults."""
     breaker: HostRef | None = None
     """Add a circuit breaker to the host's DestinationRule."""
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ShowMe:
-        chosen = [name for name in type(self).model_fields if getattr(self, name) is not None]
-        if len(chosen) != 1:
-            raise ValueError(f"set exactly one action, found {len(chosen)}")
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(name for name in type(self).model_fields if getattr(self, name) is not None)
-
-    @property
-    def value(self) -> Any:
-        return getattr(self, self.kind)
 
 
 class TourStep(_Model):
@@ -210,20 +198,9 @@ class LoadedTour:
 
 def load_tour_file(path: Path) -> LoadedTour:
     """Load and validate one tour; raises ProfileError with file and line."""
-    from meshtui.config.loader import _describe, _line_of
+    from meshtui.config.loader import _describe, _line_of, read_yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise ProfileError("file not found", path=str(path), hint="meshtui tour --list shows the tours") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read: {exc}", path=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProfileError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}", path=str(path),
-                           line=mark.line + 1 if mark else None) from None
+    root, data = read_yaml(path, "meshtui tour --list shows the tours")
     if not isinstance(data, dict):
         raise ProfileError("a tour must be a mapping with title, summary and steps", path=str(path), line=1)
     try:

@@ -92,3 +92,26 @@ async def test_leaving_and_resuming_keeps_progress(sim: SimCluster) -> None:
         await pilot.press("f8")
         await pilot.press("y")
         await wait_for(pilot, lambda: again.tour_run.index == 0, timeout=20, what="reset to the start")
+
+
+def test_a_malformed_tour_is_one_error_with_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: t\nsummary: s\nsteps:\n  - id: one\n    title: x\n    panel: overveiw\n"
+                   "    text: hi\n    done_when: {panel_shown: overview}\n")
+    result = run_cli("tour", str(bad), "--validate")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{bad}:6: steps.0.panel" in result.stderr
+    two = tmp_path / "two.yaml"
+    two.write_text("title: t\nsummary: s\nsteps:\n  - id: one\n    title: x\n    panel: logs\n    text: hi\n"
+                   "    done_when: {panel_shown: logs, usage_shown: true}\n")
+    result = run_cli("tour", str(two), "--validate")
+    assert result.returncode == 2 and f"{two}:8:" in result.stderr and "exactly one" in result.stderr
+    syntax = tmp_path / "syntax.yaml"
+    syntax.write_text("title: t\nsteps: [\n")
+    result = run_cli("tour", str(syntax))
+    assert result.returncode == 2 and f"{syntax}:" in result.stderr and "YAML syntax error" in result.stderr
+    user_dir = tmp_path / "xdg-config" / "meshtui" / "tours"
+    user_dir.mkdir(parents=True)
+    (user_dir / "mine.yaml").write_text(two.read_text())
+    listing = run_cli("tour", "--list")
+    assert listing.returncode == 2 and "mine" in listing.stdout and "invalid" in listing.stdout
