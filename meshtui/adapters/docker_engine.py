@@ -7,11 +7,14 @@ missing or goes away raises `DockerUnavailable`, which callers turn into a notic
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from meshtui.domain.errors import MeshtuiError
+
+_IMPORT_LOCK = threading.Lock()
 
 KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster"
 KIND_ROLE_LABEL = "io.x-k8s.kind.role"
@@ -54,8 +57,19 @@ def _unavailable(exc: BaseException) -> DockerUnavailable:
                              hint="start Docker (Linux: `sudo systemctl start docker`; macOS/Windows: Docker Desktop)")
 
 
+def load_sdk() -> None:
+    """Import the docker SDK once, under a lock: the doctor's checks run in threads, and a thread
+    that imports `requests.exceptions` while another is half-way through importing `requests`
+    sees a module without the attribute."""
+    with _IMPORT_LOCK:
+        import docker  # noqa: F401
+        import docker.errors  # noqa: F401
+        import requests.exceptions  # noqa: F401
+
+
 def docker_errors() -> tuple[type[BaseException], ...]:
     """Exception types that mean "the daemon is gone" (SDK and requests)."""
+    load_sdk()
     import docker.errors
     import requests.exceptions
 
@@ -73,6 +87,7 @@ class DockerEngine:
     @property
     def client(self) -> Any:
         if self._client is None:
+            load_sdk()
             import docker
 
             try:

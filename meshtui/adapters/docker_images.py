@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from meshtui.adapters.docker_engine import DockerEngine, _unavailable, docker_errors
+from meshtui.adapters.docker_engine import DockerEngine, _unavailable, docker_errors, load_sdk
 from meshtui.domain.errors import MeshtuiError
 
 BUILD_TIMEOUT = 900
@@ -79,6 +79,7 @@ def pull(engine: DockerEngine, tag: str) -> str:
 
 
 def image_exists(engine: DockerEngine, tag: str) -> bool:
+    load_sdk()
     import docker
 
     try:
@@ -119,6 +120,7 @@ def run_registry_argv(name: str, port: int) -> list[str]:
 
 def run_registry(engine: DockerEngine, name: str, port: int) -> str:
     """Start the registry container (created when missing, started when stopped); returns 'created'|'started'."""
+    load_sdk()
     import docker
 
     try:
@@ -138,6 +140,7 @@ def run_registry(engine: DockerEngine, name: str, port: int) -> str:
 
 
 def remove_container(engine: DockerEngine, name: str) -> bool:
+    load_sdk()
     import docker
 
     try:
@@ -172,6 +175,7 @@ def write_file(engine: DockerEngine, container: str, path: str, content: str) ->
 
 def connect_network(engine: DockerEngine, network: str, container: str) -> bool:
     """Attach a container to a network; False when it already is."""
+    load_sdk()
     import docker
 
     try:

@@ -87,7 +87,13 @@ class TourControls:
         run = self.tour_run
         if run is None or run.finished:
             return
-        self._evaluate(run, self.collect_facts())
+        from textual.css.query import NoMatches
+
+        try:
+            facts = self.collect_facts()
+        except NoMatches:  # the app is shutting down and its widgets are gone
+            return
+        self._evaluate(run, facts)
 
     @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
     def _evaluate(self, run: Any, facts: Any) -> None:
