@@ -198,3 +198,19 @@ async def test_dropped_watches_and_410_leave_the_table_equal_to_the_server(sim_f
         await wait_for(pilot, lambda: table_pods(app) == server_pods(sim), timeout=20, what="converged (410)")
         await wait_for(pilot, lambda: "● live" in str(app.query_one("#health").render()), timeout=15,
                        what="all feeds live again")
+
+
+async def test_ages_move_on_without_redrawing_every_row(sim: SimCluster, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: len(app.panel("overview").pods) > 10, what="pods")
+        panel = app.panel("overview")
+        table = app.query_one("#pods", KeyedTable)
+        key = next(iter(panel._order))
+        await wait_for(pilot, lambda: key in panel._pod_cells, what="row drawn")
+        before = str(table.get_row(key)[5])
+        real = time.time
+        monkeypatch.setattr(time, "time", lambda: real() + 7200)
+        panel._tick()
+        await wait_for(pilot, lambda: str(table.get_row(key)[5]) != before, what="age moved on")
+        assert str(table.get_row(key)[5]) == "120m"  # kubectl shows minutes up to 3 h

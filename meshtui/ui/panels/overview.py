@@ -266,9 +266,21 @@ class OverviewPanel(Vertical):
 
     def _tick(self) -> None:
         if self.session is not None:
-            self._pod_cells.clear()  # ages moved on
+            self._age_moved()
             self._schedule_render()
             self.probe_ingress()
+
+    def _age_moved(self) -> None:
+        """Mark only the rows whose AGE or RESTARTS text changed since it was drawn (not all 5,000)."""
+        now = time.time()
+        for key, cells in self._pod_cells.items():
+            pod = self.pods.get(key)
+            if pod is None:
+                continue
+            age = human_age(now - pod.created if pod.created else None)
+            if cells[5] != age or (pod.last_restart is not None and not str(cells[4]).endswith(
+                    f"({human_age(now - pod.last_restart)} ago)")):
+                self._dirty.add(key)
 
     @work(thread=True, exclusive=True, group="ingress-probe", exit_on_error=False)
     def probe_ingress(self) -> None:
@@ -285,7 +297,7 @@ class OverviewPanel(Vertical):
     @on(IngressProbed)
     def _probed(self, message: IngressProbed) -> None:
         self.ingress = message.result
-        self._schedule_render()
+        self._render_health(len(self._order))  # only the health line shows it
 
     # -- actions -----------------------------------------------------------------------
     def selected_pod(self) -> PodSummary | None:
