@@ -57,3 +57,25 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     leftovers = list((tmp_path / "state").rglob("kubeconfig-*"))
     assert leftovers == [], "the demo's kubeconfig is removed on quit"
+
+
+def test_up_on_a_terminal_asks_then_shows_live_steps(tmp_path: Path) -> None:
+    require(shutil.which("tmux") is not None, "tmux is not installed")
+    session = f"meshtui-up-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "TERM": "xterm-256color"}
+    script = tmp_path / "up.sh"
+    script.write_text(f"{MESHTUI} up -p sim; echo EXIT=$?; {MESHTUI} up -p sim; echo EXIT=$?; sleep 30\n")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "40", "sh", str(script)],
+                   check=True, env=env)
+    try:
+        wait_screen(session, "sim cluster 'meshtui-sim'", "Start? [y/N]")
+        subprocess.run(["tmux", "send-keys", "-t", session, "n", "Enter"], check=True)
+        wait_screen(session, "nothing changed", "EXIT=1")
+        wait_screen(session, "Start? [y/N]")
+        subprocess.run(["tmux", "send-keys", "-t", session, "y", "Enter"], check=True)
+        screen = wait_screen(session, "✔ ingress", "up -p sim: done", "EXIT=0", timeout=90)
+        assert "✔ rollouts" in screen and "next: meshtui --kubeconfig" in screen and "running:" not in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([str(MESHTUI), "down", "-p", "sim", "--yes"], env=env, capture_output=True, timeout=60)

@@ -20,7 +20,7 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
     parser.add_argument("-p", "--profile", default="default", help="profile name or file (default: default)")
     parser.add_argument("--dry-run", action="store_true", help="print every command and manifest, in order; change nothing")
-    parser.add_argument("--yes", "-y", action="store_true", help="do not ask before starting")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask before starting (it asks only on a terminal)")
 
 
 class Progress:
@@ -113,6 +113,16 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 ctx.out.line(line)
         return 0
     refuse_read_only(ctx, "meshtui up")
+    if not args.yes and not ctx.out.json_mode and sys.stdin.isatty():
+        profile, provider = provisioner.loaded.profile, provisioner.provider
+        ctx.out.line(f"meshtui up -p {provisioner.loaded.name}: {provider.name} cluster {profile.cluster.name!r} "
+                     f"(context {provider.context})" + (f", Istio {profile.istio.profile}" if profile.istio.enabled
+                                                         else "") + f", {len(profile.apps)} app(s). "
+                     "`--dry-run` lists every command.")
+        ctx.out.flush()
+        if not confirm("Start?"):
+            ctx.out.line("nothing changed")
+            return 1
     kubeconfig = provisioner.provider.kubeconfig()
     follow = f"meshtui --kubeconfig {kubeconfig}" if kubeconfig else f"meshtui --context {provisioner.provider.context}"
     return execute(ctx, lambda cancel, emit: provisioner.up(emit, cancel), provisioner.loaded.name, "up", follow)
