@@ -16,6 +16,24 @@ BIN = Path(sys.executable).parent
 MESHTUI = BIN / "meshtui"
 
 
+def post(url: str, body: dict) -> dict:
+    """POST a JSON body to a `/_sim` control and decode the answer."""
+    import urllib.request
+
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    return json.loads(urllib.request.urlopen(request, timeout=120).read())
+
+
+def start_sim(tmp: Path) -> tuple[subprocess.Popen, str, Path]:
+    """`meshtui demo --serve` in its own process, no traffic or crashes: (process, API URL, kubeconfig)."""
+    kubeconfig = tmp / "kubeconfig"
+    proc = subprocess.Popen([str(MESHTUI), "demo", "--serve", "--json", "--rate", "0", "--no-crashes",
+                             "--kubeconfig", str(kubeconfig)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "XDG_STATE_HOME": str(tmp)})
+    assert proc.stdout is not None
+    return proc, json.loads(proc.stdout.readline())["url"], kubeconfig
+
+
 def time_command(argv: Sequence[str], runs: int = 10, env: dict[str, str] | None = None) -> list[float]:
     """Wall time of `argv` over `runs` runs (first run included: it is the cold one)."""
     times = []

@@ -24,23 +24,9 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.common import MESHTUI, report
+from benchmarks.common import MESHTUI, post, report, start_sim
 
 PODS, LINES = 20, 200_000
-
-
-def post(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
-    return json.loads(urllib.request.urlopen(request, timeout=120).read())
-
-
-def start_sim(tmp: Path) -> tuple[subprocess.Popen, str, Path]:
-    kubeconfig = tmp / "kubeconfig"
-    proc = subprocess.Popen([str(MESHTUI), "demo", "--serve", "--json", "--rate", "0", "--no-crashes",
-                             "--kubeconfig", str(kubeconfig)], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "XDG_STATE_HOME": str(tmp)})
-    assert proc.stdout is not None
-    return proc, json.loads(proc.stdout.readline())["url"], kubeconfig
 
 
 def wait_lines(url: str, namespace: str, total: int, timeout: float = 120) -> None:
