@@ -233,7 +233,8 @@ class LogEngine:
         query = {"labelSelector": self._selector, "fieldSelector": self._field_selector}
         return self.kube.get(self._namespace_path(), **{k: v for k, v in query.items() if v}).get("items", [])
 
-    def _read_all(self, target: Target, timestamps: bool) -> list[LogLine]:
+    def _read_bytes(self, target: Target, timestamps: bool) -> bytes:
+        """One container's log as it is now (the query's tail and since window), in one request."""
         params: dict[str, Any] = {"container": target.container, "timestamps": timestamps}
         tail = self.query.effective_tail()
         if tail is not None:
@@ -243,10 +244,12 @@ class LogEngine:
         path = path_for("", "v1", "pods", target.namespace, target.pod, "log")
         response = self.kube.open_stream(path, query=params, timeout=(5.0, 120.0), accept="*/*")
         try:
-            data = response.read()
+            return response.read()
         finally:
             response.release_conn()
-        raw_lines = data.split(b"\n")
+
+    def _read_all(self, target: Target, timestamps: bool) -> list[LogLine]:
+        raw_lines = self._read_bytes(target, timestamps).split(b"\n")
         if raw_lines and raw_lines[-1] == b"":
             raw_lines.pop()
         ns, pod, container, version = target.namespace, target.pod, target.container, target.version
@@ -256,18 +259,7 @@ class LogEngine:
                 for i, raw in enumerate(raw_lines)]
 
     def _read_text(self, target: Target) -> str:
-        params: dict[str, Any] = {"container": target.container}
-        tail = self.query.effective_tail()
-        if tail is not None:
-            params["tailLines"] = tail
-        if self.query.since_seconds is not None:
-            params["sinceSeconds"] = self.query.since_seconds
-        path = path_for("", "v1", "pods", target.namespace, target.pod, "log")
-        response = self.kube.open_stream(path, query=params, timeout=(5.0, 120.0), accept="*/*")
-        try:
-            return response.read().decode("utf-8", "replace")
-        finally:
-            response.release_conn()
+        return self._read_bytes(target, False).decode("utf-8", "replace")
 
     def fetch_text(self, workers: int = 32) -> Iterator[tuple[Target, str | None, str | None]]:
         """The no-follow fast path: each container's whole log as one decoded text.
