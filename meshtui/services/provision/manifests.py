@@ -9,7 +9,9 @@ never leave this module unmasked: the dry-run listing shows keys only.
 from __future__ import annotations
 
 import copy
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -167,22 +169,23 @@ def deployment_ready(obj: dict[str, Any] | None) -> tuple[bool, str]:
     return current and ready >= wanted and updated >= wanted, f"{ready}/{wanted}"
 
 
-def wait_deployments(ctx: StepContext, step: str, targets: list[tuple[str, str]], timeout: float) -> None:
+def wait_rollouts(kube: KubeClient, targets: list[tuple[str, str]], timeout: float, say: Callable[[str], None],
+                  cancel: threading.Event | None = None) -> None:
     """Wait until every (namespace, name) Deployment is rolled out, reporting progress as it changes."""
-    applier = Applier(ctx.kube)
+    applier = Applier(kube)
     deadline, last = time.monotonic() + timeout, {}
     waiting = list(targets)
     while waiting:
         for namespace, name in list(waiting):
             ok, progress = deployment_ready(applier.get("apps/v1", "Deployment", namespace, name))
             if last.get((namespace, name)) != progress:
-                ctx.say(step, f"{namespace}/{name}: {progress} ready")
+                say(f"{namespace}/{name}: {progress} ready")
                 last[(namespace, name)] = progress
             if ok:
                 waiting.remove((namespace, name))
         if not waiting:
             return
-        if ctx.cancel.is_set():
+        if cancel is not None and cancel.is_set():
             from meshtui.adapters.process import ProcessCancelled
 
             raise ProcessCancelled("cancelled")
@@ -191,3 +194,8 @@ def wait_deployments(ctx: StepContext, step: str, targets: list[tuple[str, str]]
                              + ", ".join(f"{n}/{d} ({last.get((n, d))})" for n, d in waiting),
                              hint="`meshtui` Overview shows why (image pulls, crash loops, pending pods)")
         time.sleep(0.3)
+
+
+def wait_deployments(ctx: StepContext, step: str, targets: list[tuple[str, str]], timeout: float) -> None:
+    """`wait_rollouts` for a step: progress goes to the step's log, the run's cancel stops it."""
+    wait_rollouts(ctx.kube, targets, timeout, lambda text: ctx.say(step, text), ctx.cancel)

@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from meshtui.adapters import docker_images
-from meshtui.config import paths
-from meshtui.services.provision.manifests import Applier, deployment_ready, read_manifests, wait_deployments
+from meshtui.services.provision.manifests import Applier, deployment_ready, wait_deployments
 from meshtui.services.provision.providers import REGISTRY_HOSTS_DIR, KindProvider, Provider, SimProvider
 from meshtui.services.provision.steps import Step, StepContext, StepFailed
 
 if TYPE_CHECKING:
     from meshtui.config.loader import LoadedProfile
 
-METRICS_SERVER_URL = "https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.8.0/components.yaml"
-METRICS_PATCH = '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--kubelet-insecure-tls"}]'
 
 
 def preflight(loaded: LoadedProfile) -> Step:
@@ -144,36 +141,25 @@ def cluster(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -
 
 
 def metrics_server(loaded: LoadedProfile, provider: Provider) -> Step:
-    context = provider.context
-    sim_manifest = paths.assets_dir() / "sim" / "metrics-server.yaml"
-    if isinstance(provider, SimProvider):
-        commands = [f"apply {sim_manifest}"]
-    elif provider.name == "minikube":
-        commands = ["$ minikube addons enable metrics-server -p " + loaded.profile.cluster.name]
-    else:
-        commands = [f"$ kubectl --context {context} apply -f {METRICS_SERVER_URL}",
-                    f"$ kubectl --context {context} -n kube-system patch deployment metrics-server --type=json "
-                    f"-p {METRICS_PATCH}"]
+    from meshtui.services.provision import metrics
+
+    commands = metrics.metrics_commands(provider.name, provider.context, loaded.profile.cluster.name)
 
     def check(ctx: StepContext) -> bool:
         return deployment_ready(Applier(ctx.kube).get("apps/v1", "Deployment", "kube-system", "metrics-server"))[0]
 
     def run(ctx: StepContext) -> str:
         if isinstance(provider, SimProvider):
-            applier = Applier(ctx.kube)
-            for _source, obj in read_manifests(sim_manifest):
-                applier.apply(obj)
-        elif provider.name == "minikube":
-            ctx.command("metrics-server", ["minikube", "addons", "enable", "metrics-server", "-p",
-                                           loaded.profile.cluster.name], timeout=300)
-        else:
-            ctx.command("metrics-server", ["kubectl", "--context", context, "apply", "-f", METRICS_SERVER_URL],
-                        timeout=120)
-            ctx.command("metrics-server", ["kubectl", "--context", context, "-n", "kube-system", "patch", "deployment",
-                                           "metrics-server", "--type=json", "-p", METRICS_PATCH], timeout=60)
-        wait_deployments(ctx, "metrics-server", [("kube-system", "metrics-server")], timeout=300)
+            metrics.apply_sim_manifest(ctx.kube, lambda text: ctx.say("metrics-server", text))
+        for argv, limit in commands:
+            ctx.command("metrics-server", argv, timeout=limit)
+        wait_deployments(ctx, "metrics-server", metrics.TARGET, timeout=300)
         return "metrics.k8s.io served"
 
+    def describe() -> list[str]:
+        sim = [f"apply {metrics.SIM_MANIFEST}"] if isinstance(provider, SimProvider) else []
+        return [*sim, *("$ " + " ".join(argv) for argv, _limit in commands), "wait for deployment kube-system/metrics-server"]
+
     return Step("metrics-server", "metrics-server (pod CPU/memory for usage and kubectl top)", run, check,
-                describe=lambda: [*commands, "wait for deployment kube-system/metrics-server"], needs=("cluster",),
+                describe=describe, needs=("cluster",),
                 hint="offline? metrics-server's image must be on the nodes first (kind load docker-image)")
