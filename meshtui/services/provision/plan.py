@@ -32,6 +32,7 @@ def build_plan(loaded: LoadedProfile, provider: Provider | None = None) -> list[
     provider = provider or provider_for(profile, workdir_for(loaded))
     registry = profile.cluster.registry.enabled and profile.cluster.provider == "kind"
     builds = [b for app in profile.apps for b in app.build] if profile.cluster.provider != "sim" else []
+    app_objects = steps_apps.all_app_objects(loaded)  # read the manifests once for every step that needs them
     plan = [steps_cluster.preflight(loaded)]
     if registry:
         plan.append(steps_cluster.registry(loaded))
@@ -49,10 +50,10 @@ def build_plan(loaded: LoadedProfile, provider: Provider | None = None) -> list[
         plan.append(steps_apps.ship_images(loaded, provider, registry))
     if profile.apps:
         needs = ["namespaces"] + (["istio"] if profile.istio.enabled else []) + (["images"] if builds else [])
-        plan.append(steps_apps.manifests(loaded, tuple(needs)))
-        plan.append(steps_apps.rollouts(loaded))
+        plan.append(steps_apps.manifests(app_objects, tuple(needs)))
+        plan.append(steps_apps.rollouts(app_objects))
     if profile.routes:
-        plan.append(steps_apps.routes(loaded, ("manifests",) if profile.apps else ("istio",)))
+        plan.append(steps_apps.routes(loaded, app_objects, ("manifests",) if profile.apps else ("istio",)))
     if profile.istio.enabled:
         after = [s for s in ("rollouts", "routes") if any(p.id == s for p in plan)] or ["istio"]
         plan.append(istio_steps.ingress_check(loaded, provider, tuple(after)))

@@ -105,28 +105,28 @@ def ship_images(loaded: LoadedProfile, provider: Provider, registry: bool) -> St
     return Step("images", title, run, describe=describe, needs=needs)
 
 
-def manifests(loaded: LoadedProfile, needs: tuple[str, ...]) -> Step:
-    def objects() -> list[tuple[str, dict]]:
-        return [item for app in loaded.profile.apps for item in app_objects(loaded, app)]
+AppObjects = list[tuple[str, dict]]
+"""(source file, object) of every app of the profile, read once per plan by `all_app_objects`."""
 
+
+def all_app_objects(loaded: LoadedProfile) -> AppObjects:
+    return [item for app in loaded.profile.apps for item in app_objects(loaded, app)]
+
+
+def manifests(objects: AppObjects, needs: tuple[str, ...]) -> Step:
     def run(ctx: StepContext) -> str:
-        applier, items = Applier(ctx.kube), objects()
-        for source, obj in items:
+        applier = Applier(ctx.kube)
+        for source, obj in objects:
             applier.apply(obj)
             ctx.say("manifests", describe_object(source, obj).replace("apply ", "applied ", 1))
-        return f"{len(items)} objects"
+        return f"{len(objects)} objects"
 
     return Step("manifests", "apply the apps' manifests (server-side apply, field manager meshtui)", run,
-                describe=lambda: [describe_object(s, o) for s, o in objects()], needs=needs)
+                describe=lambda: [describe_object(s, o) for s, o in objects], needs=needs)
 
 
-def _deployments(loaded: LoadedProfile) -> list[tuple[str, str]]:
-    return [(o["metadata"]["namespace"], o["metadata"]["name"]) for app in loaded.profile.apps
-            for _s, o in app_objects(loaded, app) if o.get("kind") == "Deployment"]
-
-
-def rollouts(loaded: LoadedProfile) -> Step:
-    targets = _deployments(loaded)
+def rollouts(objects: AppObjects) -> Step:
+    targets = [(o["metadata"]["namespace"], o["metadata"]["name"]) for _s, o in objects if o.get("kind") == "Deployment"]
 
     def check(ctx: StepContext) -> bool:
         applier = Applier(ctx.kube)
@@ -141,21 +141,20 @@ def rollouts(loaded: LoadedProfile) -> Step:
                 needs=("manifests",), hint="the Overview panel shows pods that do not start and why")
 
 
-def _versions(loaded: LoadedProfile, namespace: str, host: str) -> list[str]:
+def _versions(app_objects: AppObjects, namespace: str, host: str) -> list[str]:
     """`version` labels of the host's Deployments in the profile's manifests (every subset the DR should offer)."""
     found: list[str] = []
-    for app in loaded.profile.apps:
-        for _s, obj in app_objects(loaded, app):
-            labels = obj.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
-            if obj.get("kind") == "Deployment" and obj["metadata"]["namespace"] == namespace \
-                    and labels.get("app") == host and labels.get("version") and labels["version"] not in found:
-                found.append(labels["version"])
+    for _s, obj in app_objects:
+        labels = obj.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
+        if obj.get("kind") == "Deployment" and obj["metadata"]["namespace"] == namespace \
+                and labels.get("app") == host and labels.get("version") and labels["version"] not in found:
+            found.append(labels["version"])
     return found
 
 
-def routes(loaded: LoadedProfile, needs: tuple[str, ...]) -> Step:
+def routes(loaded: LoadedProfile, app_objects: AppObjects, needs: tuple[str, ...]) -> Step:
     objects = [obj for r in loaded.profile.routes
-               for obj in route_objects(r.host, r.namespace, dict(r.weights), _versions(loaded, r.namespace, r.host))]
+               for obj in route_objects(r.host, r.namespace, dict(r.weights), _versions(app_objects, r.namespace, r.host))]
 
     def run(ctx: StepContext) -> str:
         applier = Applier(ctx.kube)
