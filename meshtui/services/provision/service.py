@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from meshtui.domain.errors import MeshtuiError
@@ -30,7 +31,7 @@ class Provisioner:
     docker: DockerEngine
     kubeconfig: str | None = None
 
-    @property
+    @cached_property
     def provider(self) -> Provider:
         return provider_for(self.loaded.profile, workdir_for(self.loaded))
 
@@ -66,14 +67,14 @@ class Provisioner:
 
     def down_plan(self) -> list[str]:
         """What `down` removes (only what `up` recorded as created)."""
-        created, provider = self.journal.created, self.provider
-        lines = []
+        journal, provider = self.journal, self.provider
+        created, lines = journal.created, []
         if created.get("cluster"):
             lines += provider.describe_delete()
         if created.get("registry"):
             lines.append(f"$ docker rm -f {created['registry']}")
-        if self.journal.path.exists():
-            lines.append(f"remove the journal {self.journal.path}")
+        if journal.path.exists():
+            lines.append(f"remove the journal {journal.path}")
         return lines
 
     def down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
