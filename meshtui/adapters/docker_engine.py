@@ -7,14 +7,12 @@ missing or goes away raises `DockerUnavailable`, which callers turn into a notic
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshtui.adapters import imports
 from meshtui.domain.errors import MeshtuiError
-
-_IMPORT_LOCK = threading.Lock()
 
 KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster"
 KIND_ROLE_LABEL = "io.x-k8s.kind.role"
@@ -58,13 +56,8 @@ def _unavailable(exc: BaseException) -> DockerUnavailable:
 
 
 def load_sdk() -> None:
-    """Import the docker SDK once, under a lock: the doctor's checks run in threads, and a thread
-    that imports `requests.exceptions` while another is half-way through importing `requests`
-    sees a module without the attribute."""
-    with _IMPORT_LOCK:
-        import docker  # noqa: F401
-        import docker.errors  # noqa: F401
-        import requests.exceptions  # noqa: F401
+    """Import the docker SDK once, never beside another thread's import of the HTTP stack."""
+    imports.ensure(*imports.DOCKER)
 
 
 def docker_errors() -> tuple[type[BaseException], ...]:

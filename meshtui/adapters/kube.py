@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from meshtui.adapters import imports
 from meshtui.domain.cluster import ContextInfo
 from meshtui.domain.errors import ClusterUnreachable, MeshtuiError
 
@@ -52,6 +53,7 @@ def _has_minikube_extension(entry: Mapping[str, Any]) -> bool:
 
 def load_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str | None]:
     """All contexts of the (merged) kubeconfig and the current context's name."""
+    imports.ensure(*imports.KUBE)
     from kubernetes.config.kube_config import KubeConfigMerger
 
     paths = kubeconfig or default_kubeconfig()
@@ -161,6 +163,7 @@ class KubeClient:
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None) -> KubeClient:
         """Build a client for `context` (or the current one) of `kubeconfig`."""
+        imports.ensure(*imports.KUBE)
         from kubernetes import config as kconfig
 
         ctx = resolve_context(kubeconfig, context)

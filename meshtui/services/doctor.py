@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from meshtui.adapters import host, tools
+from meshtui.adapters import host, imports, tools
 from meshtui.adapters.docker_engine import DockerEngine, DockerUnavailable
 from meshtui.config.loader import LoadedProfile
 from meshtui.domain.checks import Check, failed, human_bytes, passed, warned
@@ -203,6 +203,7 @@ def run_doctor(options: DoctorOptions, engine: DockerEngine | None = None) -> li
         lambda: check_inotify(profile),
         lambda: check_ports(profile, engine),
     ]
+    imports.preload()  # before the pool: threads must not import the HTTP stack side by side
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         results = list(pool.map(lambda job: job(), jobs))
     root = None

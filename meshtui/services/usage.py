@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshtui.adapters import host as host_adapter
+from meshtui.adapters import imports
 from meshtui.adapters.docker_engine import DockerEngine, DockerUnavailable
 from meshtui.adapters.docker_stats import StatsCollector
 from meshtui.adapters.kube import KubeApiError, KubeClient
@@ -39,6 +40,7 @@ def quantity(value: Any) -> float | None:
     """Kubernetes quantity -> float (cores or bytes), via the official parser."""
     if value in (None, ""):
         return None
+    imports.ensure("kubernetes.utils")
     from kubernetes.utils import parse_quantity
 
     try:

@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import time
 from dataclasses import dataclass, field
 
+from meshtui.adapters import imports
 from meshtui.adapters.process import ProcessCancelled
 from meshtui.domain.errors import MeshtuiError
 from meshtui.services.provision.steps import ProvisionEvent, Step, StepContext, StepFailed
@@ -77,6 +78,7 @@ class Runner:
         started: dict[cf.Future, tuple[Step, float]] = {}
         for step in self.steps:
             emit(ProvisionEvent("planned", step.id, step.title))
+        imports.preload()  # before the pool: steps must not import the HTTP stack side by side
         with cf.ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="meshtui-up") as pool:
             while pending or started:
                 if result.ok and not self.ctx.cancel.is_set():
