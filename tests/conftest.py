@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,67 @@ STRICT = os.environ.get("MESHTUI_STRICT") == "1"
 MESHTUI = Path(sys.executable).parent / "meshtui"
 FAKE_TOOL = ROOT / "tests" / "fakes" / "fake_tool.py"
 TEST_IMAGE = "meshtui-busybox:local"
+
+
+# Every process the suite starts inherits this mark; at the end none may still run, and the
+# developer's real state and config directories must be exactly as they were.
+RUN_MARK = f"MESHTUI_TEST_RUN={uuid.uuid4().hex}"
+os.environ["MESHTUI_TEST_RUN"] = RUN_MARK.split("=", 1)[1]
+_REAL_HOME = Path(os.environ.get("HOME") or Path.home())
+_REAL_DIRS = [Path(os.environ.get("XDG_STATE_HOME") or _REAL_HOME / ".local" / "state") / "meshtui",
+              Path(os.environ.get("XDG_CONFIG_HOME") or _REAL_HOME / ".config") / "meshtui"]
+
+
+def _tree(paths: list[Path]) -> dict[str, tuple[int, int]]:
+    found = {}
+    for root in paths:
+        if root.exists():
+            for item in [root, *root.rglob("*")]:
+                stat = item.lstat()
+                found[str(item)] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def _marked_processes() -> list[tuple[int, str]]:
+    """Live processes (not this one) that carry this run's mark."""
+    mark = RUN_MARK.encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark in (entry / "environ").read_bytes().split(b"\0"):
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                status = (entry / "status").read_text()
+                if "\nState:\tZ" not in status:
+                    found.append((int(entry.name), cmd))
+        except OSError:
+            continue
+    return found
+
+
+_REAL_BEFORE = _tree(_REAL_DIRS)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a test left a process behind or touched the developer's real files."""
+    problems = []
+    deadline = time.monotonic() + 10
+    left = _marked_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = _marked_processes()
+    for pid, cmd in left:
+        problems.append(f"process {pid} left running: {cmd[:200]}")
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    if _tree(_REAL_DIRS) != _REAL_BEFORE:
+        problems.append(f"the suite changed the real meshtui directories: {', '.join(map(str, _REAL_DIRS))}")
+    if problems and Path("/proc").is_dir():
+        sys.stderr.write("\nsession-end check failed:\n  " + "\n  ".join(problems) + "\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def require(condition: bool, reason: str) -> None:

@@ -1,4 +1,9 @@
-"""The real binary in a real terminal: `meshtui demo` under tmux, driven by keys, quit with q."""
+"""The real binary in a real terminal: `meshtui demo` under tmux, driven by keys, quit with q.
+
+Each test starts its own tmux server (`tmux -L`): a session opened on an already-running
+server gets that server's environment, not ours, so meshtui would read and write the
+developer's real state directory.
+"""
 
 from __future__ import annotations
 
@@ -7,75 +12,97 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import MESHTUI, require
 
 
-def capture(session: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+class Tmux:
+    """A private tmux server with one session."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.socket = f"meshtui-test-{uuid.uuid4().hex[:8]}"
+        self.session = "main"
+        self.env = env
+
+    def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True,
+                              env=self.env, check=check, timeout=30)
+
+    def start(self, *command: str) -> None:
+        self.tmux("new-session", "-d", "-s", self.session, "-x", "150", "-y", "40", *command)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def capture(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
+
+    def alive(self) -> bool:
+        return self.tmux("has-session", "-t", self.session, check=False).returncode == 0
+
+    def wait_screen(self, *needles: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.capture()
+            if all(n in screen for n in needles):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"never saw {needles!r}; last screen:\n{screen}")
+
+    def kill(self) -> None:
+        self.tmux("kill-server", check=False)
 
 
-def wait_screen(session: str, *needles: str, timeout: float = 20) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = capture(session)
-        if all(n in screen for n in needles):
-            return screen
-        time.sleep(0.2)
-    raise AssertionError(f"never saw {needles!r}; last screen:\n{screen}")
-
-
-def alive(session: str) -> bool:
-    return subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
-
-
-def test_demo_in_tmux(tmp_path: Path) -> None:
+@pytest.fixture
+def term(tmp_path: Path) -> Iterator[Tmux]:
     require(shutil.which("tmux") is not None, "tmux is not installed")
-    session = f"meshtui-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
-    command = f"{MESHTUI} demo --seed 2 --rate 5 --no-crashes"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "40", command], check=True, env=env)
-    try:
-        screen = wait_screen(session, "SIMULATED", "catalog-v1-", "istio-ingressgateway-", "● live")
-        assert "1 Overview" in screen and "context meshtui-sim" in screen
-        subprocess.run(["tmux", "send-keys", "-t", session, "2"], check=True)
-        wait_screen(session, "following", "streams")
-        subprocess.run(["tmux", "send-keys", "-t", session, "5"], check=True)
-        wait_screen(session, "Connected. Run the doctor")
-        subprocess.run(["tmux", "send-keys", "-t", session, "1"], check=True)
-        wait_screen(session, "catalog-v1-")
-        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
-        deadline = time.monotonic() + 10
-        while alive(session) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not alive(session), "q did not quit"
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    env.pop("TMUX", None)
+    tmux = Tmux(env)
+    yield tmux
+    tmux.kill()
+
+
+def test_demo_in_tmux(term: Tmux, tmp_path: Path) -> None:
+    term.start(str(MESHTUI), "demo", "--seed", "2", "--rate", "5", "--no-crashes")
+    screen = term.wait_screen("SIMULATED", "catalog-v1-", "istio-ingressgateway-", "● live")
+    assert "1 Overview" in screen and "context meshtui-sim" in screen
+    term.keys("2")
+    term.wait_screen("following", "streams")
+    term.keys("5")
+    term.wait_screen("Connected. Run the doctor")
+    term.keys("1")
+    term.wait_screen("catalog-v1-")
+    term.keys("q")
+    deadline = time.monotonic() + 10
+    while term.alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not term.alive(), "q did not quit"
     leftovers = list((tmp_path / "state").rglob("kubeconfig-*"))
     assert leftovers == [], "the demo's kubeconfig is removed on quit"
 
 
-def test_up_on_a_terminal_asks_then_shows_live_steps(tmp_path: Path) -> None:
-    require(shutil.which("tmux") is not None, "tmux is not installed")
-    session = f"meshtui-up-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "TERM": "xterm-256color"}
+def test_up_on_a_terminal_asks_then_shows_live_steps(term: Tmux, tmp_path: Path) -> None:
     script = tmp_path / "up.sh"
     script.write_text(f"{MESHTUI} up -p sim; echo EXIT=$?; {MESHTUI} up -p sim; echo EXIT=$?; sleep 30\n")
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "40", "sh", str(script)],
-                   check=True, env=env)
+    term.start("sh", str(script))
     try:
-        wait_screen(session, "sim cluster 'meshtui-sim'", "Start? [y/N]")
-        subprocess.run(["tmux", "send-keys", "-t", session, "n", "Enter"], check=True)
-        wait_screen(session, "nothing changed", "EXIT=1")
-        wait_screen(session, "Start? [y/N]")
-        subprocess.run(["tmux", "send-keys", "-t", session, "y", "Enter"], check=True)
-        screen = wait_screen(session, "✔ ingress", "up -p sim: done", "EXIT=0", timeout=90)
+        term.wait_screen("sim cluster 'meshtui-sim'", "Start? [y/N]")
+        term.keys("n", "Enter")
+        term.wait_screen("nothing changed", "EXIT=1")
+        term.wait_screen("Start? [y/N]")
+        term.keys("y", "Enter")
+        screen = term.wait_screen("✔ ingress", "up -p sim: done", "EXIT=0", timeout=90)
         assert "✔ rollouts" in screen and "next: meshtui --kubeconfig" in screen and "running:" not in screen
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-        subprocess.run([str(MESHTUI), "down", "-p", "sim", "--yes"], env=env, capture_output=True, timeout=60)
+        term.kill()
+        down = subprocess.run([str(MESHTUI), "down", "-p", "sim", "--yes"], env=term.env, capture_output=True,
+                              text=True, timeout=60)
+        assert down.returncode == 0, down.stdout + down.stderr
