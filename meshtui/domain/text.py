@@ -1,0 +1,66 @@
+"""The one way in for external text: make it inert before any terminal sees it.
+
+Pod and node names, event messages, label values, log lines, file contents: anything
+that came from a cluster, a file or a log may carry escape sequences (an OSC 0 retitles
+the terminal, a CSI moves the cursor, ESC c resets it) or bidi overrides that make text
+read differently from what it is. `inert()` turns every such character into a visible,
+harmless stand-in, so the user sees that something odd was there and the terminal
+obeys none of it. JSON output does not pass through here: it stays exact, and JSON's
+own escaping already keeps control characters out of the byte stream.
+
+Textual markup is the UI's concern (`meshtui.ui.text` escapes on top of this), and
+colour codes meshtui itself adds are applied after this, never before.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls (but TAB, handled apart), DEL, C1 controls, and the Unicode bidi
+# embeddings/overrides/isolates and line/paragraph separators.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_KEEP_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+_TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}  # ␀ … ␟ (␛ for ESC)
+_TABLE[0x7F] = "\u2421"  # ␡
+_TABLE.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
+_TABLE.update({code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+_TABLE[0x09] = " "
+
+
+def inert(text: object) -> str:
+    """One line of external text, safe for a terminal: controls shown as ␛, ␊, \\x9b …, tabs as spaces."""
+    value = text if isinstance(text, str) else str(text)
+    if "\t" in value:
+        value = value.replace("\t", " ")
+    if _UNSAFE.search(value) is None:
+        return value
+    return value.translate(_TABLE)
+
+
+def inert_lines(text: object) -> str:
+    """Multi-line external text (a YAML dump, a step's output): newlines kept, everything else as `inert`."""
+    value = text if isinstance(text, str) else str(text)
+    value = value.replace("\r\n", "\n")
+    if "\t" in value:
+        value = value.expandtabs(4)
+    if _UNSAFE_KEEP_NEWLINES.search(value) is None:
+        return value
+    return value.translate(_TABLE | {0x0A: "\n"})
+
+
+def is_inert(text: str) -> bool:
+    """True when `text` has nothing `inert()` would change (tests and fast paths)."""
+    return "\t" not in text and _UNSAFE.search(text) is None
+
+
+# The same set in UTF-8, for byte streams (the logs fast path): C0 but TAB and LF, DEL,
+# C1 (\xc2\x80-\xc2\x9f), U+2028/2029 and U+202A-202E (\xe2\x80\xa8-\xae), U+2066-2069 (\xe2\x81\xa6-\xa9).
+_UNSAFE_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def inert_bytes(data: bytes) -> bytes:
+    """Newline-separated UTF-8 lines made inert as `inert()` would, without decoding when nothing is unsafe."""
+    if _UNSAFE_BYTES.search(data) is None:
+        return data
+    return _UNSAFE_BYTES.sub(lambda m: inert(m.group(0).decode("utf-8", "replace")).encode(), data)
