@@ -7,6 +7,7 @@ opens on Setup, where `D` starts the simulated cluster in-process and reconnects
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -18,10 +19,14 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.theme import Theme
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from meshtui.config import paths
 from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.text import inert
+from meshtui.services import logfile
 from meshtui.ui.actions import ActionInfo, describe_bindings
+from meshtui.ui.failures import ReportsFailures, WorkerFailed
 from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
 from meshtui.ui.panels.logs import LogsPanel
 from meshtui.ui.panels.overview import OverviewPanel
@@ -81,8 +86,10 @@ class PanelCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
-class MeshApp(TourControls, App):
+class MeshApp(ReportsFailures, TourControls, App):
     """The meshtui terminal app."""
+
+    FAILURE_SOURCE = "meshtui"
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "meshtui"
@@ -118,6 +125,7 @@ class MeshApp(TourControls, App):
                     with TabPane(f"{spec.key} {spec.title}", id=spec.id):
                         yield spec.widget(id=f"panel-{spec.id}")
             yield TourDrawer(id="tour-drawer")
+        yield Static("", id="status-line", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -127,6 +135,7 @@ class MeshApp(TourControls, App):
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.query_one(TourDrawer).display = False
+        self.query_one("#status-line", Static).display = False
         self.setup_tour()
         self.connect()
 
@@ -226,6 +235,20 @@ class MeshApp(TourControls, App):
         spec = next(p for p in PANELS if p.title == info.panel)
         self.action_show_panel(spec.id)
         self.call_later(self.panel(spec.id).run_action, info.action)
+
+    @on(WorkerFailed)
+    def _worker_failed(self, message: WorkerFailed) -> None:
+        """Status line + notification; the traceback goes to the log file (queued, no IO here)."""
+        error = message.error
+        logging.getLogger("meshtui.ui").error("%s: %s failed: %s", message.source, message.job, message.summary,
+                                              exc_info=(type(error), error, error.__traceback__))
+        where = logfile.log_path(paths.state_dir())
+        line = inert(f"✘ {message.source}: {message.summary}")
+        status = self.query_one("#status-line", Static)
+        status.update(f"{line}   (details: {where})")
+        status.display = True
+        self.notify(f"{line}\ndetails: {where}", title=f"{message.source}: {message.job} failed", severity="error",
+                    timeout=10, markup=False)
 
     @on(DescribeLoaded)
     def _describe_loaded(self, message: DescribeLoaded) -> None:

@@ -12,9 +12,12 @@ from meshtui.cli.context import CliContext
 
 def open_app(ctx: CliContext, *, demo: bool = False, start_panel: str | None = None,
              demo_options: dict | None = None, tour: str | None = None) -> int:
+    from meshtui.config import paths
     from meshtui.config.settings import load_settings
+    from meshtui.services import logfile
     from meshtui.ui.app import MeshApp
 
+    logfile.install(paths.state_dir())
     settings = load_settings()
     wiring = ctx.wiring
     app = MeshApp(wiring, settings, demo=demo, start_panel=start_panel, demo_options=demo_options, tour=tour)

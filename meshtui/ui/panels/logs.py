@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.timefmt import format_ns
 from meshtui.services.log_query import LogQuery, parse_query
+from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.widgets.log_view import LogView
 
 DRAIN_BATCH = 20_000
@@ -45,8 +46,10 @@ class PivotLoaded(Message):
         self.error = error
 
 
-class LogsPanel(Vertical):
+class LogsPanel(ReportsFailures, Vertical):
     """Query bar, status line, log view."""
+
+    FAILURE_SOURCE = "Logs"
 
     BINDINGS = [
         Binding("e", "edit_query", "Query", id="logs.query"),

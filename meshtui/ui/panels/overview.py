@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.workloads import EventSummary, NodeSummary, PodSummary, health, human_age
+from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.messages import DescribeLoaded, FeedChanged, IngressProbed, LogsRequested
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
@@ -32,8 +33,10 @@ RENDER_EVERY = 0.2
 HEALTH_EVERY = 1.0
 
 
-class OverviewPanel(Vertical):
+class OverviewPanel(ReportsFailures, Vertical):
     """Pods, nodes, warning events, health."""
+
+    FAILURE_SOURCE = "Overview"
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="overview.filter"),

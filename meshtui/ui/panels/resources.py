@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.usage import UsageSnapshot, human_cores, level
+from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
 INTERVALS = [1.0, 2.0, 5.0, 10.0, 30.0]
@@ -47,8 +48,10 @@ def pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
 
 
-class ResourcesPanel(Vertical):
+class ResourcesPanel(ReportsFailures, Vertical):
     """Usage at three levels with sparklines, top-N and thresholds."""
+
+    FAILURE_SOURCE = "Resources"
 
     BINDINGS = [
         Binding("plus,equals_sign", "faster", "Faster", id="resources.faster"),

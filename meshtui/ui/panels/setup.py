@@ -19,13 +19,16 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from meshtui.domain.errors import MeshtuiError
+from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.messages import DoctorFinished
 from meshtui.ui.panels.setup_runs import ProvisionRuns
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
 
-class SetupPanel(ProvisionRuns, Vertical):
+class SetupPanel(ReportsFailures, ProvisionRuns, Vertical):
     """Profiles, doctor checks, and the demo offer."""
+
+    FAILURE_SOURCE = "Setup"
 
     BINDINGS = [
         Binding("p", "next_profile", "Profile", id="setup.profile"),

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from meshtui.domain import routes as R
 from meshtui.domain.errors import MeshtuiError
+from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.screens.form import Field, FormScreen
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
@@ -51,8 +52,10 @@ class RoutesApplied(Message):
         self.conflict = conflict
 
 
-class TrafficPanel(Horizontal):
+class TrafficPanel(ReportsFailures, Horizontal):
     """Hosts on the left; rules, weight bars and the observed split on the right."""
+
+    FAILURE_SOURCE = "Traffic"
 
     BINDINGS = [
         Binding("v", "next_subset", "Subset", id="traffic.subset"),
