@@ -9,7 +9,7 @@ from textual.widgets import TabbedContent
 
 from meshtui.ui.screens.confirm import ConfirmScreen
 from meshtui.ui.screens.text_view import TextViewScreen
-from meshtui.ui.widgets.keyed_table import KeyedTable
+from meshtui.ui.widgets.virtual_table import VirtualTable
 from tests.conftest import SimCluster, SimFactory, api_client
 from tests.ui.helpers import make_app, notifications, wait_for
 
@@ -25,12 +25,18 @@ def server_pods(sim: SimCluster) -> dict[str, tuple[str, str]]:
     return out
 
 
+def shown_keys(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The pod keys in table order (what scrolling through the whole table would show)."""
+    table = app.query_one("#pods", VirtualTable)
+    return [table.source.key_at(i) for i in range(table.row_count)]
+
+
 def table_pods(app) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
-    table = app.query_one("#pods", KeyedTable)
+    table = app.query_one("#pods", VirtualTable)
     out = {}
-    for key in table.keys:
-        row = table.get_row(key)
-        out[key] = (str(row[2]), int(str(row[4]).split()[0]))
+    for key in shown_keys(app):
+        row = table.row_text(key)
+        out[key] = (row[2], int(row[4].split()[0]))
     return out
 
 
@@ -43,13 +49,15 @@ async def test_rows_follow_the_cluster_by_key(sim: SimCluster) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await ready_app(pilot, app)
         await wait_for(pilot, lambda: table_pods(app) == server_pods(sim), what="table == server")
-        table = app.query_one("#pods", KeyedTable)
-        table.move_cursor(row=5)
-        selected = table.selected_key()
+        table = app.query_one("#pods", VirtualTable)
+        assert table.select_key(next(k for k in shown_keys(app) if k.startswith("shop/storefront")))
+        selected = table.cursor_key
+        assert selected is not None and selected > "shop/catalog-v2"  # rows will arrive above the cursor
         client.AppsV1Api(api_client(sim)).patch_namespaced_deployment_scale("catalog-v2", "shop",
                                                                            {"spec": {"replicas": 3}})
-        await wait_for(pilot, lambda: sum(1 for k in table.keys if "catalog-v2" in k) == 3, what="scaled rows")
-        assert table.selected_key() == selected  # the cursor stays on its pod
+        await wait_for(pilot, lambda: sum(1 for k in shown_keys(app) if "catalog-v2" in k) == 3, what="scaled rows")
+        assert table.cursor_key == selected  # the cursor stays on its pod
+        assert table.cursor_row == shown_keys(app).index(selected)
         await wait_for(pilot, lambda: table_pods(app) == server_pods(sim), what="table == server after scale")
 
 
@@ -57,27 +65,26 @@ async def test_filter_namespace_and_sort(sim: SimCluster) -> None:
     app = make_app(str(sim.kubeconfig))
     async with app.run_test(size=(160, 45)) as pilot:
         await ready_app(pilot, app)
-        table = app.query_one("#pods", KeyedTable)
         await pilot.press("slash", *"ratings", "enter")
-        await wait_for(pilot, lambda: len(table.keys) == 2, what="filtered")
-        assert all("ratings" in key for key in table.keys)
+        await wait_for(pilot, lambda: len(shown_keys(app)) == 2, what="filtered")
+        assert all("ratings" in key for key in shown_keys(app))
         await pilot.press("escape")
-        await wait_for(pilot, lambda: len(table.keys) >= 25, what="unfiltered")
+        await wait_for(pilot, lambda: len(shown_keys(app)) >= 25, what="unfiltered")
         overview = app.panel("overview")
         while overview.namespace != "istio-system":
             await pilot.press("n")
-        await wait_for(pilot, lambda: all(k.startswith("istio-system/") for k in table.keys), what="namespace")
+        await wait_for(pilot, lambda: all(k.startswith("istio-system/") for k in shown_keys(app)), what="namespace")
         await pilot.press("n")
         assert overview.namespace not in (None, "istio-system")
         while overview.namespace is not None:
             await pilot.press("n")
         await pilot.press("s")  # namespace -> name
         await pilot.pause(0.2)
-        names = [k.split("/", 1)[1] for k in table.keys]
+        names = [k.split("/", 1)[1] for k in shown_keys(app)]
         assert names == sorted(names)
         await pilot.press("S")
         await pilot.pause(0.2)
-        names = [k.split("/", 1)[1] for k in table.keys]
+        names = [k.split("/", 1)[1] for k in shown_keys(app)]
         assert names == sorted(names, reverse=True)
 
 
@@ -97,16 +104,16 @@ async def test_delete_pod_asks_then_the_replacement_appears(sim: SimCluster) -> 
     async with app.run_test(size=(160, 45)) as pilot:
         await ready_app(pilot, app)
         await pilot.press("slash", *"orders", "enter")
-        table = app.query_one("#pods", KeyedTable)
-        await wait_for(pilot, lambda: len(table.keys) == 1, what="orders row")
-        victim = table.keys[0]
+        await wait_for(pilot, lambda: len(shown_keys(app)) == 1, what="orders row")
+        victim = shown_keys(app)[0]
         await pilot.press("x")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         assert victim in server_pods(sim)
         await pilot.press("x", "y")
         await wait_for(pilot, lambda: victim not in server_pods(sim), what="pod deleted")
-        await wait_for(pilot, lambda: len(table.keys) == 1 and table.keys[0] != victim, what="replacement row")
+        await wait_for(pilot, lambda: len(shown_keys(app)) == 1 and shown_keys(app)[0] != victim,
+                       what="replacement row")
 
 
 async def test_l_opens_the_pods_logs(sim: SimCluster) -> None:
@@ -117,8 +124,7 @@ async def test_l_opens_the_pods_logs(sim: SimCluster) -> None:
         assert app.query_one(TabbedContent).active == "logs"
         logs = app.panel("logs")
         await wait_for(pilot, lambda: len(logs.view.lines) > 0, what="log lines")
-        assert {line.pod for line in logs.view.lines} == {table_key.split("/")[1] for table_key in
-                                                          app.query_one("#pods", KeyedTable).keys}
+        assert {line.pod for line in logs.view.lines} == {table_key.split("/")[1] for table_key in shown_keys(app)}
 
 
 async def test_guard_refuses_writes_on_a_remote_context(remote: str, sim: SimCluster) -> None:
@@ -138,9 +144,8 @@ async def test_allow_remote_permits_the_write(remote: str, sim: SimCluster) -> N
     async with app.run_test(size=(160, 45)) as pilot:
         await ready_app(pilot, app)
         await pilot.press("slash", *"orders", "enter")
-        table = app.query_one("#pods", KeyedTable)
-        await wait_for(pilot, lambda: len(table.keys) == 1, what="orders row")
-        victim = table.keys[0]
+        await wait_for(pilot, lambda: len(shown_keys(app)) == 1, what="orders row")
+        victim = shown_keys(app)[0]
         await pilot.press("x")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
@@ -200,17 +205,17 @@ async def test_dropped_watches_and_410_leave_the_table_equal_to_the_server(sim_f
                        what="all feeds live again")
 
 
-async def test_ages_move_on_without_redrawing_every_row(sim: SimCluster, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_ages_move_on_for_the_rows_on_screen(sim: SimCluster, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     app = make_app(str(sim.kubeconfig))
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: len(app.panel("overview").pods) > 10, what="pods")
         panel = app.panel("overview")
-        table = app.query_one("#pods", KeyedTable)
-        key = next(iter(panel._order))
-        await wait_for(pilot, lambda: key in panel._pod_cells, what="row drawn")
-        before = str(table.get_row(key)[5])
+        table = app.query_one("#pods", VirtualTable)
+        await wait_for(pilot, lambda: bool(table.visible_keys()), what="rows on screen")
+        key = table.visible_keys()[0]
+        before = table.row_text(key)[5]
         real = time.time
         monkeypatch.setattr(time, "time", lambda: real() + 7200)
         panel._tick()
-        await wait_for(pilot, lambda: str(table.get_row(key)[5]) != before, what="age moved on")
-        assert str(table.get_row(key)[5]) == "120m"  # kubectl shows minutes up to 3 h
+        await wait_for(pilot, lambda: table.row_text(key)[5] != before, what="age moved on")
+        assert table.row_text(key)[5] == "120m"  # kubectl shows minutes up to 3 h
