@@ -225,9 +225,6 @@ class MeshApp(ReportsFailures, TourControls, App):
 
     def action_toggle_theme(self) -> None:
         self.theme = "meshtui-light" if self.theme != "meshtui-light" else "meshtui-dark"
-        overview = self.panel("overview")
-        overview._invalidate()
-        overview._schedule_render()
         self.notify(f"theme: {self.theme}")
 
     def run_panel_action(self, info: ActionInfo) -> None:
