@@ -183,6 +183,8 @@ class OverviewPanel(ReportsFailures, OverviewActions):
             if delta.moved:
                 table.rows_moved()
             table.rows_changed(delta.changed)
+            if changes.resynced:
+                self._health_at = 0.0  # a (re)list is news: the health line follows at once
         if "nodes" in pending:
             self._drain_into(self.nodes, cast("LiveFeed[NodeSummary] | None", self.feeds.get("nodes")))
         if "events" in pending:

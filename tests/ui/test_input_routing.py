@@ -1,0 +1,104 @@
+"""Keys typed in a burst land in the input that the first key opened (issue 17, point 2).
+
+A terminal delivers what a fast typist (or a paste) types as one read: every key reaches
+the app's queue before the first has been handled. `burst()` posts them the same way
+(Pilot's `press` waits for the app between keys, which is what hid the bug). The text
+holds letters bound elsewhere (`l` logs, `x` delete, `d` describe, `s` sort, `n`
+namespace, `q` quit, digits switch panels): a key that reaches a binding instead of the
+input shows up as a wrong panel, a dialog, or an app that quit.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.command import CommandPalette
+from textual.widgets import Input, TabbedContent
+
+from meshtui.config.settings import UserSettings
+from meshtui.ui.app import MeshApp
+from meshtui.ui.screens.form import FormScreen
+from tests.fakes.session import FakeWiring
+from tests.ui.helpers import wait_for
+
+TYPED = "catalog-l2x9ds1nq4w7plx5qzdl3s"  # 30 characters, most of them bound to something outside an input
+KEY_NAMES = {"-": "minus", "/": "slash", " ": "space"}
+
+
+def burst(app: MeshApp, *keys: str, text: str = "") -> None:
+    """Post keys and then the characters of `text` to the app at once, as a terminal read does."""
+    for key in keys:
+        app.post_message(events.Key(key, KEY_NAMES.get(key) and key or (key if len(key) == 1 else None)))
+    for char in text:
+        app.post_message(events.Key(KEY_NAMES.get(char, char), char))
+
+
+def fake_app() -> MeshApp:
+    return MeshApp(FakeWiring(), UserSettings())
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    await wait_for(pilot, lambda: pilot.app.session is not None and len(pilot.app.panel("overview").pods) > 5,
+                   what="connected")
+
+
+def assert_still_on(app: MeshApp, panel: str) -> None:
+    assert app.query_one(TabbedContent).active == panel
+    assert app.is_running
+
+
+async def test_slash_then_a_burst_fills_the_pod_filter() -> None:
+    app = fake_app()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        box = app.query_one("#pod-filter", Input)
+        burst(app, "slash", text=TYPED)
+        await wait_for(pilot, lambda: box.value == TYPED, what=f"filter == {TYPED!r} (is {box.value!r})")
+        assert_still_on(app, "overview")
+        assert app.screen is app.default_screen
+        # Enter then keys at once: Enter applies and gives the table the focus before `s` is routed.
+        sort_before = app.panel("overview").view.sort_by
+        burst(app, "enter", "s")
+        await wait_for(pilot, lambda: app.panel("overview").view.sort_by != sort_before, what="s sorted the table")
+        assert box.value == TYPED
+
+
+async def test_ctrl_p_then_a_burst_fills_the_palette() -> None:
+    app = fake_app()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        burst(app, "ctrl+p", text=TYPED)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        palette = app.screen
+        await wait_for(pilot, lambda: palette.query_one(Input).value == TYPED,
+                       what=f"palette input == {TYPED!r} (is {palette.query_one(Input).value!r})")
+        assert app.default_screen.query_one(TabbedContent).active == "overview"
+
+
+async def test_e_on_logs_then_a_burst_fills_the_query() -> None:
+    app = fake_app()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        box = app.query_one("#log-query", Input)
+        before = box.value
+        burst(app, "e", text=TYPED)
+        await wait_for(pilot, lambda: box.value.endswith(TYPED) and len(box.value) == len(before) + len(TYPED),
+                       what=f"query ends with {TYPED!r} (is {box.value!r})")
+        assert_still_on(app, "logs")
+
+
+@pytest.mark.parametrize("key", ["m", "r"])  # forms whose first field is a text input
+async def test_a_form_then_a_burst_fills_its_first_field(key: str) -> None:
+    app = fake_app()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.panel("traffic").host is not None, what="a host on Traffic")
+        burst(app, key, text=TYPED)
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="the form")
+        form = app.screen
+        first = form.query(Input).first()
+        await wait_for(pilot, lambda: form.focused is first, what="the first field focused")
+        await wait_for(pilot, lambda: first.value.endswith(TYPED), what=f"first field ends with {TYPED!r} "
+                       f"(is {first.value!r})")
