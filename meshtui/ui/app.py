@@ -27,6 +27,7 @@ from meshtui.domain.text import inert
 from meshtui.services import logfile
 from meshtui.ui.actions import ActionInfo, describe_bindings
 from meshtui.ui.failures import ReportsFailures, WorkerFailed
+from meshtui.ui.key_routing import KeyRouter
 from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
 from meshtui.ui.panels.logs import LogsPanel
 from meshtui.ui.panels.overview import OverviewPanel
@@ -86,7 +87,7 @@ class PanelCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
-class MeshApp(ReportsFailures, TourControls, App):
+class MeshApp(KeyRouter, ReportsFailures, TourControls, App):
     """The meshtui terminal app."""
 
     FAILURE_SOURCE = "meshtui"
