@@ -219,3 +219,53 @@ async def test_ages_move_on_for_the_rows_on_screen(sim: SimCluster, monkeypatch)
         panel._tick()
         await wait_for(pilot, lambda: table.row_text(key)[5] != before, what="age moved on")
         assert table.row_text(key)[5] == "120m"  # kubectl shows minutes up to 3 h
+
+
+HOSTILE = "mount failed [/var/lib/kubelet/pods] [b]not bold[/b] \x1b]0;pwned\x07 \u202eevil"
+
+
+async def test_hostile_event_and_describe_text_shows_as_written(sim: SimCluster) -> None:
+    core = client.CoreV1Api(api_client(sim))
+    pod_name = next(p.metadata.name for p in core.list_namespaced_pod("shop").items if "orders" in p.metadata.name)
+    core.create_namespaced_event("shop", {
+        "metadata": {"name": "hostile.1"}, "type": "Warning", "reason": "FailedMount[/]",
+        "involvedObject": {"kind": "Pod", "name": pod_name, "namespace": "shop"}, "message": HOSTILE,
+        "lastTimestamp": "2026-11-24T10:03:00Z"})
+    core.patch_namespaced_pod(pod_name, "shop", {"metadata": {"annotations": {"note": HOSTILE}}})
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        events = app.query_one("#events", VirtualTable)
+        await wait_for(pilot, lambda: "shop/hostile.1" in app.panel("overview").events, what="the hostile event")
+        await wait_for(pilot, lambda: events.row_count > 0, what="event rows")
+        seen, reason, _, message = events.row_text("shop/hostile.1")
+        assert reason == "FailedMount[/]"
+        assert message.startswith("mount failed [/var/lib/kubelet/pods] [b]not bold[/b] ␛]0;pwned␇")
+        assert "\x1b" not in message and "\u202e" not in message
+        screen = app.export_screenshot()
+        assert "mount failed [/var/lib/kubelet/pods]" in screen.replace("&#160;", " ")
+        assert "\x1b]0;" not in screen
+        await pilot.press("slash", *"orders", "enter", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextViewScreen), what="describe view")
+        text = app.screen.query_one("#view-text").text
+        assert "mount failed [/var/lib/kubelet/pods] [b]not bold[/b]" in text  # YAML escapes the ESC itself
+        assert "\x1b" not in text and "\u202e" not in text
+        await pilot.press("escape")
+        assert app.is_running
+
+
+async def test_the_text_view_makes_external_text_inert() -> None:
+    from textual.app import App
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(TextViewScreen("pod [b]x[/b] \x1b]0;t\x07", "line [/var]\n\x1b[31mred\u202e\tend"))
+
+    app = Host()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TextViewScreen), what="the view")
+        text = app.screen.query_one("#view-text").text
+        assert text.startswith("line [/var]\n␛[31mred\\u202e ") and text.endswith(" end")
+        assert "\x1b" not in text and "\u202e" not in text and "\t" not in text
+        title = str(app.screen.query_one("#view-title").render())
+        assert title == "pod [b]x[/b] ␛]0;t␇"
