@@ -269,3 +269,24 @@ async def test_the_text_view_makes_external_text_inert() -> None:
         assert "\x1b" not in text and "\u202e" not in text and "\t" not in text
         title = str(app.screen.query_one("#view-title").render())
         assert title == "pod [b]x[/b] ␛]0;t␇"
+
+
+async def test_an_unexpected_worker_error_is_shown_in_the_panel() -> None:
+    from meshtui.config.settings import UserSettings
+    from meshtui.ui.app import MeshApp
+    from tests.fakes.session import FakeCluster, FakeWiring
+
+    class Broken(FakeCluster):
+        def describe(self, namespace: str, name: str) -> str:
+            raise KeyError("boom")
+
+    app = MeshApp(FakeWiring(), UserSettings())
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.session is not None and len(app.panel("overview").pods) > 5, what="pods")
+        app.session.cluster = Broken()
+        await pilot.press("d")
+        health = app.query_one("#health")
+        await wait_for(pilot, lambda: "describe: KeyError: 'boom'" in str(health.render()), what="failure in place")
+        assert "✘" in str(health.render())
+        assert any("KeyError" in n for n in notifications(app))
+        assert not isinstance(app.screen, TextViewScreen)
