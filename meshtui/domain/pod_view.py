@@ -149,24 +149,35 @@ class PodView:
 
     # -- filter, sort, namespace -------------------------------------------------------
     def configure(self, *, namespace: str | None | bool = False, filter_text: str | None = None,
-                  sort_by: str | None = None, reverse: bool | None = None) -> None:
-        """Change what is shown; only a changed namespace, filter or sort key rebuilds the order."""
+                  sort_by: str | None = None, reverse: bool | None = None) -> bool:
+        """Change what is shown; only a changed namespace, filter or sort key rebuilds the order.
+
+        Returns True when what is shown changed (rebuilt or reversed)."""
         rebuild = False
+        if sort_by is not None and sort_by not in _SORT_KEYS:
+            raise ValueError(f"unknown sort {sort_by!r} (one of {', '.join(SORTS)})")
         if namespace is not False and namespace != self.namespace:
             self.namespace = namespace if isinstance(namespace, str) else None
             rebuild = True
+        narrow = False
         if filter_text is not None and PodFilter.parse(filter_text) != self.filter:
-            self.filter = PodFilter.parse(filter_text)
-            rebuild = True
+            new = PodFilter.parse(filter_text)
+            # Typing one more character only narrows a plain-text filter: no re-sort needed.
+            narrow = new.pattern is None and self.filter.pattern is None and self.filter.text in new.text
+            self.filter = new
+            rebuild = rebuild or not narrow
         if sort_by is not None and sort_by != self.sort_by:
-            if sort_by not in _SORT_KEYS:
-                raise ValueError(f"unknown sort {sort_by!r} (one of {', '.join(SORTS)})")
             self.sort_by, self._sort_key = sort_by, _SORT_KEYS[sort_by]
             rebuild = True
-        if reverse is not None:
-            self.reverse = reverse  # the same order read from the other end
+        flipped = reverse is not None and reverse != self.reverse
+        if flipped:
+            self.reverse = bool(reverse)  # the same order read from the other end
         if rebuild:
             self._rebuild()
+        elif narrow:
+            self._order = [key for key in self._order if self.filter.matches(self._hay[key])]
+            self._keys = {key: self._keys[key] for key in self._order}
+        return rebuild or narrow or flipped
 
     def _shows(self, key: str, pod: PodSummary) -> bool:
         return (self.namespace is None or pod.namespace == self.namespace) and self.filter.matches(self._hay[key])

@@ -13,7 +13,9 @@ matters: after forwarding a key the focused widget does not consume as text, it 
 the following keys until that key has been handled (a `KeySettled` message sent behind
 it along the same path has reached the app), until focus changes queued by its handler
 have run, and, when the key opened or closed a screen, until that screen has mounted and
-taken focus. Printable keys into an input (the common case while typing) are not held.
+taken focus. A key a priority binding handled on the spot (`/` on the Overview, ctrl+p)
+waits only for what its action deferred. Printable keys into an input (the common case
+while typing) are not held.
 Keys are never dropped: a held key is released after `SETTLE_LIMIT` at the latest.
 """
 
@@ -79,7 +81,9 @@ class KeyRouter(_AppBase):
         settled = KeySettled(screen, target)
         self._settling = settled
         self._settle_started = time.monotonic()
-        if not target.post_message(settled):  # the target is closing: nothing will come back
+        if not event.is_forwarded or not target.post_message(settled):
+            # A priority binding handled it here and now (or the target is closing): only what its
+            # action deferred (a `focus()`, a pushed screen) is left to wait for.
             self.call_later(self._after_key, settled)
             return
         self.set_timer(CHECK_EVERY, lambda: self._check_settling(settled))

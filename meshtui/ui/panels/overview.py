@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from functools import partial
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +28,6 @@ from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.pod_view import PodView
 from meshtui.domain.text import inert
 from meshtui.domain.workloads import EventSummary, NodeSummary, PodSummary
-from meshtui.services.cluster import ProbeResult
 from meshtui.ui.failures import ReportsFailures, WorkerFailed
 from meshtui.ui.messages import FeedChanged, IngressProbed
 from meshtui.ui.panels.overview_actions import FilterInput, OverviewActions
@@ -44,6 +43,9 @@ from meshtui.ui.panels.overview_rows import (
     node_rows,
 )
 from meshtui.ui.widgets.virtual_table import Cell, ListSource, VirtualTable
+
+if TYPE_CHECKING:
+    from meshtui.services.cluster import ProbeResult
 
 T = TypeVar("T")
 RENDER_EVERY = 0.2
@@ -258,6 +260,8 @@ class OverviewPanel(ReportsFailures, OverviewActions):
                 return
             self.post_message(IngressProbed(session.cluster.probe_ingress()))
         except MeshtuiError as exc:
+            from meshtui.services.cluster import ProbeResult
+
             self.post_message(IngressProbed(ProbeResult(None, False, detail=exc.message)))
 
     @on(IngressProbed)

@@ -103,8 +103,8 @@ class OverviewActions(Vertical):
 
     def _apply_filter(self) -> None:
         self._filter_pending = False
-        self.view.configure(filter_text=self.filter_box.value)
-        self._show_order()
+        if self.view.configure(filter_text=self.filter_box.value):
+            self._show_order()
 
     # -- namespace and sort ------------------------------------------------------------
     def action_next_namespace(self) -> None:

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from textual.content import Content
 
 from meshtui.domain.pod_view import PodView
 from meshtui.domain.text import inert
 from meshtui.domain.workloads import EventSummary, Health, NodeSummary, PodSummary, human_age
-from meshtui.services.cluster import ProbeResult
-from meshtui.services.feed import FeedState
 from meshtui.ui.widgets.virtual_table import Cell, Column
+
+if TYPE_CHECKING:  # the services (and the HTTP/YAML stack under them) load with the session, after the first frame
+    from meshtui.services.cluster import ProbeResult
+    from meshtui.services.feed import FeedState
 
 T_co = TypeVar("T_co", covariant=True)
 

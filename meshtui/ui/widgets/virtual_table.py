@@ -17,7 +17,7 @@ come from theme variables and a theme change only clears the row cache.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -169,7 +169,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], source: RowSource, *, zebra: bool = True,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.columns = list(columns)
+        self.columns = [replace(column) for column in columns]  # widths grow per table, not per class
         for column in self.columns:
             column.width = min(max(column.width, cell_len(column.label)), column.max_width)
         self.source = source

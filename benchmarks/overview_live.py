@@ -1,0 +1,131 @@
+"""The headless half of `overview_scale`: one app in this process, instrumented from outside.
+
+Timing hooks wrap two methods for the duration of a run (and restore them): the pod
+store's `apply` (when each watch event became the table's state) and the pods table's
+`render_line` (when the table was painted). Nothing in the product is changed for the
+benchmark. Keys are posted to the app the way a terminal delivers them.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import psutil
+from textual import events
+
+from benchmarks.common import post
+
+KEY_NAMES = {"-": "minus", "/": "slash", ":": "colon", "[": "left_square_bracket", "]": "right_square_bracket",
+             "{": "left_curly_bracket", "}": "right_curly_bracket", "$": "dollar_sign", "^": "circumflex_accent"}
+
+
+async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds: float) -> dict:
+    import asyncio
+
+    from meshtui.config.settings import UserSettings
+    from meshtui.domain.pod_view import PodView
+    from meshtui.domain.workloads import PodSummary
+    from meshtui.ui.app import MeshApp
+    from meshtui.ui.panels.overview_actions import OverviewActions
+    from meshtui.ui.widgets.virtual_table import VirtualTable
+    from meshtui.wiring import Wiring
+
+    applied: dict[str, list[tuple[int, float]]] = {}
+    paints: list[float] = []
+    orders: list[float] = []
+    original = (PodView.apply, VirtualTable.render_line, OverviewActions._show_order)
+
+    def apply(self: PodView, upserts: Mapping[str, PodSummary], deletes: object, resynced: bool = False) -> object:
+        result = original[0](self, upserts, deletes, resynced)  # type: ignore[arg-type]
+        now = time.time()
+        for pod in upserts.values():
+            if pod.namespace == "load" and pod.restarts:
+                applied.setdefault(pod.name, []).append((pod.restarts, now))
+        return result
+
+    def render_line(self: VirtualTable, y: int) -> object:
+        if y == 0 and self.id == "pods":
+            paints.append(time.perf_counter())
+        return original[1](self, y)
+
+    def show_order(self: OverviewActions) -> None:
+        original[2](self)
+        orders.append(time.perf_counter())
+
+    PodView.apply, VirtualTable.render_line, OverviewActions._show_order = (  # type: ignore[method-assign,assignment]
+        apply, render_line, show_order)
+    process = psutil.Process()
+    app = MeshApp(Wiring(kubeconfig=str(kubeconfig)), UserSettings())
+    started = time.perf_counter()
+    out: dict = {}
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            async def until(condition: Callable[[], bool], timeout: float = 120.0) -> None:
+                deadline = time.perf_counter() + timeout
+                while not condition():
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError("benchmark condition not met")
+                    await asyncio.sleep(0.002)
+
+            def table() -> VirtualTable:
+                return app.query_one("#pods", VirtualTable)
+
+            await until(lambda: app.session is not None and table().row_count >= total)
+            full = time.perf_counter()
+            await until(lambda: bool(paints) and paints[-1] >= full)
+            out["full table (s)"] = paints[-1] - started
+            out["rss full table (MB)"] = process.memory_info().rss / 1e6
+            await pilot.pause(0.5)
+
+            async def answer(name: str, keys: list[str]) -> float:
+                before = len(orders)
+                mark = time.perf_counter()
+                for key in keys:
+                    app.post_message(events.Key(KEY_NAMES.get(key, key), key if len(key) == 1 else None))
+                await until(lambda: len(orders) > before, timeout=30)
+                await asyncio.sleep(0.1)  # a key may re-order twice (filter as you type): take the last one
+                await until(lambda: bool(paints) and paints[-1] > orders[-1], timeout=30)
+                done = next(p for p in paints if p > orders[-1])
+                return (done - mark) * 1000
+
+            answers: dict[str, float] = {}
+            for label in ("name", "status", "restarts", "age", "node", "version", "namespace"):
+                answers[f"sort by {label}"] = await answer(label, ["s"])
+            answers["reverse"] = await answer("reverse", ["S"])
+            answers["reverse back"] = await answer("reverse", ["S"])
+            answers["filter 'load-1234' typed"] = await answer("filter", ["slash", *"load-1234"])
+            answers["clear filter (esc)"] = await answer("clear", ["escape"])
+            answers["regex filter typed"] = await answer("regex", ["slash", *"re:load-1[0-9]+7$"])
+            answers["clear regex (esc)"] = await answer("clear", ["escape"])
+            out["answer by key"] = {k: round(v) for k, v in answers.items()}
+            out["answers (ms)"] = list(answers.values())
+
+            cpu_before = sum(process.cpu_times()[:2])
+            wall_before = time.perf_counter()
+            post(url + "/_sim/churn", {"namespace": "load", "rate": rate, "seconds": seconds})
+            peak = process.memory_info().rss
+            while time.perf_counter() - wall_before < seconds + 2:
+                await pilot.pause(0.25)
+                peak = max(peak, process.memory_info().rss)
+            out["cpu (cores)"] = (sum(process.cpu_times()[:2]) - cpu_before) / (time.perf_counter() - wall_before)
+            out["rss peak (MB)"] = peak / 1e6
+    finally:
+        PodView.apply, VirtualTable.render_line, OverviewActions._show_order = original  # type: ignore[method-assign]
+    sent = json.loads(urllib.request.urlopen(url + "/_sim/churn", timeout=60).read())["sent"]
+    lags, missing = [], 0
+    for name, value, at in sent:
+        seen = [when for restarts, when in applied.get(name, []) if restarts >= value]
+        if seen:
+            lags.append(min(seen) - at)
+        else:
+            missing += 1
+    lags.sort()
+    out.update({"events sent": len(sent), "events applied": len(lags), "events missing": missing,
+                "lag p50 (s)": statistics.median(lags), "lag p95 (s)": lags[int(len(lags) * 0.95)],
+                "lag max (s)": lags[-1]})
+    return out
