@@ -290,3 +290,24 @@ async def test_an_unexpected_worker_error_is_shown_in_the_panel() -> None:
         assert "✘" in str(health.render())
         assert any("KeyError" in n for n in notifications(app))
         assert not isinstance(app.screen, TextViewScreen)
+
+
+async def test_theme_switch_recolours_the_tables_and_health_line() -> None:
+    from meshtui.config.settings import UserSettings
+    from meshtui.ui.app import MeshApp
+    from tests.fakes.session import FakeWiring
+
+    app = MeshApp(FakeWiring(), UserSettings(theme="meshtui-light"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: len(app.panel("overview").pods) > 5, what="pods")
+        assert app.theme == "meshtui-light" and app.has_class("-light-mode")
+        table = app.query_one("#pods", VirtualTable)
+
+        def colours() -> set[str]:
+            return {str(seg.style.bgcolor) + str(seg.style.color) for y in range(4) for seg in table.render_line(y)}
+
+        light = colours()
+        await pilot.press("T")
+        await wait_for(pilot, lambda: app.theme == "meshtui-dark", what="dark theme")
+        await wait_for(pilot, lambda: colours() != light and colours().isdisjoint(light), what="table recoloured")
+        assert app.has_class("-dark-mode")
