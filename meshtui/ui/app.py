@@ -116,6 +116,9 @@ class MeshApp(KeyRouter, ReportsFailures, TourControls, App):
         self.start_panel = start_panel
         self.session: Any = None
         self.read_only = bool(getattr(wiring, "read_only", False))
+        for theme in THEMES:  # before the first CSS pass: setting it after mount styles every widget twice
+            self.register_theme(theme)
+        self.theme = settings.theme if settings.theme in self.available_themes else "meshtui-dark"
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -130,15 +133,12 @@ class MeshApp(KeyRouter, ReportsFailures, TourControls, App):
         yield Footer()
 
     def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = self.settings.theme if self.settings.theme in self.available_themes else "meshtui-dark"
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.query_one(TourDrawer).display = False
         self.query_one("#status-line", Static).display = False
         self.setup_tour()
-        self.connect()
+        self.call_after_refresh(self.connect)  # the first frame first: connecting (or starting the demo) competes for the CPU
 
     def panel(self, panel_id: str) -> Any:
         return self.query_one(f"#panel-{panel_id}")
