@@ -10,6 +10,9 @@ input shows up as a wrong panel, a dialog, or an app that quit.
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
 from textual import events
 from textual.command import CommandPalette
@@ -18,8 +21,9 @@ from textual.widgets import Input, TabbedContent
 from meshtui.config.settings import UserSettings
 from meshtui.ui.app import MeshApp
 from meshtui.ui.screens.form import FormScreen
+from tests.conftest import SimCluster, SimFactory
 from tests.fakes.session import FakeWiring
-from tests.ui.helpers import wait_for
+from tests.ui.helpers import make_app, wait_for
 
 TYPED = "catalog-l2x9ds1nq4w7plx5qzdl3s"  # 30 characters, most of them bound to something outside an input
 KEY_NAMES = {"-": "minus", "/": "slash", " ": "space"}
@@ -31,6 +35,12 @@ def burst(app: MeshApp, *keys: str, text: str = "") -> None:
         app.post_message(events.Key(key, KEY_NAMES.get(key) and key or (key if len(key) == 1 else None)))
     for char in text:
         app.post_message(events.Key(KEY_NAMES.get(char, char), char))
+
+
+def post(sim: SimCluster, path: str, body: dict) -> dict:
+    """A load control of the simulated cluster, over HTTP as any client would."""
+    request = urllib.request.Request(sim.url + path, data=json.dumps(body).encode(), method="POST")
+    return json.loads(urllib.request.urlopen(request, timeout=120).read())
 
 
 def fake_app() -> MeshApp:
@@ -102,3 +112,37 @@ async def test_a_form_then_a_burst_fills_its_first_field(key: str) -> None:
         await wait_for(pilot, lambda: form.focused is first, what="the first field focused")
         await wait_for(pilot, lambda: first.value.endswith(TYPED), what=f"first field ends with {TYPED!r} "
                        f"(is {first.value!r})")
+
+
+async def test_bursts_land_while_20000_pods_and_a_log_flood_are_live(sim_factory: SimFactory) -> None:
+    """The issue's case: 20,000 pods watched, 5,000 log lines a second followed, keys typed with no delay."""
+    sim = sim_factory()
+    post(sim, "/_sim/pods", {"namespace": "load", "pods": 20_000})
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        overview = app.panel("overview")
+        await wait_for(pilot, lambda: len(overview.pods) >= 20_000, timeout=180, what="20,000 pods listed")
+        flood = post(sim, "/_sim/flood", {"namespace": "shop", "selector": "app=catalog", "lines": 5_000 * 120,
+                                          "rate": 5_000})
+        assert len(flood["pods"]) == 3
+        logs = app.panel("logs")
+        await pilot.press("2")
+        logs.open_query("-n shop -l app=catalog", None)
+        await wait_for(pilot, lambda: len(logs.view.lines) > 2_000, timeout=60, what="the flood followed")
+        await pilot.press("1")
+        box = app.query_one("#pod-filter", Input)
+        burst(app, "slash", text=TYPED)
+        await wait_for(pilot, lambda: box.value == TYPED, timeout=60, what=f"filter == {TYPED!r} (is {box.value!r})")
+        assert_still_on(app, "overview")
+        assert app.screen is app.default_screen
+        burst(app, "escape", "ctrl+p", text=TYPED)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), timeout=60, what="palette")
+        palette = app.screen
+        await wait_for(pilot, lambda: palette.query_one(Input).value == TYPED, timeout=60,
+                       what=f"palette input == {TYPED!r} (is {palette.query_one(Input).value!r})")
+        burst(app, "escape", "2", "e", text=TYPED)
+        query = app.query_one("#log-query", Input)
+        await wait_for(pilot, lambda: query.value.endswith(TYPED), timeout=60,
+                       what=f"log query ends with {TYPED!r} (is {query.value!r})")
+        assert_still_on(app, "logs")
+        assert sim.stats()["log_lines"]  # the flood is still being written
