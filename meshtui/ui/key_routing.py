@@ -38,15 +38,22 @@ else:
 
 SETTLE_LIMIT = 5.0
 CHECK_EVERY = 0.1
+ROUNDS = 2
 
 
 class KeySettled(Message):
-    """Sent behind a key along its path; when it reaches the app, the key has been handled."""
+    """Sent behind a key along its path; when it reaches the app, the key has been handled.
 
-    def __init__(self, screen: Screen[object], target: DOMNode) -> None:
+    A second one follows the first: a binding's action often posts a message of its own
+    (Input's Enter posts `Submitted`, whose handler moves the focus), and that message is
+    queued ahead of the second round on the same path.
+    """
+
+    def __init__(self, screen: Screen[object], target: DOMNode, round: int = 1) -> None:
         super().__init__()
         self.screen = screen
         self.target = target
+        self.round = round
 
 
 class KeyRouter(_AppBase):
@@ -90,8 +97,16 @@ class KeyRouter(_AppBase):
 
     def on_key_settled(self, message: KeySettled) -> None:
         message.stop()
+        if message is not self._settling:
+            return
+        if message.round < ROUNDS and self.screen is message.screen and message.target.is_attached:
+            follow = KeySettled(message.screen, message.target, message.round + 1)
+            self._settling = follow
+            if message.target.post_message(follow):
+                self.set_timer(CHECK_EVERY, lambda: self._check_settling(follow))
+                return
         # Focus changes the key's handler queued (`Widget.focus()` defers them) run before the next key.
-        self.call_later(self._after_key, message)
+        self.call_later(self._after_key, self._settling)
 
     def _check_settling(self, settled: KeySettled) -> None:
         """Never hold keys for ever: give up on a key whose path was torn down, or after SETTLE_LIMIT."""

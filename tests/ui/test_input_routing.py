@@ -98,6 +98,20 @@ async def test_e_on_logs_then_a_burst_fills_the_query() -> None:
         assert_still_on(app, "logs")
 
 
+async def test_enter_then_a_key_at_once_leaves_the_input_first() -> None:
+    """Enter in the Logs query moves the focus through a message (Submitted); `1` typed with it is a panel key."""
+    app = fake_app()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        box = app.query_one("#log-query", Input)
+        burst(app, "e", "ctrl+u", text="-n shop")
+        await wait_for(pilot, lambda: box.value == "-n shop", what=f"query typed (is {box.value!r})")
+        burst(app, "enter", "1")
+        await wait_for(pilot, lambda: app.query_one(TabbedContent).active == "overview", what="1 switched panels")
+        assert not box.value.endswith("1")
+
+
 @pytest.mark.parametrize("key", ["m", "r"])  # forms whose first field is a text input
 async def test_a_form_then_a_burst_fills_its_first_field(key: str) -> None:
     app = fake_app()
