@@ -20,11 +20,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, WatchStream
 from meshtui.domain.errors import MeshtuiError
-
 
 T = TypeVar("T")
 PAGE = 500
