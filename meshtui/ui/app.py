@@ -138,7 +138,10 @@ class MeshApp(KeyRouter, ReportsFailures, TourControls, App):
         self.query_one(TourDrawer).display = False
         self.query_one("#status-line", Static).display = False
         self.setup_tour()
-        self.call_after_refresh(self.connect)  # the first frame first: connecting (or starting the demo) competes for the CPU
+        if self.demo:  # the demo cluster starts in this process: let the first frame go first
+            self.call_after_refresh(self.connect)
+        else:  # a cluster elsewhere works while this process draws: ask it at once
+            self.connect()
 
     def panel(self, panel_id: str) -> Any:
         return self.query_one(f"#panel-{panel_id}")
