@@ -1,9 +1,14 @@
-"""The headless half of `overview_scale`: one app in this process, instrumented from outside.
+"""The headless half of `overview_scale`: one app in a process of its own, instrumented from outside.
 
-Timing hooks wrap two methods for the duration of a run (and restore them): the pod
-store's `apply` (when each watch event became the table's state) and the pods table's
-`render_line` (when the table was painted). Nothing in the product is changed for the
-benchmark. Keys are posted to the app the way a terminal delivers them.
+Timing hooks wrap three methods for the duration of the run: the pod store's `apply`
+(when each watch event became the table's state), the pods table's `render_line` (when
+the table was painted) and the panel's `_show_order` (when a filter or sort took
+effect). Nothing in the product is changed for the benchmark. Keys are posted to the app
+the way a terminal delivers them. `overview_scale` runs this module once per run, in a
+fresh interpreter, so memory figures are those of one app.
+
+Run alone: .venv/bin/python -m benchmarks.overview_live URL KUBECONFIG TOTAL RATE SECONDS [--without-resources]
+(`--without-resources` is a diagnostic: the Resources panel is not attached, so it does not sample.)
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ KEY_NAMES = {"-": "minus", "/": "slash", ":": "colon", "[": "left_square_bracket
              "{": "left_curly_bracket", "}": "right_curly_bracket", "$": "dollar_sign", "^": "circumflex_accent"}
 
 
-async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds: float) -> dict:
+async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds: float,
+                   without_resources: bool = False) -> dict:
     import asyncio
 
     from meshtui.config.settings import UserSettings
@@ -36,6 +42,7 @@ async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds:
     from meshtui.wiring import Wiring
 
     applied: dict[str, list[tuple[int, float]]] = {}
+    churn_started = [float("inf")]
     paints: list[float] = []
     orders: list[float] = []
     original = (PodView.apply, VirtualTable.render_line, OverviewActions._show_order)
@@ -44,7 +51,7 @@ async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds:
         result = original[0](self, upserts, deletes, resynced)  # type: ignore[arg-type]
         now = time.time()
         for pod in upserts.values():
-            if pod.namespace == "load" and pod.restarts:
+            if pod.namespace == "load" and pod.restarts and now >= churn_started[0]:
                 applied.setdefault(pod.name, []).append((pod.restarts, now))
         return result
 
@@ -59,6 +66,10 @@ async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds:
 
     PodView.apply, VirtualTable.render_line, OverviewActions._show_order = (  # type: ignore[method-assign,assignment]
         apply, render_line, show_order)
+    if without_resources:  # diagnostic: how much of the load is the (hidden) Resources panel sampling every pod
+        from meshtui.ui.panels.resources import ResourcesPanel
+
+        ResourcesPanel.attach = lambda self, session: None  # type: ignore[method-assign,assignment]
     process = psutil.Process()
     app = MeshApp(Wiring(kubeconfig=str(kubeconfig)), UserSettings())
     started = time.perf_counter()
@@ -107,6 +118,7 @@ async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds:
 
             cpu_before = sum(process.cpu_times()[:2])
             wall_before = time.perf_counter()
+            churn_started[0] = time.time()
             post(url + "/_sim/churn", {"namespace": "load", "rate": rate, "seconds": seconds})
             peak = process.memory_info().rss
             while time.perf_counter() - wall_before < seconds + 2:
@@ -129,3 +141,16 @@ async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds:
                 "lag p50 (s)": statistics.median(lags), "lag p95 (s)": lags[int(len(lags) * 0.95)],
                 "lag max (s)": lags[-1]})
     return out
+
+
+def main() -> None:
+    import asyncio
+    import sys
+
+    url, kubeconfig, total, rate, seconds = sys.argv[1:6]
+    without = "--without-resources" in sys.argv[6:]
+    print(json.dumps(asyncio.run(live_run(url, Path(kubeconfig), int(total), float(rate), float(seconds), without))))
+
+
+if __name__ == "__main__":
+    main()

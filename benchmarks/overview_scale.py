@@ -18,7 +18,7 @@ Run: .venv/bin/python -m benchmarks.overview_scale [--runs 3] [--pods 20000]
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
 import shutil
 import signal
@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 from benchmarks.common import MESHTUI, post, report, start_sim
-from benchmarks.overview_live import live_run
 
 GOALS = {"full table vs kubectl": "ratio <= 1.0", "filter/sort answer": "< 200 ms",
          "event lag p95 at 500/s": "< 0.5 s", "CPU while events flow": "< 60 % of a core", "RSS": "< 300 MB"}
@@ -63,6 +62,17 @@ def tui_full_table(kubeconfig: Path, total: int, tmp: Path, socket: str, timeout
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)
 
 
+def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds: float, tmp: Path,
+             without_resources: bool) -> dict:
+    """One headless app in a fresh interpreter (`benchmarks.overview_live`): its own memory, its own clock."""
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp / "state"), "XDG_CONFIG_HOME": str(tmp / "config")}
+    out = subprocess.run([sys.executable, "-m", "benchmarks.overview_live", url, str(kubeconfig), str(total), str(rate),
+                          str(seconds), *(["--without-resources"] if without_resources else [])], capture_output=True, text=True, timeout=900, env=env, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    result: dict = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def spread(values: list[float], digits: int = 3) -> dict[str, float]:
     return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
             "max": round(max(values), digits)}
@@ -79,18 +89,23 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--without-resources", action="store_true",
+                        help="diagnostic: the headless app runs without the Resources panel sampling every pod")
     args = parser.parse_args()
     if shutil.which("kubectl") is None or shutil.which("tmux") is None:
         sys.exit("kubectl and tmux are needed for this benchmark")
     load_before = load()
-    with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
-        proc, url, kubeconfig = start_sim(tmp)
-        try:
-            post(url + "/_sim/pods", {"namespace": "load", "pods": args.pods})
-            kubectl, tui, ratios = [], [], []
-            total = 0
-            for run in range(args.runs):
+    kubectl: list[float] = []
+    tui: list[float] = []
+    ratios: list[float] = []
+    live: list[dict] = []
+    total = 0
+    for run in range(args.runs):  # a fresh cluster per run: the churn's restart counts start from zero
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d)
+            proc, url, kubeconfig = start_sim(tmp)
+            try:
+                post(url + "/_sim/pods", {"namespace": "load", "pods": args.pods})
                 k, total = kubectl_time(kubeconfig)
                 t = tui_full_table(kubeconfig, total, tmp, f"meshtui-ov-{os.getpid()}-{run}")
                 print(f"run {run}: kubectl {k:.2f} s ({total} pods), meshtui full table {t} s", file=sys.stderr)
@@ -98,24 +113,28 @@ def main() -> None:
                     kubectl.append(k)
                     tui.append(t)
                     ratios.append(t / k)
-            live = [asyncio.run(live_run(url, kubeconfig, total, args.rate, args.seconds)) for _ in range(args.runs)]
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(30)
+                live.append(live_run(url, kubeconfig, total, args.rate, args.seconds, tmp, args.without_resources))
+                print(f"run {run}: headless {json.dumps(live[-1]['answer by key'])}, lag p95 "
+                      f"{live[-1]['lag p95 (s)']:.3f} s, cpu {live[-1]['cpu (cores)']:.2f}, rss peak "
+                      f"{live[-1]['rss peak (MB)']:.0f} MB", file=sys.stderr)
+            finally:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(30)
 
     def pick(name: str) -> list[float]:
         return [value for run in live for value in ([run[name]] if not isinstance(run[name], list) else run[name])]
 
     answers = pick("answers (ms)")
     data = {
-        "pods": total, "runs": args.runs, "machine load": {"before": load_before, "after": load()},
+        "pods": total, "runs": args.runs, "without resources (diagnostic)": args.without_resources, "machine load": {"before": load_before, "after": load()},
         "kubectl get pods -A (s)": spread(kubectl, 2),
         "meshtui, real binary in tmux, start to full table (s)": spread(tui, 2),
         "ratio to kubectl per run": [round(r, 2) for r in ratios],
         "ratio to kubectl (median)": round(statistics.median(ratios), 2) if ratios else None,
         "headless app, start to full table (s)": spread(pick("full table (s)"), 2),
         "filter/sort answers (ms)": {**spread(answers, 0), "n": len(answers),
-                                     "each": {k: v for run in live for k, v in run["answer by key"].items()}},
+                                     "each": {k: [run["answer by key"][k] for run in live]
+                                              for k in live[0]["answer by key"]} if live else {}},
         f"event lag at {args.rate:.0f}/s (s)": {"p50": spread(pick("lag p50 (s)")), "p95": spread(pick("lag p95 (s)")),
                                                 "max": spread(pick("lag max (s)"))},
         "events sent / applied / missing (last run)": [live[-1]["events sent"], live[-1]["events applied"],
@@ -125,7 +144,7 @@ def main() -> None:
                          "peak": spread(pick("rss peak (MB)"), 0)},
         "goals": GOALS,
     }
-    report("overview_scale", data)
+    report("overview_scale" + ("_without_resources" if args.without_resources else ""), data)
 
 
 if __name__ == "__main__":
