@@ -11,7 +11,6 @@ counted as pods come and go, so it is never an O(n) pass either.
 
 from __future__ import annotations
 
-import math
 import re
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Mapping
@@ -20,16 +19,21 @@ from dataclasses import dataclass, field
 from meshtui.domain.workloads import Health, PodSummary
 
 SORTS = ("namespace", "name", "status", "restarts", "age", "node", "version")
-SortKey = tuple[object, ...]
+SortKey = str
 
+# Sort keys are single strings with NUL between the fields (NUL sorts before any character, so the
+# order is that of the field tuples): comparing one string is about twice as fast as comparing tuples,
+# which is most of the cost of re-sorting 20,000 pods. Every key ends with the pod's namespace and
+# name, so keys are unique and a bisection finds exactly one pod.
 _SORT_KEYS: dict[str, Callable[[PodSummary], SortKey]] = {
-    "namespace": lambda p: (p.namespace, p.name),
-    "name": lambda p: (p.name, p.namespace),
-    "status": lambda p: (p.status, p.namespace, p.name),
-    "restarts": lambda p: (-p.restarts, p.name, p.namespace),
-    "age": lambda p: (p.created if p.created is not None else math.inf, p.name, p.namespace),
-    "node": lambda p: (p.node, p.name, p.namespace),
-    "version": lambda p: (p.version, p.name, p.namespace),
+    "namespace": lambda p: f"{p.namespace}\0{p.name}",
+    "name": lambda p: f"{p.name}\0{p.namespace}",
+    "status": lambda p: f"{p.status}\0{p.namespace}\0{p.name}",
+    "restarts": lambda p: f"{999_999_999 - min(p.restarts, 999_999_999):09d}\0{p.name}\0{p.namespace}",
+    "age": lambda p: f"{p.created:017.3f}\0{p.name}\0{p.namespace}" if p.created is not None and p.created >= 0
+    else f"~\0{p.name}\0{p.namespace}",
+    "node": lambda p: f"{p.node}\0{p.name}\0{p.namespace}",
+    "version": lambda p: f"{p.version}\0{p.name}\0{p.namespace}",
 }
 WIDTH_FIELDS = ("namespace", "name", "node", "version")
 
