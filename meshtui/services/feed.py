@@ -24,6 +24,7 @@ from typing import Generic, TypeVar, cast
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, WatchStream
 from meshtui.domain.errors import MeshtuiError
+from meshtui.services.listing import LISTINGS
 
 T = TypeVar("T")
 PAGE = 500
@@ -153,7 +154,7 @@ class ResourceFeed(Generic[T]):
     def _list(self) -> None:
         """Read the whole collection (shared with any feed listing it at the same moment); the watch
         resumes from the list's version."""
-        objects, version = _LISTINGS.get(self.kube, self.path, self.selectors, self.page, self._stop)
+        objects, version = LISTINGS.get(self.kube, self.path, self.selectors, self.page, self._stop)
         items: dict[str, T] = {}
         for obj in objects:
             value = self._safe_transform(obj)
@@ -239,83 +240,3 @@ class ResourceFeed(Generic[T]):
                 elif self.resource_version is None:
                     need_list = True
         self.state = FeedState.STOPPED
-
-
-@dataclass
-class _Listing:
-    done: threading.Event = field(default_factory=threading.Event)
-    objects: list[dict] = field(default_factory=list)
-    version: str | None = None
-    error: BaseException | None = None
-
-
-class _Listings:
-    """Lists in flight, by (client, path, selectors): a second feed of the same collection (the Overview's
-    pods and the Resources panel's, both started with the session) waits for the first one's request
-    instead of asking the API server to serialise 20,000 pods twice and decoding them twice. The decoded
-    objects are shared read-only; each feed applies its own transform."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._inflight: dict[tuple[int, str, tuple[tuple[str, str | None], ...]], _Listing] = {}
-
-    def get(self, kube: KubeClient, path: str, selectors: dict[str, str | None], page: int,
-            stop: threading.Event) -> tuple[list[dict], str | None]:
-        key = (id(kube), path, tuple(sorted(selectors.items())))
-        while True:
-            with self._lock:
-                listing = self._inflight.get(key)
-                leader = listing is None
-                if listing is None:
-                    listing = self._inflight[key] = _Listing()
-            if leader:
-                return self._lead(key, listing, kube, path, selectors, page, stop)
-            while not listing.done.wait(0.1):
-                if stop.is_set():
-                    return [], None
-            if isinstance(listing.error, _Abandoned):
-                continue  # its feed was stopped half-way: list again
-            if listing.error is not None:
-                raise listing.error
-            return listing.objects, listing.version
-
-    def _lead(self, key: tuple[int, str, tuple[tuple[str, str | None], ...]], listing: _Listing, kube: KubeClient,
-              path: str, selectors: dict[str, str | None], page: int,
-              stop: threading.Event) -> tuple[list[dict], str | None]:
-        try:
-            listing.objects, listing.version = _read_pages(kube, path, selectors, page, stop)
-            if stop.is_set():
-                listing.error = _Abandoned()
-        except BaseException as exc:
-            listing.error = exc
-            raise
-        finally:
-            with self._lock:
-                del self._inflight[key]
-            listing.done.set()
-        return listing.objects, listing.version
-
-
-class _Abandoned(Exception):
-    """The feed that was listing for others stopped before the list was complete."""
-
-
-def _read_pages(kube: KubeClient, path: str, selectors: dict[str, str | None], page: int,
-                stop: threading.Event) -> tuple[list[dict], str | None]:
-    """Every object of the collection, page by page (`limit`/`continue`), and the list's version."""
-    objects: list[dict] = []
-    version: str | None = None
-    token: str | None = None
-    while not stop.is_set():
-        query = {**selectors, "limit": page, "continue": token}
-        data = kube.request("GET", path, query=query, timeout=(5.0, 60.0))
-        objects.extend(data.get("items", []))
-        meta = data.get("metadata", {})
-        version = version or meta.get("resourceVersion")  # every page is read at the first page's version
-        token = meta.get("continue") or None
-        if token is None:
-            break
-    return objects, version
-
-
-_LISTINGS = _Listings()

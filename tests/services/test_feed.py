@@ -7,7 +7,8 @@ import threading
 import time
 from pathlib import Path
 
-from meshtui.services.feed import ResourceFeed, _read_pages
+from meshtui.services.feed import ResourceFeed
+from meshtui.services.listing import read_pages
 from meshtui.sim import kubeconfig_yaml
 from meshtui.wiring import Wiring
 from tests.conftest import SimFactory
@@ -100,7 +101,7 @@ class PagedServer:
 
 def test_the_list_is_read_in_pages_at_the_first_pages_version() -> None:
     server = PagedServer(1234)
-    objects, version = _read_pages(server, "/api/v1/pods", {"labelSelector": None}, 500,  # type: ignore[arg-type]
+    objects, version = read_pages(server, "/api/v1/pods", {"labelSelector": None}, 500,  # type: ignore[arg-type]
                                    threading.Event())
     assert [o["metadata"]["name"] for o in objects] == server.names
     assert version == "100"
@@ -113,5 +114,5 @@ def test_a_stopped_feed_stops_paging() -> None:
     stop = threading.Event()
     stop.set()
     started = time.monotonic()
-    assert _read_pages(server, "/api/v1/pods", {}, 500, stop) == ([], None)  # type: ignore[arg-type]
+    assert read_pages(server, "/api/v1/pods", {}, 500, stop) == ([], None)  # type: ignore[arg-type]
     assert not server.queries and time.monotonic() - started < 1

@@ -17,8 +17,8 @@ come from theme variables and a theme change only clears the row cache.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import ClassVar, Protocol
+from dataclasses import replace
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -31,63 +31,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from meshtui.domain.text import inert
+from meshtui.ui.widgets.table_source import TONES, Cell, Column, ListSource, RowSource
 
-Cell = tuple[str, str]
-"""One cell: (text, tone); tone is "", "ok", "warn", "bad" or "muted"."""
-
-TONES = ("ok", "warn", "bad", "muted")
-
-
-class RowSource(Protocol):
-    """What the table reads from its owner; every call must be cheap (O(1) or O(log n))."""
-
-    def __len__(self) -> int: ...
-
-    def key_at(self, index: int) -> str: ...
-
-    def index_of(self, key: str) -> int | None: ...
-
-    def cells(self, key: str) -> Sequence[Cell]: ...
-
-
-class ListSource:
-    """A small keyed list as a `RowSource` (nodes, events): rows given as {key: cells} in order."""
-
-    def __init__(self) -> None:
-        self.order: list[str] = []
-        self.rows: dict[str, Sequence[Cell]] = {}
-        self._index: dict[str, int] = {}
-
-    def set(self, rows: dict[str, Sequence[Cell]], order: list[str]) -> set[str]:
-        """Replace the rows; returns the keys whose cells changed (new keys included)."""
-        changed = {key for key in order if self.rows.get(key) != rows[key]}
-        self.rows = rows
-        self.order = list(order)
-        self._index = {key: index for index, key in enumerate(self.order)}
-        return changed
-
-    def __len__(self) -> int:
-        return len(self.order)
-
-    def key_at(self, index: int) -> str:
-        return self.order[index]
-
-    def index_of(self, key: str) -> int | None:
-        return self._index.get(key)
-
-    def cells(self, key: str) -> Sequence[Cell]:
-        return self.rows[key]
-
-
-@dataclass
-class Column:
-    label: str
-    key: str
-    width: int = 0
-    """Current width in cells; grows to the widest text seen (or a hint), never past `max_width`."""
-    max_width: int = 60
-    align: str = "left"
-
+__all__ = ["TONES", "Cell", "Column", "ListSource", "RowSource", "VirtualTable"]
 
 class VirtualTable(ScrollView, can_focus=True):
     """Rows from a `RowSource`, header pinned, a keyed row cursor; draws O(visible rows) per frame."""
@@ -130,37 +76,27 @@ class VirtualTable(ScrollView, can_focus=True):
     }
     """
 
-    class RowHighlighted(Message):
-        """The cursor moved to another row (`key` is None when the table is empty)."""
-
+    class _RowMessage(Message):
         def __init__(self, table: VirtualTable, key: str | None) -> None:
             super().__init__()
-            self.table = table
-            self.key = key
+            self.table, self.key = table, key
 
         @property
         def control(self) -> VirtualTable:
             return self.table
 
-    class RowSelected(Message):
+    class RowHighlighted(_RowMessage):
+        """The cursor moved to another row (`key` is None when the table is empty)."""
+
+    class RowSelected(_RowMessage):
         """Enter (or a click on the cursor row) on a row."""
-
-        def __init__(self, table: VirtualTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     class HeaderSelected(Message):
         """A click on a column's header."""
 
         def __init__(self, table: VirtualTable, column: str) -> None:
             super().__init__()
-            self.table = table
-            self.column = column
+            self.table, self.column = table, column
 
         @property
         def control(self) -> VirtualTable:
