@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.app import ScreenStackError
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
@@ -77,8 +78,17 @@ class KeyRouter(_AppBase):
         """Keys waiting for an earlier key to take effect (tests and diagnostics)."""
         return len(self._held_keys or ())
 
+    def _current_screen(self) -> Screen[object] | None:
+        try:
+            return self.screen
+        except ScreenStackError:  # starting up or shutting down
+            return None
+
     async def _route_key(self, event: events.Key) -> None:
-        screen = self.screen
+        screen = self._current_screen()
+        if screen is None:
+            await super().on_event(event)
+            return
         target: DOMNode = screen.focused or screen
         if screen.focused is not None and screen.focused.check_consume_key(event.key, event.character):
             await super().on_event(event)  # text into an input: where the next key goes cannot change
@@ -99,7 +109,7 @@ class KeyRouter(_AppBase):
         message.stop()
         if message is not self._settling:
             return
-        if message.round < ROUNDS and self.screen is message.screen and message.target.is_attached:
+        if message.round < ROUNDS and self._current_screen() is message.screen and message.target.is_attached:
             follow = KeySettled(message.screen, message.target, message.round + 1)
             self._settling = follow
             if message.target.post_message(follow):
@@ -121,12 +131,12 @@ class KeyRouter(_AppBase):
         if self._settling is not settled:
             return
         self._settling = None
-        current = self.screen
-        if current is not settled.screen:
+        current = self._current_screen()
+        if current is not None and current is not settled.screen:
             # The key pushed or popped a screen: its Compose, Mount and ScreenResume (which focuses an
             # input) are queued on it; a callback queued behind them comes back when it is ready.
-            current.call_later(self.call_later, self._release_keys)
-            return
+            if current.call_later(self.call_later, self._release_keys):
+                return
         self.call_later(self._release_keys)
 
     async def _release_keys(self) -> None:
