@@ -90,7 +90,6 @@ class OverviewPanel(ReportsFailures, OverviewActions):
         self._render_pending = False
         self._health_at = 0.0
         self._health_pending = False
-        self._filter_pending = False
 
     @property
     def pods(self) -> dict[str, PodSummary]:

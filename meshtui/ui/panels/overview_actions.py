@@ -9,6 +9,7 @@ and repaints the visible rows; nothing is rebuilt per row.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from meshtui.ui.panels.overview_rows import OverviewSession
 
 FILTER_DELAY = 0.05
+FILTER_LONGEST = 0.2
 
 
 class FilterInput(Input):
@@ -51,7 +54,8 @@ class OverviewActions(Vertical):
     view: PodView
     session: OverviewSession | None
     namespaces: list[str]
-    _filter_pending: bool
+    _filter_timer: Timer | None = None
+    _filter_since = 0.0
 
     @property
     def table(self) -> VirtualTable:
@@ -97,12 +101,20 @@ class OverviewActions(Vertical):
 
     @on(Input.Changed, "#pod-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        if not self._filter_pending:  # a burst of keys filters once, 50 ms after its first key
-            self._filter_pending = True
-            self.set_timer(FILTER_DELAY, self._apply_filter)
+        """Filter 50 ms after the last key of a burst (a paste filters once), at the latest 200 ms after its first."""
+        now = time.monotonic()
+        timer = self._filter_timer
+        if timer is not None and now - self._filter_since < FILTER_LONGEST:
+            timer.reset()
+            return
+        if timer is None:
+            self._filter_since = now
+            self._filter_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
 
     def _apply_filter(self) -> None:
-        self._filter_pending = False
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
         if self.view.configure(filter_text=self.filter_box.value):
             self._show_order()
 
