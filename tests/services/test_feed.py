@@ -116,3 +116,18 @@ def test_a_stopped_feed_stops_paging() -> None:
     started = time.monotonic()
     assert read_pages(server, "/api/v1/pods", {}, 500, stop) == ([], None)  # type: ignore[arg-type]
     assert not server.queries and time.monotonic() - started < 1
+
+
+def test_no_collection_runs_while_a_list_is_decoded_and_it_resumes_after() -> None:
+    import gc
+
+    class Recording(PagedServer):
+        def request(self, method: str, path: str, *, query: dict, timeout: object) -> dict:
+            self.collector_on = gc.isenabled()
+            return super().request(method, path, query=query, timeout=timeout)
+
+    server = Recording(10)
+    assert gc.isenabled()
+    read_pages(server, "/api/v1/pods", {}, 500, threading.Event())  # type: ignore[arg-type]
+    assert server.collector_on is False
+    assert gc.isenabled()
