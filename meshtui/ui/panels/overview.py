@@ -189,10 +189,7 @@ class OverviewPanel(ReportsFailures, OverviewActions):
             if changes.resynced:
                 self._health_at = 0.0  # a (re)list is news: the health line follows at once
                 if len(changes.upserts) >= FREEZE_AFTER:
-                    # Thousands of pods now live for the session: move them (and everything else alive)
-                    # out of the collector's full passes, which otherwise walk them every few seconds
-                    # (0.2-0.7 s each at 20,000 pods, felt as stalls). Acyclic objects are still freed.
-                    gc.freeze()
+                    self.call_after_refresh(self._freeze_survivors)  # after the table is on screen
         if "nodes" in pending:
             self._drain_into(self.nodes, cast("LiveFeed[NodeSummary] | None", self.feeds.get("nodes")))
         if "events" in pending:
@@ -223,6 +220,14 @@ class OverviewPanel(ReportsFailures, OverviewActions):
         changed = source.set(rows, order)
         table.rows_moved()
         table.rows_changed(changed)
+
+    @staticmethod
+    def _freeze_survivors() -> None:
+        """Thousands of pods now live for the session: one full collection, then everything alive moves out
+        of the collector's full passes, which otherwise walk it every few seconds (0.2-0.7 s each at
+        20,000 pods, felt as stalls). Objects that die later are still freed by reference counting."""
+        gc.collect()
+        gc.freeze()
 
     def _schedule_health(self) -> None:
         due = self._health_at + HEALTH_EVERY - time.monotonic()
