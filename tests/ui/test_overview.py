@@ -311,3 +311,17 @@ async def test_theme_switch_recolours_the_tables_and_health_line() -> None:
         await wait_for(pilot, lambda: app.theme == "meshtui-dark", what="dark theme")
         await wait_for(pilot, lambda: colours() != light and colours().isdisjoint(light), what="table recoloured")
         assert app.has_class("-dark-mode")
+
+
+async def test_r_relists_and_keeps_the_rows_meanwhile(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready_app(pilot, app)
+        overview = app.panel("overview")
+        before = overview.feeds["pods"]
+        shown = len(shown_keys(app))
+        await pilot.press("r")
+        assert overview.feeds["pods"] is not before and len(shown_keys(app)) == shown
+        assert any("relisting" in n for n in notifications(app))
+        await wait_for(pilot, lambda: overview.feeds["pods"].relists == 1 and table_pods(app) == server_pods(sim),
+                       what="relisted, table == server")

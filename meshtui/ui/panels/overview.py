@@ -101,10 +101,6 @@ class OverviewPanel(ReportsFailures, OverviewActions):
     def namespace(self) -> str | None:
         return self.view.namespace
 
-    @property
-    def filter_text(self) -> str:
-        return self.view.filter.text
-
     def compose(self) -> ComposeResult:
         yield Static("connecting…", id="health")
         with Horizontal(id="overview-filters"):
@@ -134,9 +130,19 @@ class OverviewPanel(ReportsFailures, OverviewActions):
     def attach(self, session: OverviewSession) -> None:
         self.detach()
         self.session = session
-        for name in FEEDS:
-            self.feeds[name] = session.feed(name, partial(self._feed_posted, name))
+        self._start_feeds(session)
         self.probe_ingress()
+
+    def _start_feeds(self, session: OverviewSession) -> None:
+        for feed in self.feeds.values():
+            feed.stop()
+        self.feeds = {name: session.feed(name, partial(self._feed_posted, name)) for name in FEEDS}
+
+    def action_refresh(self) -> None:
+        """Relist everything: new feeds; the rows stay until the new lists replace them."""
+        if self.session is not None:
+            self._start_feeds(self.session)
+            self.app.notify("relisting pods, nodes and events")
 
     def _feed_posted(self, name: str) -> None:
         """Called on the feed's thread: only a (coalesced) message crosses to the app."""
