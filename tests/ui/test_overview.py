@@ -325,3 +325,15 @@ async def test_r_relists_and_keeps_the_rows_meanwhile(sim: SimCluster) -> None:
         assert any("relisting" in n for n in notifications(app))
         await wait_for(pilot, lambda: overview.feeds["pods"].relists == 1 and table_pods(app) == server_pods(sim),
                        what="relisted, table == server")
+
+
+def test_every_overview_key_has_an_action() -> None:
+    from textual.binding import Binding
+
+    from meshtui.ui.panels.overview import OverviewPanel
+    from meshtui.ui.panels.overview_actions import FilterInput
+
+    for cls in (OverviewPanel, FilterInput):
+        for binding in cls.BINDINGS:
+            assert isinstance(binding, Binding)
+            assert callable(getattr(cls, f"action_{binding.action}", None)), f"{cls.__name__}: {binding.key} is dead"
