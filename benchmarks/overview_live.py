@@ -102,7 +102,10 @@ async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds:
                     app.post_message(events.Key(KEY_NAMES.get(key, key), key if len(key) == 1 else None))
                 if typed is not None:
                     box = app.query_one("#pod-filter")
-                    await until(lambda: getattr(box, "value", None) == typed, timeout=30)
+                    try:
+                        await until(lambda: getattr(box, "value", None) == typed, timeout=30)
+                    except TimeoutError:
+                        raise TimeoutError(f"typed {typed!r}, the box has {getattr(box, 'value', None)!r}") from None
                     typing[name] = (time.perf_counter() - mark) * 1000
                     mark = time.perf_counter()
                 await until(lambda: len(orders) > before, timeout=30)

@@ -66,9 +66,12 @@ def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds: float
              without_resources: bool) -> dict:
     """One headless app in a fresh interpreter (`benchmarks.overview_live`): its own memory, its own clock."""
     env = {**os.environ, "XDG_STATE_HOME": str(tmp / "state"), "XDG_CONFIG_HOME": str(tmp / "config")}
-    out = subprocess.run([sys.executable, "-m", "benchmarks.overview_live", url, str(kubeconfig), str(total), str(rate),
-                          str(seconds), *(["--without-resources"] if without_resources else [])], capture_output=True, text=True, timeout=900, env=env, check=True,
+    argv = [sys.executable, "-m", "benchmarks.overview_live", url, str(kubeconfig), str(total), str(rate), str(seconds),
+            *(["--without-resources"] if without_resources else [])]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=900, env=env, check=False,
                          cwd=Path(__file__).resolve().parent.parent)
+    if out.returncode != 0:
+        sys.exit(f"the headless run failed:\n{out.stderr[-3000:]}")
     result: dict = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

@@ -26,7 +26,7 @@ from tests.fakes.session import FakeWiring
 from tests.ui.helpers import make_app, wait_for
 
 TYPED = "catalog-l2x9ds1nq4w7plx5qzdl3s"  # 30 characters, most of them bound to something outside an input
-KEY_NAMES = {"-": "minus", "/": "slash", " ": "space"}
+KEY_NAMES = {"-": "minus", "/": "slash", " ": "space", ":": "colon", "^": "circumflex_accent"}
 
 
 def burst(app: MeshApp, *keys: str, text: str = "") -> None:
@@ -71,6 +71,18 @@ async def test_slash_then_a_burst_fills_the_pod_filter() -> None:
         burst(app, "enter", "s")
         await wait_for(pilot, lambda: app.panel("overview").view.sort_by != sort_before, what="s sorted the table")
         assert box.value == TYPED
+
+
+async def test_a_slash_inside_a_typed_filter_is_text() -> None:
+    app = fake_app()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        box = app.query_one("#pod-filter", Input)
+        burst(app, "slash", text="re:^shop/cat")
+        await wait_for(pilot, lambda: box.value == "re:^shop/cat", what=f"filter == 're:^shop/cat' (is {box.value!r})")
+        await pilot.press("escape")
+        await pilot.press("slash", "a", "slash", "b")
+        assert box.value == "a/b"
 
 
 async def test_ctrl_p_then_a_burst_fills_the_palette() -> None:

@@ -226,7 +226,7 @@ class OverviewActions(Vertical):
                 box = self.filter_box
             except NoMatches:  # not composed yet
                 return action == "filter"
-            if action == "filter":
-                return not box.has_focus
+            if action == "filter":  # `/` typed into the box is text (Textual does not see "slash" as a character)
+                return self.screen.focused is not box  # not `has_focus`: that follows one message later
             return box.display or bool(self.view.filter.text)
         return True
