@@ -123,7 +123,7 @@ async def live_run(url: str, kubeconfig: Path, total: int, rate: float, seconds:
             answers["reverse back"] = await answer("reverse", ["S"])
             answers["filter 'load-1234' typed"] = await answer("filter", ["slash", *"load-1234"], "load-1234")
             answers["clear filter (esc)"] = await answer("clear", ["escape"])
-            regex = "re:^load/load-1[0-9]+7 "
+            regex = "re:^load/load-1[0-9]+7"
             answers["regex filter typed"] = await answer("regex", ["slash", *regex], regex)
             answers["clear regex (esc)"] = await answer("clear", ["escape"])
             out["answer by key"] = {k: round(v) for k, v in answers.items()}
