@@ -109,14 +109,19 @@ def _cel_rules(value: Any, schema: dict, path: str, errors: list[str]) -> None:
             _cel_rules(item, schema["items"], f"{path}[{i}]", errors)
 
 
-def validate(obj: dict) -> list[str]:
-    """Problems with `obj` under the real CRD schema of its apiVersion/kind (empty = valid)."""
+@lru_cache(maxsize=None)
+def _validator(api_version: str, kind: str):  # type: ignore[no-untyped-def]
     import jsonschema
 
+    return jsonschema.Draft7Validator(schema_for(api_version, kind))
+
+
+def validate(obj: dict) -> list[str]:
+    """Problems with `obj` under the real CRD schema of its apiVersion/kind (empty = valid)."""
     schema = schema_for(obj["apiVersion"], obj["kind"])
     body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
     errors = [f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-              for e in jsonschema.Draft7Validator(schema).iter_errors(body)]
+              for e in _validator(obj["apiVersion"], obj["kind"]).iter_errors(body)]
     _unknown_fields(body, schema, "", errors)
     _cel_rules(body, schema, "", errors)
     return errors

@@ -106,6 +106,14 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     _common(p)
 
 
+def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
+    """`routes timeout HOST --retries 3 2s`: argparse binds the optional DURATION before the flags; take it after."""
+    if getattr(args, "action", None) == "timeout" and args.timeout is None and extra and not extra[0].startswith("-"):
+        args.timeout = extra[0]
+        return extra[1:]
+    return extra
+
+
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.action in WRITES:
         from meshtui.cli.commands import routes_write

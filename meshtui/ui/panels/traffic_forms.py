@@ -55,14 +55,18 @@ def match_form(host: str, view: RoutesView) -> FormSpec:
 def fault_form(host: str, view: RoutesView) -> FormSpec:
     rule = view.weighted
     fault = rule.faults[0] if rule and rule.faults else None
-    kind, value, share = (fault.kind, fault.value, _text(fault.percent)) if fault else ("abort", "503", "50")
+    kind, value = (fault.kind, fault.value) if fault else ("abort", "503")
+    shares = ", ".join(f"{f.kind} {_text(f.percent)}" for f in rule.faults) if rule and rule.faults else ""
 
     def build(v: dict[str, str]) -> E.Edit:
-        return E.parse_fault(v["kind"], v["value"], v["percent"], None if v["subset"] == WEIGHTED else v["subset"])
+        return E.parse_fault(v["kind"], v["value"], v["percent"] or None,
+                             None if v["subset"] == WEIGHTED else v["subset"])
     return FormSpec("fault", f"Inject a fault ({host})",
                     [Field("kind", "kind", kind, ("abort", "delay", "none")),
                      Field("value", "HTTP status (abort, 200-599) or duration (delay, e.g. 2s)", value),
-                     Field("percent", "percent of requests (0-100)", share),
+                     Field("percent", "percent of requests, 0-100 (empty keeps the current share"
+                           + (f": {shares})" if shares else "; 100 for a new fault)"), "",
+                           placeholder="keep"),
                      Field("subset", "on the rule of", WEIGHTED, (WEIGHTED, *_subsets(view)))],
                     build, "Istio ignores timeouts and retries on a rule that has a fault.",
                     (("delay", "value"), ("abort", "value")))
@@ -72,11 +76,12 @@ def mirror_form(host: str, view: RoutesView) -> FormSpec:
     rule = view.weighted
     subsets = _subsets(view)
     current = rule.mirror if rule and rule.mirror in subsets else subsets[-1]
-    share = _text(rule.mirror_percent) if rule and rule.mirror is not None else "10"
+    share = f"{_text(rule.mirror_percent)})" if rule and rule.mirror is not None else "100 for a new mirror)"
     return FormSpec("mirror", f"Mirror traffic ({host})",
                     [Field("subset", "mirror to", current or subsets[-1], (*subsets, "none")),
-                     Field("percent", "percent mirrored (0-100)", share)],
-                    lambda v: E.parse_mirror(v["subset"], v["percent"]),
+                     Field("percent", f"percent mirrored, 0-100 (empty keeps the current share: {share}", "",
+                           placeholder="keep")],
+                    lambda v: E.parse_mirror(v["subset"], v["percent"] or None),
                     "Mirrored requests are fire-and-forget: their responses are dropped.")
 
 
