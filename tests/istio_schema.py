@@ -12,7 +12,7 @@ is reported as an error, so a new schema cannot pass unchecked.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import yaml
@@ -109,7 +109,7 @@ def _cel_rules(value: Any, schema: dict, path: str, errors: list[str]) -> None:
             _cel_rules(item, schema["items"], f"{path}[{i}]", errors)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(api_version: str, kind: str):  # type: ignore[no-untyped-def]
     import jsonschema
 

@@ -250,7 +250,7 @@ def test_cli_and_panel_write_identical_objects_to_clusters(sim_factory: SimFacto
         cli_now, panel_now = cli_engine.load(HOST, "shop").routes, engine.load(HOST, "shop").routes
         assert (cli_now.vs, cli_now.dr) == (panel_now.vs, panel_now.dr)
     finally:
-        for service, sim in ((engine, panel_sim), (cli_engine, cli_sim)):
+        for service in (engine, cli_engine):
             service.restore(HOST, "shop", _BASELINE["vs"], _BASELINE["dr"], vs_existed=True, dr_existed=True)
         panel_kube.close()
         cli_kube.close()
