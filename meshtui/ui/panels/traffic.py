@@ -2,7 +2,8 @@
 
 Keys only change the draft (a list of typed edits, see `traffic_base`) or open a form
 (`traffic_writes`); `a` shows the engine's exact diff and applies through the same route
-engine as `meshtui routes`, so the CLI and the panel write identical objects.
+engine as `meshtui routes`, so the CLI and the panel write identical objects. Beside the
+routes, the split the traffic really takes, read from the sidecars' logs every 2 s in a worker.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from textual import on, work
 from textual.binding import Binding
 
 from meshtui.domain.routes import edits as E
-from meshtui.ui.panels.traffic_messages import NamespacesLoaded
+from meshtui.services.routes.ports import ObserverView
+from meshtui.ui.panels.traffic_messages import NamespacesLoaded, ObservationReady, ObserverStarted
 from meshtui.ui.panels.traffic_writes import TrafficWrites
 
 STEP = 10
@@ -41,6 +43,42 @@ class TrafficPanel(TrafficWrites):
         Binding("n", "next_namespace", "Namespace", id="traffic.namespace", show=False),
     ]
 
+    def on_mount(self) -> None:
+        self.set_interval(2.0, self._observe)
+
+    # -- the observed split (sidecar logs) ------------------------------------------------
+    def _host_selected(self, host: str) -> None:
+        self._start_observer(host)
+
+    @work(thread=True, exclusive=True, group="traffic-observer", exit_on_error=False)
+    def _start_observer(self, host: str) -> None:
+        if self.session is not None:
+            self.post_message(ObserverStarted(host, self.session.observer(host, self.namespace)))
+
+    @on(ObserverStarted)
+    def _observer_started(self, message: ObserverStarted) -> None:
+        if message.host != self.host or self.session is None:
+            message.observer.close()
+            return
+        if self.observer is not None:
+            self.observer.close()
+        self.observer = message.observer
+
+    def _observe(self) -> None:
+        if self.observer is not None and self.host is not None:
+            self._read_observation(self.observer, self.host)
+
+    @work(thread=True, exclusive=True, group="traffic-observe", exit_on_error=False)
+    def _read_observation(self, observer: ObserverView, host: str) -> None:
+        self.post_message(ObservationReady(host, observer.observation()))
+
+    @on(ObservationReady)
+    def _observation_ready(self, message: ObservationReady) -> None:
+        if message.host == self.host:
+            self.observation = message.observation
+            self._draw_observed()
+
+    # -- keys -------------------------------------------------------------------------------
     def action_next_subset(self) -> None:
         names = self.loaded.routes.subset_names if self.loaded is not None else []
         if names:

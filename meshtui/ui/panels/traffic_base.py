@@ -28,7 +28,6 @@ from meshtui.services.routes.ports import ObserverView, TrafficSession, WatchVie
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.panels.traffic_messages import (
     HostsLoaded,
-    ObservationReady,
     RoutesChanged,
     RoutesLoaded,
     WatchStarted,
@@ -75,9 +74,6 @@ class TrafficBase(ReportsFailures, Horizontal):
                               ("OBSERVED", "observed"), ("", "bar"), ("REQUESTS", "requests"), ("SUCCESS", "success"),
                               ("P50", "p50"), ("P95", "p95")], id="observed")
             yield Static("", id="traffic-status")
-
-    def on_mount(self) -> None:
-        self.set_interval(2.0, self._observe)
 
     def focus_target(self) -> Any:
         return self.query_one("#hosts", KeyedTable)
@@ -144,7 +140,7 @@ class TrafficBase(ReportsFailures, Horizontal):
         if changed:
             self._load_hosts()
         if self.host is not None and self.host in changed:
-            self._load_routes(self.host, with_observer=False)
+            self._load_routes(self.host)
 
     @work(thread=True, exclusive=True, group="traffic-hosts", exit_on_error=False)
     def _load_hosts(self) -> None:
@@ -190,34 +186,31 @@ class TrafficBase(ReportsFailures, Horizontal):
         self._discard_draft()
         self.query_one("#traffic-rules", Static).update(Text(f"loading the routes of {inert(host)}…", style="dim"))
         self._load_routes(host)
+        self._host_selected(host)
+
+    def _host_selected(self, host: str) -> None:
+        """Hook: the panel starts the observed split of the new host."""
 
     @work(thread=True, exclusive=True, group="traffic-load", exit_on_error=False)
-    def _load_routes(self, host: str, with_observer: bool = True) -> None:
+    def _load_routes(self, host: str) -> None:
         session, namespace = self.session, self.namespace
         if session is None:
             return
         try:
             loaded = session.routes.load(host, namespace, history=True)
         except MeshtuiError as exc:
-            self.post_message(RoutesLoaded(host, None, None, exc.message))
+            self.post_message(RoutesLoaded(host, None, exc.message))
             return
-        observer = session.observer(host, namespace) if with_observer else None
-        self.post_message(RoutesLoaded(host, loaded, observer))
+        self.post_message(RoutesLoaded(host, loaded))
 
     @on(RoutesLoaded)
     def _routes_loaded(self, message: RoutesLoaded) -> None:
         if message.host != self.host:
-            if message.observer is not None:
-                message.observer.close()
             return
         if message.error or message.loaded is None:
             self._status(message.error or "no routes", "error")
             self.query_one("#traffic-rules", Static).update(Text(inert(message.error or ""), style="dim"))
             return
-        if message.observer is not None:
-            if self.observer is not None:
-                self.observer.close()
-            self.observer = message.observer
         previous, self.loaded = self.loaded, message.loaded
         for notice in message.loaded.notices:
             self.app.notify(inert(notice), title="Undo history", severity="warning", timeout=10, markup=False)
@@ -293,20 +286,6 @@ class TrafficBase(ReportsFailures, Horizontal):
         self._status(f"✘ {job} failed: {summary}", "error")
         if self.loaded is None:
             self.query_one("#traffic-rules", Static).update(Text(inert(f"could not load: {summary}"), style="dim"))
-
-    def _observe(self) -> None:
-        if self.observer is not None and self.host is not None:
-            self._read_observation(self.observer, self.host)
-
-    @work(thread=True, exclusive=True, group="traffic-observe", exit_on_error=False)
-    def _read_observation(self, observer: ObserverView, host: str) -> None:
-        self.post_message(ObservationReady(host, observer.observation()))
-
-    @on(ObservationReady)
-    def _observation_ready(self, message: ObservationReady) -> None:
-        if message.host == self.host:
-            self.observation = message.observation
-            self._draw_observed()
 
     # -- keys that only edit the draft -------------------------------------------------------
     def _edit(self, edit: E.Edit) -> bool:

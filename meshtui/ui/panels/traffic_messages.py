@@ -22,13 +22,18 @@ class HostsLoaded(Message):
 
 
 class RoutesLoaded(Message):
-    def __init__(self, host: str, loaded: Loaded | None, observer: ObserverView | None = None,
-                 error: str | None = None) -> None:
+    def __init__(self, host: str, loaded: Loaded | None, error: str | None = None) -> None:
         super().__init__()
         self.host = host
         self.loaded = loaded
-        self.observer = observer
         self.error = error
+
+
+class ObserverStarted(Message):
+    def __init__(self, host: str, observer: ObserverView) -> None:
+        super().__init__()
+        self.host = host
+        self.observer = observer
 
 
 class RoutesChanged(Message):

@@ -216,5 +216,5 @@ class TrafficWrites(TrafficBase):
         self.app.notify(inert(self.last_applied), markup=False)
         if message.host == self.host:
             self._discard_draft()
-            self._load_routes(message.host, with_observer=False)
+            self._load_routes(message.host)
         self._load_hosts()
