@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
 from meshtui.domain.errors import UsageError
 from meshtui.domain.routes import edits as E
 from meshtui.domain.routes.inputs import InvalidInput, Problem
 from meshtui.domain.text import inert, inert_lines
+
+if TYPE_CHECKING:
+    from meshtui.services.routes import Plan
 
 LABELS = {"weights": "SUBSET=WEIGHT", "to": "SUBSET", "by": "--by", "source": "--from", "header": "--header",
           "value": "--header value", "delay": "--delay", "abort": "--abort", "percent": "--percent",
@@ -76,10 +80,7 @@ def ask(ctx: CliContext, question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _print_plan(ctx: CliContext, plan: object) -> None:
-    from meshtui.services.routes import Plan
-
-    assert isinstance(plan, Plan)
+def _print_plan(ctx: CliContext, plan: Plan) -> None:
     for finding in plan.warnings:
         ctx.out.note(ctx.out.style(inert(f"warning: {finding.message}"), "yellow"))
     if plan.defaults:
@@ -142,10 +143,7 @@ def change(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def _result(args: argparse.Namespace, plan: object, *, written: bool) -> dict:
-    from meshtui.services.routes import Plan
-
-    assert isinstance(plan, Plan)
+def _result(args: argparse.Namespace, plan: Plan, *, written: bool) -> dict:
     return {"host": args.host, "namespace": plan.loaded.routes.namespace, "changed": plan.changed,
             "written": written, "diff": plan.diff, "dry_run": args.dry_run, "defaults": plan.defaults,
             "findings": [f.__dict__ for f in plan.findings]}
@@ -155,7 +153,8 @@ def undo(args: argparse.Namespace, ctx: CliContext) -> int:
     from meshtui.services.routes import UndoRefused
 
     service = ctx.wiring.routes
-    service.guard.check(f"undo routes of {args.host}")
+    if not args.dry_run:
+        service.guard.check(f"undo routes of {args.host}")
     try:
         preview = service.undo(args.host, args.namespace, force=args.force, preview=True)
     except UndoRefused as refused:
@@ -183,11 +182,11 @@ def undo(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def reset(args: argparse.Namespace, ctx: CliContext) -> int:
     service = ctx.wiring.routes
+    if not args.dry_run:
+        service.guard.check("clean up routes" if args.action == "cleanup" else f"reset routes of {args.host}")
     if args.action == "cleanup":
-        service.guard.check("clean up routes")
         targets = service.managed_hosts(args.namespace)
     else:
-        service.guard.check(f"reset routes of {args.host}")
         targets = [(service.namespace(args.namespace), args.host)]
     plans = [(ns, host, service.reset_actions(service.load(host, ns))) for ns, host in targets]
     plans = [(ns, host, actions) for ns, host, actions in plans if actions or args.action == "reset"]

@@ -121,13 +121,16 @@ class Breaker(Edit):
     ejection_time: str | None = None
     max_ejection_percent: int | None = None
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, int | str | None]:
         return {name: getattr(self, name) for name in ops.BREAKER_FIELDS}
 
     def apply(self, routes: Routes) -> Routes:
-        return pol.set_breaker(routes, **self.values())
+        return pol.set_breaker(routes, max_connections=self.max_connections, max_pending=self.max_pending,
+                               max_requests_per_connection=self.max_requests_per_connection,
+                               consecutive_errors=self.consecutive_errors, interval=self.interval,
+                               ejection_time=self.ejection_time, max_ejection_percent=self.max_ejection_percent)
 
-    def defaults_used(self, routes: Routes) -> dict[str, Any]:
+    def defaults_used(self, routes: Routes) -> dict[str, int | str]:
         return pol.breaker_defaults_used(routes, self.values())
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
 
 from meshtui.domain.routes.model import RouteError, Routes, subset_of
 
 # Defaults for a breaker field that does not exist yet (see the module docstring).
-BREAKER_DEFAULTS: dict[str, Any] = {"max_connections": 100, "max_pending": 100, "consecutive_errors": 5,
+BREAKER_DEFAULTS: dict[str, int | str] = {"max_connections": 100, "max_pending": 100, "consecutive_errors": 5,
                                     "interval": "10s", "ejection_time": "30s", "max_ejection_percent": 10}
 # breaker input -> (trafficPolicy section, subsection or None, field)
 BREAKER_FIELDS: dict[str, tuple[str, str | None, str]] = {

@@ -117,7 +117,7 @@ def set_timeout(routes: Routes, timeout: str | None = None, retries: int | None 
     return out
 
 
-def breaker_defaults_used(routes: Routes, given: dict[str, Any]) -> dict[str, Any]:
+def breaker_defaults_used(routes: Routes, given: dict[str, int | str | None]) -> dict[str, int | str]:
     """Defaults `set_breaker` would add: fields not given and not already on the DestinationRule."""
     policy = (routes.dr or {}).get("trafficPolicy") or {}
     used = {}

@@ -10,7 +10,6 @@ undo would discard). Front ends render these, they never rebuild them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from meshtui.domain import routes as R
 from meshtui.domain.errors import Conflict, UsageError
@@ -71,7 +70,7 @@ class Plan:
     after: R.Routes
     findings: list[R.Finding] = field(default_factory=list)
     edits: tuple[Edit, ...] = ()
-    defaults: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, int | str] = field(default_factory=dict)
     """Breaker fields that get a default because they were not given and did not exist."""
 
     @property
@@ -137,7 +136,7 @@ class InvalidRoutes(UsageError):
 class RouteConflict(Conflict):
     """The routes changed between our read and our write (HTTP 409); nothing more was written."""
 
-    def __init__(self, host: str, their_change: str, current: Any, *, replanned: Plan | None = None,
+    def __init__(self, host: str, their_change: str, current: dict | None, *, replanned: Plan | None = None,
                  by_meshtui: bool = False, replan_error: str | None = None) -> None:
         who = "meshtui itself (a tour, another panel or command)" if by_meshtui else "another writer"
         super().__init__(f"{host}: the routes were changed by {who} since they were read; nothing was written",

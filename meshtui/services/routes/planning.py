@@ -8,7 +8,6 @@ one. Errors the cluster already had are only warnings: the edit did not cause th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from meshtui.domain import routes as R
 from meshtui.domain.routes.edits import Breaker, Edit
@@ -25,7 +24,7 @@ def findings(after: R.Routes, before: R.Routes) -> list[R.Finding]:
 
 def plan_edits(loaded: Loaded, edits: Sequence[Edit]) -> Plan:
     """`edits` applied in order on `loaded.base`; raises EditRejected naming the field, value and fix."""
-    defaults: dict[str, Any] = {}
+    defaults: dict[str, int | str] = {}
     after = loaded.base
     try:
         for edit in edits:

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.routes import Routes
@@ -75,7 +75,7 @@ class TrafficBase(ReportsFailures, Horizontal):
                               ("P50", "p50"), ("P95", "p95")], id="observed")
             yield Static("", id="traffic-status")
 
-    def focus_target(self) -> Any:
+    def focus_target(self) -> KeyedTable:
         return self.query_one("#hosts", KeyedTable)
 
     # -- the model -----------------------------------------------------------------------
@@ -175,9 +175,10 @@ class TrafficBase(ReportsFailures, Horizontal):
             self.query_one("#traffic-rules", Static).update(Text(f"no routable hosts in {inert(self.namespace)} "
                                                                  "(n: next namespace)", style="dim"))
 
-    def on_data_table_row_highlighted(self, event: Any) -> None:
-        if event.data_table.id == "hosts" and event.row_key is not None and event.row_key.value != self.host:
-            self.select_host(event.row_key.value)
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key is not None else None
+        if event.data_table.id == "hosts" and key is not None and key != self.host:
+            self.select_host(key)
 
     def select_host(self, host: str) -> None:
         if self.observer is not None:

@@ -136,8 +136,9 @@ class TrafficWrites(TrafficBase):
         else:
             self.stale = conflict.replan_error or "the routes changed"
             after = f"Your edits no longer fit: {conflict.replan_error}. d discards the draft."
-        self.app.push_screen(TextViewScreen(f"{message.host}: {who} changed the routes; nothing was written. "
-                                            "Their change:", inert_lines(conflict.their_change) + "\n\n" + after))
+        self.app.push_screen(TextViewScreen(inert(f"{message.host}: {who} changed the routes; nothing was written. "
+                                                  "Their change:"),
+                                            inert_lines(conflict.their_change) + "\n\n" + inert_lines(after)))
         self._draw()
 
     # -- undo and reset ------------------------------------------------------------------

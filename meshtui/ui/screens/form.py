@@ -68,7 +68,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         with VerticalScroll():
             yield Static(Text(inert(self.title_text)), id="form-title")
             for field in self.fields:
-                yield Label(Text(field.label))
+                yield Label(Text(inert(field.label)))
                 if field.choices:
                     default = field.default if field.default in field.choices else field.choices[0]
                     yield Select([(Text(inert(c)), c) for c in field.choices], value=default, allow_blank=False,
