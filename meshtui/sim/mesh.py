@@ -10,17 +10,29 @@ from __future__ import annotations
 
 import base64
 import copy
+import os
+import sys
 from pathlib import Path
 
 import yaml
 
-from meshtui.config import paths
 from meshtui.sim import resources
 from meshtui.sim.controllers import Controllers
 from meshtui.sim.state import CLUSTER_NAME, ISTIO_VERSION, KUBE_VERSION, SimState
 
 SHOP_NAMESPACE = "shop"
 SIM_INGRESS_ANNOTATION = "sim.meshtui.dev/ingress-url"
+
+
+def shop_manifests() -> Path:
+    """`assets/apps/shop`: under $MESHTUI_ASSETS_DIR, beside the package in a checkout, or in <prefix>/share."""
+    override = os.environ.get("MESHTUI_ASSETS_DIR")
+    checkout = Path(__file__).resolve().parents[2] / "assets"
+    if override:
+        assets = Path(override)
+    else:
+        assets = checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "meshtui" / "assets"
+    return assets / "apps" / "shop"
 
 
 def node_names(workers: int) -> list[str]:
@@ -164,7 +176,7 @@ class MeshBuilder:
         self.create({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
                      "metadata": {"name": "shop-env", "namespace": SHOP_NAMESPACE},
                      "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}})
-        self.apply_manifests(paths.assets_dir() / "apps" / "shop", SHOP_NAMESPACE)
+        self.apply_manifests(shop_manifests(), SHOP_NAMESPACE)
         for host, versions in (("catalog", ["v1", "v2", "v3"]), ("ratings", ["v1", "v2"])):
             self.create({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
                          "metadata": {"name": host, "namespace": SHOP_NAMESPACE},
