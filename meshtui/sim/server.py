@@ -14,6 +14,7 @@ import itertools
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -22,12 +23,14 @@ from meshtui.domain.timefmt import parse_ns
 from meshtui.sim import discovery, podlogs
 from meshtui.sim.api import ResourceApi, Target, dumps, error, respond, served
 from meshtui.sim.podlogs import render, select
+from meshtui.sim.resources import ResourceType
 from meshtui.sim.state import SimState
 from meshtui.sim.store import ApiError, WatchEvent
 
 log = logging.getLogger("meshtui.sim")
 
 BOOKMARK_EVERY = 5.0
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class SimServer:
@@ -87,7 +90,7 @@ class SimServer:
         return bool(deployment and deployment.get("status", {}).get("availableReplicas"))
 
     @web.middleware
-    async def _faults(self, request: web.Request, handler):  # type: ignore[no-untyped-def]
+    async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
         if path.startswith("/api") or path.startswith("/openapi") or path == "/version":
             faults = self.state.faults
@@ -154,8 +157,8 @@ class SimServer:
         opened = time.monotonic()
         bookmarks = request.query.get("allowWatchBookmarks", "").lower() in ("true", "1")
         try:
-            for event in backlog:
-                line = self._event_line(rt, event, matches, target.namespace)
+            for past in backlog:
+                line = self._event_line(rt, past, matches, target.namespace)
                 if line:
                     await response.write(line)
             next_bookmark = time.monotonic() + BOOKMARK_EVERY
@@ -196,7 +199,8 @@ class SimServer:
         return response
 
     @staticmethod
-    def _event_line(rt, event: WatchEvent, matches, namespace: str | None) -> bytes | None:  # type: ignore[no-untyped-def]
+    def _event_line(rt: ResourceType, event: WatchEvent, matches: Callable[[dict], bool],
+                    namespace: str | None) -> bytes | None:
         if namespace is not None and event.namespace != namespace:
             return None
         kind = event.type
