@@ -19,13 +19,13 @@ from typing import Any
 
 from aiohttp import web
 
-from meshtui.domain.timefmt import parse_ns
 from meshtui.sim import discovery, podlogs
 from meshtui.sim.api import ResourceApi, Target, dumps, error, respond, served
 from meshtui.sim.podlogs import render, select
 from meshtui.sim.resources import ResourceType
 from meshtui.sim.state import SimState
 from meshtui.sim.store import ApiError, WatchEvent
+from meshtui.sim.timefmt import parse_ns
 
 log = logging.getLogger("meshtui.sim")
 
