@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from meshtui.sim import kubelet
@@ -191,8 +192,7 @@ class Controllers:
         for rs in owned:
             want = replicas if rs["metadata"]["name"] == rs_name else 0
             if rs["spec"].get("replicas") != want:
-                self.store.mutate(replicasets, namespace, rs["metadata"]["name"],
-                                  lambda o, w=want: o["spec"].__setitem__("replicas", w))
+                self.store.mutate(replicasets, namespace, rs["metadata"]["name"], _set_replicas(want))
         current = [rs for rs in self.store.list(replicasets, namespace)
                    if any(r.get("uid") == deploy["metadata"]["uid"] for r in rs["metadata"].get("ownerReferences") or [])]
         ready = sum(rs.get("status", {}).get("readyReplicas", 0) for rs in current)
@@ -258,6 +258,16 @@ class Controllers:
 
     # -- scheduler and kubelet ---------------------------------------------------------
     def _schedule(self, namespace: str, name: str, uid: str) -> None:
+        """The default scheduler binds only its own pods; a kubelet runs only on a node that exists."""
+        pod = self.store.find(self.state.type("pods"), namespace, name)
+        if pod is None:
+            return
+        spec = pod.get("spec", {})
+        node = spec.get("nodeName")
+        if node and self.store.find(self.state.type("nodes"), None, node) is None:
+            return  # bound to a node that does not exist: no kubelet ever starts it (stays Pending)
+        if not node and spec.get("schedulerName", "default-scheduler") != "default-scheduler":
+            return  # waits for another scheduler (stays Pending)
         kubelet.schedule(self, namespace, name, uid)
 
     # -- events ------------------------------------------------------------------------
@@ -288,6 +298,12 @@ class Controllers:
             old_ns, old_name = self._event_order.pop(0)
             if self.store.find(events, old_ns, old_name):
                 self.store.delete(events, old_ns, old_name)
+
+
+def _set_replicas(count: int) -> Callable[[dict], None]:
+    def change(obj: dict) -> None:
+        obj["spec"]["replicas"] = count
+    return change
 
 
 def is_ready(pod: dict) -> bool:
