@@ -74,6 +74,10 @@ def _flag(request: web.Request, name: str) -> bool:
 async def body_of(request: web.Request) -> Any:
     raw = await request.read()
     ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
+    if ctype not in ("application/json", "application/yaml", "", patching.APPLY, patching.MERGE, patching.JSON_PATCH,
+                     patching.STRATEGIC):
+        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted "
+                       "media types include: application/json, application/yaml")
     try:
         if ctype in (patching.APPLY, "application/yaml"):
             return yaml.safe_load(raw) if raw else None

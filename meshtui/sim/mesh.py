@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import yaml
@@ -41,6 +43,10 @@ def node_names(workers: int) -> list[str]:
     return names
 
 
+def _id(name: str, what: str) -> uuid.UUID:
+    return uuid.UUID(bytes=hashlib.sha256(f"{name}/{what}".encode()).digest()[:16], version=4)
+
+
 def _node(name: str, index: int, control_plane: bool) -> dict:
     labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
               "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"}
@@ -59,7 +65,10 @@ def _node(name: str, index: int, control_plane: bool) -> dict:
                                      {"type": "Hostname", "address": name}],
                        "nodeInfo": {"kubeletVersion": KUBE_VERSION, "containerRuntimeVersion": "containerd://2.1.3",
                                     "osImage": "Debian GNU/Linux 12 (bookworm)", "kernelVersion": "6.8.0",
-                                    "architecture": "amd64", "operatingSystem": "linux"}}}
+                                    "architecture": "amd64", "operatingSystem": "linux", "kubeProxyVersion": "",
+                                    # NodeSystemInfo's ids have no omitempty: a real node always carries them
+                                    "machineID": _id(name, "machine").hex, "systemUUID": str(_id(name, "system")),
+                                    "bootID": str(_id(name, "boot"))}}}
 
 
 def _deployment(name: str, namespace: str, labels: dict, containers: list[dict], replicas: int = 1,
