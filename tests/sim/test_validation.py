@@ -206,3 +206,10 @@ def test_updates_cannot_change_immutable_fields(sim: SimCluster) -> None:
     code, status = raw(sim, "PATCH", f"/api/v1/namespaces/shop/pods/{name}", {"metadata": {"uid": "other"}},
                        "application/merge-patch+json")
     assert code == 422 and status["details"]["causes"][0]["field"] == "metadata.uid"
+
+
+def test_bulk_pods_are_validated_like_any_write(sim: SimCluster) -> None:
+    code, status = raw(sim, "POST", "/_sim/pods", {"namespace": "load", "pods": 2, "app": "Bad App"})
+    assert code == 422 and status["reason"] == "Invalid" and "metadata.name" in status["message"]
+    code, body = raw(sim, "POST", "/_sim/pods", {"namespace": "load", "pods": 2, "app": "load"})
+    assert code == 200 and body == {"namespace": "load", "pods": 2}
