@@ -13,9 +13,9 @@ import asyncio
 import json
 import time
 import uuid
-from dataclasses import dataclass
 
 from meshtui.sim import envoy
+from meshtui.sim.envoy import Outcome, Request
 from meshtui.sim.routing import (
     SIDECAR,
     PodInfo,
@@ -31,25 +31,6 @@ from meshtui.sim.state import SimState
 
 USER_AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0", "curl/8.5.0", "Mozilla/5.0 (Macintosh) Safari/605.1"]
 GATEWAY = "istio-system/shop-gateway"
-
-
-@dataclass
-class Request:
-    id: str
-    method: str
-    path: str
-    headers: dict[str, str]
-    agent: str
-
-
-@dataclass
-class Outcome:
-    status: int
-    duration: float
-    flags: str = "-"
-    details: str = "via_upstream"
-    bytes: int = 0
-    body: dict | None = None
 
 
 class Traffic:
