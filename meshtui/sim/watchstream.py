@@ -1,10 +1,11 @@
 """`?watch=true`: one watch stream, behaving as the real API server's does.
 
 It sends the backlog (synthetic ADDED events, or history since the given
-resourceVersion) then live events; a change that makes an object match or stop
-matching the selectors arrives as ADDED or DELETED; BOOKMARKs come when asked; the
-stream ends after `timeoutSeconds`; a compacted version gets an ERROR event carrying
-a 410 Status; the `drop_watches_every` fault cuts the connection mid-stream.
+resourceVersion) then live events, as one-row Tables when the client asked for Tables
+(`kubectl get -w`); a change that makes an object match or stop matching the
+selectors arrives as ADDED or DELETED; BOOKMARKs come when asked; the stream ends
+after `timeoutSeconds`; a compacted version gets an ERROR event carrying a 410
+Status; the `drop_watches_every` fault cuts the connection mid-stream.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from meshtui.sim import tables
 from meshtui.sim.api import dumps, served
 from meshtui.sim.resources import ResourceType
 from meshtui.sim.state import SimState
@@ -24,8 +26,12 @@ BOOKMARK_EVERY = 5.0
 Matcher = Callable[[dict], bool]
 
 
-def event_line(rt: ResourceType, event: WatchEvent, matches: Matcher, namespace: str | None) -> bytes | None:
-    """The JSON line a watcher of `rt` (in `namespace`, with `matches`) sees for `event`, if any."""
+def event_line(rt: ResourceType, event: WatchEvent, matches: Matcher, namespace: str | None,
+               as_table: bool = False) -> bytes | None:
+    """The JSON line a watcher of `rt` (in `namespace`, with `matches`) sees for `event`, if any.
+
+    A client that asked for Tables (`kubectl get -w`) gets each object as a one-row Table.
+    """
     if namespace is not None and event.namespace != namespace:
         return None
     kind = event.type
@@ -40,6 +46,8 @@ def event_line(rt: ResourceType, event: WatchEvent, matches: Matcher, namespace:
             return None
     elif not now_matches:
         return None
+    if as_table:
+        return dumps({"type": kind, "object": tables.to_table(rt, [event.obj], str(event.rv))}) + b"\n"
     return dumps({"type": kind, "object": served(rt, event.obj)}) + b"\n"
 
 
@@ -59,9 +67,10 @@ async def serve(state: SimState, request: web.Request, rt: ResourceType, namespa
     deadline = time.monotonic() + (float(timeout) if timeout else 1800.0)
     opened = time.monotonic()
     bookmarks = request.query.get("allowWatchBookmarks", "").lower() in ("true", "1")
+    as_table = "as=Table" in request.headers.get("Accept", "")
     try:
         for past in backlog:
-            line = event_line(rt, past, matches, namespace)
+            line = event_line(rt, past, matches, namespace, as_table)
             if line:
                 await response.write(line)
         next_bookmark = time.monotonic() + BOOKMARK_EVERY
@@ -86,12 +95,12 @@ async def serve(state: SimState, request: web.Request, rt: ResourceType, namespa
                 continue
             if event is None:  # the client fell too far behind
                 break
-            chunk = [event_line(rt, event, matches, namespace)]
+            chunk = [event_line(rt, event, matches, namespace, as_table)]
             while not watcher.queue.empty() and len(chunk) < 500:
                 more = watcher.queue.get_nowait()
                 if more is None:
                     break
-                chunk.append(event_line(rt, more, matches, namespace))
+                chunk.append(event_line(rt, more, matches, namespace, as_table))
             data = b"".join(c for c in chunk if c)
             if data:
                 await response.write(data)

@@ -9,9 +9,11 @@ what kubectl's printer shows for that state on a real cluster.
 from __future__ import annotations
 
 import json
+import queue
 import re
 import shutil
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -158,3 +160,47 @@ def test_events_last_seen_object_and_message(states: SimCluster) -> None:
     wide = kubectl(states, "get", "events", "-n", NS, "-o", "wide")
     assert wide[0][-3:] == ["FIRST SEEN", "COUNT", "NAME"]
     assert next(row for row in wide if row[-1] == "old.1")[-3:] == ["30h", "7", "old.1"]
+
+
+def test_kubectl_get_watch_prints_rows_as_they_change(states: SimCluster) -> None:
+    proc = subprocess.Popen(["kubectl", "--kubeconfig", str(states.kubeconfig), "get", "pods", "-n", NS, "-w"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True)
+    reader.start()
+    try:
+        call(states, "POST", f"/api/v1/namespaces/{NS}/pods", {"metadata": {"name": "watched"}, "spec": {
+            "schedulerName": "nobody", "containers": [{"name": "app", "image": "img"}]}})
+        call(states, "PATCH", f"/api/v1/namespaces/{NS}/pods/watched/status", {"status": {
+            "phase": "Running", "containerStatuses": [cs("app", RUNNING, True, restarts=2, last={
+                "terminated": {"exitCode": 1, "finishedAt": iso(7200)}})]}}, "application/merge-patch+json")
+        seen: list[str] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("watched" in s and "Running" in s for s in seen):
+            try:
+                seen.append(lines.get(timeout=1))
+            except queue.Empty:
+                continue
+        assert seen[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+        assert next(s for s in seen if "watched" in s and "Running" in s).split()[1:5] == ["1/1", "Running", "2",
+                                                                                          "(120m"]
+        assert sum(1 for s in seen if s.startswith("NAME")) == 1  # one header for the whole watch
+    finally:
+        proc.kill()
+        proc.communicate(timeout=10)
+
+
+def test_kubectl_apply_server_side_and_what_it_is_refused(states: SimCluster) -> None:
+    def apply(manifest: str, *flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["kubectl", "--kubeconfig", str(states.kubeconfig), "apply", "-n", NS, *flags, "-f", "-"],
+                              input=manifest, capture_output=True, text=True, timeout=60)
+
+    deploy = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n"
+              "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: img}]}\n")
+    out = apply(deploy, "--server-side")
+    assert out.returncode == 0 and "deployment.apps/web serverside-applied" in out.stdout, out.stderr
+    out = apply(deploy.replace("{labels: {app: web}}", "{labels: {app: api}}"), "--server-side")
+    assert out.returncode != 0 and "`selector` does not match template `labels`" in out.stderr
+    out = apply("apiVersion: v1\nkind: Pod\nmetadata: {name: Bad}\nspec: {containers: [{name: app, image: img}]}\n")
+    assert out.returncode != 0
+    assert 'The Pod "Bad" is invalid: metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain' in out.stderr
