@@ -150,6 +150,27 @@ def test_free_text_is_stored_exactly_as_a_real_server_stores_it(sim: SimCluster)
     code, got = raw(sim, "POST", "/api/v1/namespaces/default/configmaps", {
         "metadata": {"name": "notes", "annotations": {"note": HOSTILE}}, "data": {"motd": HOSTILE}})
     assert code == 201 and got["data"]["motd"] == HOSTILE and got["metadata"]["annotations"]["note"] == HOSTILE
+    code, got = raw(sim, "POST", "/api/v1/namespaces/default/pods", {"metadata": {"name": "odd"}, "spec": {
+        "schedulerName": "nobody", "containers": [{"name": "app", "image": "img" + HOSTILE}]}})
+    assert code == 201 and got["spec"]["containers"][0]["image"] == "img" + HOSTILE
+    code, got = raw(sim, "PATCH", "/api/v1/namespaces/default/pods/odd/status", {"status": {
+        "reason": "Evicted" + HOSTILE, "message": HOSTILE, "containerStatuses": [{
+            "name": "app", "image": "img", "imageID": "", "ready": False, "restartCount": 0,
+            "state": {"waiting": {"reason": "Pull" + HOSTILE, "message": HOSTILE}}}]}}, "application/merge-patch+json")
+    assert code == 200 and got["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "Pull" + HOSTILE
+
+
+def test_config_map_binary_data(sim: SimCluster) -> None:
+    code, status = raw(sim, "POST", "/api/v1/namespaces/default/configmaps",
+                       {"metadata": {"name": "bin"}, "binaryData": {"blob": "%%%"}})
+    assert code == 400 and status["message"] == ('ConfigMap in version "v1" cannot be handled as a ConfigMap: '
+                                                 "illegal base64 data at input byte 0")
+    code, status = raw(sim, "POST", "/api/v1/namespaces/default/configmaps",
+                       {"metadata": {"name": "bin"}, "data": {"k": "v"}, "binaryData": {"k": "AA=="}})
+    assert code == 422 and "duplicate of key present in binaryData" in status["message"]
+    code, got = raw(sim, "POST", "/api/v1/namespaces/default/configmaps",
+                    {"metadata": {"name": "bin"}, "binaryData": {"blob": "AAEC\n"}})
+    assert code == 201 and got["binaryData"] == {"blob": "AAEC"}
 
 
 def test_node_status_through_kubectl_patch_subresource(sim: SimCluster) -> None:
