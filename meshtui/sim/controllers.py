@@ -18,7 +18,8 @@ from typing import Any
 from meshtui.sim import kubelet
 from meshtui.sim.admission import Admission
 from meshtui.sim.state import SimState
-from meshtui.sim.store import MAX_GENERATED_PREFIX, ApiError, WatchEvent, now_iso
+from meshtui.sim.store import MAX_GENERATED_PREFIX, ApiError, WatchEvent
+from meshtui.sim.timefmt import now_iso
 
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 MAX_EVENTS = 3000
