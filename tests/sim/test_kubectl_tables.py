@@ -37,7 +37,7 @@ def call(sim: SimCluster, method: str, path: str, body: object, ctype: str = "ap
         return json.loads(response.read())
 
 
-RUNNING = {"running": {"startedAt": iso(600)}}
+RUNNING = {"running": {"startedAt": "2025-01-01T00:00:00Z"}}
 
 
 def cs(name: str, state: dict, ready: bool = False, restarts: int = 0, last: dict | None = None) -> dict:
@@ -47,37 +47,41 @@ def cs(name: str, state: dict, ready: bool = False, restarts: int = 0, last: dic
     return status
 
 
-# name -> (containers, init containers, status, expected READY, STATUS, RESTARTS)
-STATES: dict[str, tuple[list[str], list[str], dict, str, str, str]] = {
-    "running": (["app", "sidecar"], [], {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
-                                         "containerStatuses": [cs("app", RUNNING, True), cs("sidecar", RUNNING, True)]},
-                "2/2", "Running", "0"),
-    "crashloop": (["app"], [], {"phase": "Running", "containerStatuses": [cs(
-        "app", {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}}, restarts=5,
-        last={"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": iso(1800)}})]},
-        "0/1", "CrashLoopBackOff", "5 (30m ago)"),
-    "completed": (["app"], [], {"phase": "Succeeded", "containerStatuses": [cs(
-        "app", {"terminated": {"exitCode": 0, "reason": "Completed", "finishedAt": iso(60)}})]},
-        "0/1", "Completed", "0"),
-    "initializing": (["app"], ["migrate"], {
-        "phase": "Pending", "conditions": [{"type": "Initialized", "status": "False"}],
-        "initContainerStatuses": [cs("migrate", RUNNING)],
-        "containerStatuses": [cs("app", {"waiting": {"reason": "PodInitializing"}})]}, "0/1", "Init:0/1", "0"),
-    "init-failed": (["app"], ["migrate"], {
-        "phase": "Pending", "initContainerStatuses": [cs("migrate", {"terminated": {"exitCode": 2}}, restarts=1)],
-        "containerStatuses": [cs("app", {"waiting": {"reason": "PodInitializing"}})]},
-        "0/1", "Init:ExitCode:2", "1"),
-    "pending": (["app"], [], {"phase": "Pending"}, "0/1", "Pending", "0"),
-    "creating": (["app"], [], {"phase": "Pending", "containerStatuses": [cs(
-        "app", {"waiting": {"reason": "ContainerCreating"}})]}, "0/1", "ContainerCreating", "0"),
-    "first-wins": (["app", "sidecar"], [], {"phase": "Running", "containerStatuses": [
-        cs("app", {"waiting": {"reason": "ImagePullBackOff"}}), cs("sidecar", RUNNING, True)]},
-        "1/2", "ImagePullBackOff", "0"),
-    "done-sidecar-up": (["job", "sidecar"], [], {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
-                                                 "containerStatuses": [
-        cs("job", {"terminated": {"exitCode": 0, "reason": "Completed"}}), cs("sidecar", RUNNING, True)]},
-        "1/2", "NotReady", "0"),
-}
+State = tuple[list[str], list[str], dict, str, str, str]
+
+
+def pod_states() -> dict[str, State]:
+    """name -> (containers, init containers, status, expected READY, STATUS, RESTARTS); times relative to now."""
+    return {
+        "running": (["app", "sidecar"], [], {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                                             "containerStatuses": [cs("app", RUNNING, True), cs("sidecar", RUNNING, True)]},
+                    "2/2", "Running", "0"),
+        "crashloop": (["app"], [], {"phase": "Running", "containerStatuses": [cs(
+            "app", {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}}, restarts=5,
+            last={"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": iso(26 * 3600)}})]},
+            "0/1", "CrashLoopBackOff", "5 (26h ago)"),
+        "completed": (["app"], [], {"phase": "Succeeded", "containerStatuses": [cs(
+            "app", {"terminated": {"exitCode": 0, "reason": "Completed", "finishedAt": iso(60)}})]},
+            "0/1", "Completed", "0"),
+        "initializing": (["app"], ["migrate"], {
+            "phase": "Pending", "conditions": [{"type": "Initialized", "status": "False"}],
+            "initContainerStatuses": [cs("migrate", RUNNING)],
+            "containerStatuses": [cs("app", {"waiting": {"reason": "PodInitializing"}})]}, "0/1", "Init:0/1", "0"),
+        "init-failed": (["app"], ["migrate"], {
+            "phase": "Pending", "initContainerStatuses": [cs("migrate", {"terminated": {"exitCode": 2}}, restarts=1)],
+            "containerStatuses": [cs("app", {"waiting": {"reason": "PodInitializing"}})]},
+            "0/1", "Init:ExitCode:2", "1"),
+        "pending": (["app"], [], {"phase": "Pending"}, "0/1", "Pending", "0"),
+        "creating": (["app"], [], {"phase": "Pending", "containerStatuses": [cs(
+            "app", {"waiting": {"reason": "ContainerCreating"}})]}, "0/1", "ContainerCreating", "0"),
+        "first-wins": (["app", "sidecar"], [], {"phase": "Running", "containerStatuses": [
+            cs("app", {"waiting": {"reason": "ImagePullBackOff"}}), cs("sidecar", RUNNING, True)]},
+            "1/2", "ImagePullBackOff", "0"),
+        "done-sidecar-up": (["job", "sidecar"], [], {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+                                                     "containerStatuses": [
+            cs("job", {"terminated": {"exitCode": 0, "reason": "Completed"}}), cs("sidecar", RUNNING, True)]},
+            "1/2", "NotReady", "0"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +92,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimCluster]:
     try:
         sim.wait_ready()
         call(sim, "POST", "/api/v1/namespaces", {"metadata": {"name": NS}})
-        for name, (containers, inits, status, *_rest) in STATES.items():
+        for name, (containers, inits, status, *_rest) in pod_states().items():
             spec = {"schedulerName": "nobody", "containers": [{"name": c, "image": "img"} for c in containers],
                     "initContainers": [{"name": c, "image": "img"} for c in inits]}
             call(sim, "POST", f"/api/v1/namespaces/{NS}/pods", {"metadata": {"name": name}, "spec": spec})
@@ -97,7 +101,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimCluster]:
         meta = {"name": "leaving", "finalizers": ["example.com/hold"]}
         call(sim, "POST", f"/api/v1/namespaces/{NS}/pods", {"metadata": meta, "spec": {
             "schedulerName": "nobody", "containers": [{"name": "app", "image": "img"}]}})
-        call(sim, "PATCH", f"/api/v1/namespaces/{NS}/pods/leaving/status", {"status": STATES["running"][2] | {
+        call(sim, "PATCH", f"/api/v1/namespaces/{NS}/pods/leaving/status", {"status": pod_states()["running"][2] | {
             "containerStatuses": [cs("app", RUNNING, True)]}}, "application/merge-patch+json")
         request = urllib.request.Request(f"{sim.url}/api/v1/namespaces/{NS}/pods/leaving", method="DELETE")
         urllib.request.urlopen(request, timeout=10).read()
@@ -120,7 +124,7 @@ def test_pod_states_read_as_kubectl_prints_them(states: SimCluster) -> None:
     rows = kubectl(states, "get", "pods", "-n", NS)
     assert rows[0] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     seen = {row[0]: row[1:4] for row in rows[1:]}
-    for name, (*_spec, ready, status, restarts) in STATES.items():
+    for name, (*_spec, ready, status, restarts) in pod_states().items():
         assert seen[name] == [ready, status, restarts], name
     assert seen["leaving"] == ["1/1", "Terminating", "0"]
     assert all(re.fullmatch(r"\d+s|\d+m\d*s?", row[4]) for row in rows[1:])
@@ -173,7 +177,7 @@ def test_kubectl_get_watch_prints_rows_as_they_change(states: SimCluster) -> Non
             "schedulerName": "nobody", "containers": [{"name": "app", "image": "img"}]}})
         call(states, "PATCH", f"/api/v1/namespaces/{NS}/pods/watched/status", {"status": {
             "phase": "Running", "containerStatuses": [cs("app", RUNNING, True, restarts=2, last={
-                "terminated": {"exitCode": 1, "finishedAt": iso(7200)}})]}}, "application/merge-patch+json")
+                "terminated": {"exitCode": 1, "finishedAt": iso(10 * 3600)}})]}}, "application/merge-patch+json")
         seen: list[str] = []
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not any("watched" in s and "Running" in s for s in seen):
@@ -183,7 +187,7 @@ def test_kubectl_get_watch_prints_rows_as_they_change(states: SimCluster) -> Non
                 continue
         assert seen[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
         assert next(s for s in seen if "watched" in s and "Running" in s).split()[1:5] == ["1/1", "Running", "2",
-                                                                                          "(120m"]
+                                                                                          "(10h"]
         assert sum(1 for s in seen if s.startswith("NAME")) == 1  # one header for the whole watch
     finally:
         proc.kill()
