@@ -66,15 +66,15 @@ def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
         return copy.deepcopy(patch)
     if patch.get("$patch") == "replace":
         return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
-    result = dict(target) if isinstance(target, dict) else {}
+    merged = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if key.startswith("$"):
             continue
         if value is None:
-            result.pop(key, None)
+            merged.pop(key, None)
         else:
-            result[key] = strategic_merge_patch(result.get(key), value, key)
-    return result
+            merged[key] = strategic_merge_patch(merged.get(key), value, key)
+    return merged
 
 
 def _pointer(path: str) -> list[str]:
