@@ -136,7 +136,10 @@ class Store(WatchLog):
         else:
             meta.pop("namespace", None)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
-        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        # UIDs are random, as on a real server, so two sims (same seed or not) never share one; the
+        # seeded generator still advances as before, keeping names and timings reproducible per seed.
+        self.rng.getrandbits(128)
+        meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now_iso()
         meta["generation"] = 1
         for server_set in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):

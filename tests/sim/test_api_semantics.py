@@ -246,3 +246,12 @@ def test_metrics_api_and_its_absence(sim_factory: SimFactory) -> None:
     no_metrics = sim_factory(metrics=False)
     groups = {g.name for g in client.ApisApi(api_client(no_metrics)).get_api_versions().groups}
     assert "metrics.k8s.io" not in groups
+
+
+def test_two_sims_with_the_same_seed_never_share_a_uid(sim_factory: SimFactory) -> None:
+    def uid(cluster: SimCluster) -> str:
+        return str(cluster.call(lambda: cluster.state.store.get(cluster.state.type("namespaces"), None,
+                                                                "kube-system"))["metadata"]["uid"])
+
+    first, second = sim_factory(seed=7), sim_factory(seed=7)
+    assert uid(first) != uid(second)
