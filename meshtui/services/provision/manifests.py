@@ -15,9 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from meshtui.adapters.kube import KubeApiError, path_for
+from meshtui.config import safe_yaml
 from meshtui.domain.routes import MANAGED_LABEL, MANAGED_VALUE
 from meshtui.services.provision.steps import StepContext, StepFailed
 
@@ -36,10 +35,7 @@ def read_manifests(path: Path) -> list[tuple[str, dict[str, Any]]]:
     files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
     out = []
     for file in files:
-        try:
-            docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError) as exc:
-            raise StepFailed(f"{file}: cannot read manifests: {exc}") from None
+        docs = [doc for _node, doc in safe_yaml.load_file_all(file)]  # ProfileError (exit 2) names file:line
         out += [(file.name, doc) for doc in docs if isinstance(doc, dict) and doc.get("kind")]
     return out
 
