@@ -9,6 +9,7 @@ building the client's pydantic models for each would cost more than the whole re
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -21,7 +22,8 @@ from urllib.parse import quote
 
 from meshtui.adapters import imports
 from meshtui.domain.cluster import ContextInfo
-from meshtui.domain.errors import ClusterUnreachable, MeshtuiError
+from meshtui.domain.endpoints import ca_fingerprint
+from meshtui.domain.errors import ClusterUnreachable, MeshtuiError, ProfileError
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 MINIKUBE_EXTENSION = "minikube.sigs.k8s.io"
@@ -51,6 +53,36 @@ def _has_minikube_extension(entry: Mapping[str, Any]) -> bool:
     return False
 
 
+def _ca_sha256(cluster: Mapping[str, Any], base: Path) -> str:
+    """Fingerprint of the CA the client will verify the server with ("" when it verifies none)."""
+    if cluster.get("insecure-skip-tls-verify") or not str(cluster.get("server", "")).startswith("https"):
+        return ""
+    data: bytes | None = None
+    if "certificate-authority-data" in cluster:  # the client prefers the data, even when empty
+        try:
+            data = base64.b64decode(str(cluster.get("certificate-authority-data") or ""), validate=False)
+        except ValueError:
+            return ""
+    elif isinstance(cluster.get("certificate-authority"), str):
+        file = Path(os.path.expanduser(cluster["certificate-authority"]))
+        try:
+            data = (file if file.is_absolute() else base / file).read_bytes()[:1_048_576]
+        except OSError:
+            return ""
+    return ca_fingerprint(data) if data else ""
+
+
+def _check_files(paths: list[str]) -> None:
+    """Read every kubeconfig through the safe YAML reader first: limits, duplicate keys, file:line errors."""
+    from meshtui.config import safe_yaml
+
+    for path in paths:
+        _node, data = safe_yaml.load_file(Path(os.path.expanduser(path)))
+        if data is not None and not isinstance(data, dict):
+            raise ProfileError("a kubeconfig must be a mapping (apiVersion, clusters, contexts, users)", path=path,
+                               line=1)
+
+
 def load_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str | None]:
     """All contexts of the (merged) kubeconfig and the current context's name."""
     imports.ensure(*imports.KUBE)
@@ -61,26 +93,42 @@ def load_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str
     if not existing:
         raise ClusterUnreachable(f"no kubeconfig at {paths}",
                                  hint="create a cluster with `meshtui up`, or try `meshtui demo`")
+    _check_files(existing)
     try:
         merged = KubeConfigMerger(os.pathsep.join(existing)).config
         raw = merged.value if hasattr(merged, "value") else merged
     except Exception as exc:  # the merger raises bare exceptions on malformed YAML
         raise ClusterUnreachable(f"cannot read kubeconfig {paths}: {exc}") from None
-    def unwrap(items: Any) -> list[dict]:
-        return [getattr(item, "value", item) for item in items or [] if isinstance(getattr(item, "value", item), dict)]
 
-    clusters = {c.get("name"): c.get("cluster") or {} for c in unwrap(raw.get("clusters"))}
-    clusters_full = {c.get("name"): c for c in unwrap(raw.get("clusters"))}
+    def unwrap(items: Any) -> list[tuple[dict, Path]]:
+        found = []
+        for item in items or []:
+            value = getattr(item, "value", item)
+            if isinstance(value, dict):
+                origin = getattr(item, "path", None) or existing[0]
+                found.append((value, Path(os.path.expanduser(str(origin))).parent))
+        return found
+
+    clusters = {entry.get("name"): (entry, base) for entry, base in unwrap(raw.get("clusters"))}
     contexts = []
-    for entry in unwrap(raw.get("contexts")):
+    for entry, _base in unwrap(raw.get("contexts")):
         ctx = entry.get("context") or {}
+        if not isinstance(ctx, dict):
+            continue
         cluster_name = ctx.get("cluster", "")
+        cluster_entry, base = clusters.get(cluster_name, ({}, Path(".")))
+        cluster = cluster_entry.get("cluster") or {}
+        if not isinstance(cluster, dict):
+            cluster = {}
+        proxy = cluster.get("proxy-url")
         contexts.append(ContextInfo(
-            name=entry.get("name", ""), cluster=cluster_name,
-            server=str(clusters.get(cluster_name, {}).get("server", "")),
-            user=ctx.get("user", ""), namespace=ctx.get("namespace"),
-            minikube=_has_minikube_extension(ctx) or _has_minikube_extension(clusters.get(cluster_name, {}))
-            or _has_minikube_extension(clusters_full.get(cluster_name, {}))))
+            name=str(entry.get("name", "")), cluster=str(cluster_name),
+            server=str(cluster.get("server", "") or ""),
+            user=str(ctx.get("user", "")), namespace=ctx.get("namespace"),
+            minikube=_has_minikube_extension(ctx) or _has_minikube_extension(cluster)
+            or _has_minikube_extension(cluster_entry),
+            proxy_url=None if proxy is None else str(proxy),
+            ca_sha256=_ca_sha256(cluster, base)))
     return contexts, raw.get("current-context") or None
 
 
@@ -179,6 +227,11 @@ class KubeClient:
     @property
     def server(self) -> str:
         return str(self.api_client.configuration.host)
+
+    def transport(self) -> tuple[str, str | None, str | None]:
+        """(server URL, proxy URL, no_proxy) exactly as the client's configuration will use them (no request)."""
+        config = self.api_client.configuration
+        return str(config.host), config.proxy or None, config.no_proxy or None
 
     def _call(self, method: str, path: str, query: Mapping[str, Any] | None, body: Any,
               content_type: str | None, timeout: Any, accept: str = "application/json") -> Any:

@@ -44,8 +44,10 @@ LIMITS = Limits()
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _error(source: str, message: str, mark: yaml.Mark | None = None, hint: str | None = None) -> ProfileError:
-    return ProfileError(message, path=source, line=mark.line + 1 if mark is not None else None, hint=hint)
+def _error(source: str, message: str, mark: object = None, hint: str | None = None) -> ProfileError:
+    """`mark` is a PyYAML Mark (pure-Python or libyaml's): its 0-based line becomes file:line."""
+    line = getattr(mark, "line", None)
+    return ProfileError(message, path=source, line=line + 1 if isinstance(line, int) else None, hint=hint)
 
 
 def read_text(path: Path, *, limits: Limits = LIMITS, missing_hint: str | None = None) -> str:

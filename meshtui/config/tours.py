@@ -208,7 +208,7 @@ def load_tour_file(path: Path) -> LoadedTour:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
-        message, hint = _describe(first, Tour)  # type: ignore[arg-type]
+        message, hint = _describe(first, Tour)
         raise ProfileError(message, path=str(path), line=_line_of(root, loc),
                            field=".".join(str(p) for p in loc) or None, hint=hint) from None
     return LoadedTour(path.stem, path.resolve(), tour)

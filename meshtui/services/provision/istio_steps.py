@@ -18,6 +18,7 @@ from meshtui.services.provision.steps import Step, StepContext, StepFailed
 
 if TYPE_CHECKING:
     from meshtui.config.loader import LoadedProfile
+    from meshtui.services.cluster import ProbeResult
 
 INGRESS_TIMEOUT = 90.0
 
@@ -144,12 +145,11 @@ def addons(loaded: LoadedProfile, provider: Provider) -> Step:
 def ingress_check(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -> Step:
     path = "/api/healthz"
 
-    def probe(ctx: StepContext):  # type: ignore[no-untyped-def]
+    def probe(ctx: StepContext) -> ProbeResult:
         from meshtui.services.cluster import ClusterService
         from meshtui.services.guard import Guard
 
-        guard = Guard.for_context(ctx.kube.context, frozenset({provider.context}))
-        return ClusterService(ctx.kube, guard).probe_ingress(path)
+        return ClusterService(ctx.kube, Guard.for_client(ctx.kube)).probe_ingress(path)
 
     def run(ctx: StepContext) -> str:
         deadline, result = time.monotonic() + INGRESS_TIMEOUT, None

@@ -101,3 +101,6 @@ class Step:
     needs: tuple[str, ...] = ()
     hint: str | None = None
     """What to do when the step fails (shown with the error)."""
+    check_confirms_only: bool = False
+    """The check only confirms the journal's "done" (the step is re-run when the journal does not list it,
+    e.g. manifests: applying again converges a changed profile, while "the objects exist" does not)."""
