@@ -60,11 +60,13 @@ def _validate(data: dict, target: Path, root: yaml.Node | None = None) -> UserSe
     try:
         parsed = SettingsFile.model_validate(data)
     except ValidationError as exc:
-        from meshtui.config.loader import _line_of
+        from meshtui.config.loader import _describe, _line_of
 
-        first = exc.errors()[0]
-        raise ProfileError(first["msg"], path=str(target), line=_line_of(root, tuple(first["loc"])),
-                           field=".".join(str(p) for p in first["loc"])) from None
+        # a misspelt key also makes the right one "missing": report the misspelling, with its did-you-mean
+        first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+        message, hint = _describe(first, SettingsFile)
+        raise ProfileError(message, path=str(target), line=_line_of(root, tuple(first["loc"])),
+                           field=".".join(str(p) for p in first["loc"]), hint=hint) from None
     pins = tuple(Pin(entry.context, entry.server) for entry in parsed.local_contexts)
     return UserSettings(theme=parsed.theme, keymap=dict(parsed.keymap), log_buffer_lines=parsed.log_buffer_lines,
                         refresh_seconds=parsed.refresh_seconds, local_contexts=pins)

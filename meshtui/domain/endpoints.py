@@ -26,7 +26,7 @@ import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 UNIX_SCHEMES = {"unix", "http+unix", "https+unix"}
 _HTTP_SCHEMES = {"http", "https", "socks4", "socks4a", "socks5", "socks5h"}
@@ -87,9 +87,18 @@ def parse_hop(url: str, role: str) -> Hop:
     return Hop(role, text, host, port)
 
 
+def _split(url: str) -> SplitResult | None:
+    try:
+        return urlsplit(url)
+    except ValueError:  # unbalanced IPv6 brackets and the like: `destinations` refuses such a URL
+        return None
+
+
 def no_proxy_matches(server_url: str, no_proxy: str) -> bool:
     """True when `no_proxy` exempts `server_url` from the proxy (the client's rules)."""
-    parts = urlsplit(server_url)
+    parts = _split(server_url)
+    if parts is None:
+        return False
     host = (parts.hostname or "").lower()
     if not host:
         return True
@@ -129,7 +138,8 @@ def effective_proxy(server_url: str, proxy_url: str | None, proxies: Mapping[str
     if proxy_url is not None:
         chosen, source = proxy_url, "proxy-url in the kubeconfig"
     else:
-        scheme = urlsplit(server_url).scheme.lower()
+        parts = _split(server_url)
+        scheme = parts.scheme.lower() if parts is not None else ""
         if proxies.get(scheme):
             chosen, source = proxies[scheme], f"{scheme}_proxy in the environment"
         else:

@@ -88,8 +88,8 @@ class Guard:
         """THE factory: the guard for a connected client (no request is sent; the kubeconfig and the resolver only)."""
         server, proxy, no_proxy = kube.transport()
         if proxy and not no_proxy_matches(server, no_proxy or ""):
-            source = "proxy-url in the kubeconfig" if kube.context.proxy_url else "proxy from the environment"
-            choice = ProxyChoice(proxy, source)
+            modelled = effective_proxy(server, kube.context.proxy_url, urllib.request.getproxies())
+            choice = ProxyChoice(proxy, modelled.source if modelled.url == proxy else "the client's proxy setting")
         else:
             choice = ProxyChoice(None, "")
         created, pins, notices = _records()

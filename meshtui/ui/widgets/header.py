@@ -25,6 +25,14 @@ class HeaderInfo(Protocol):
     reachable: bool
 
 
+def _short(reason: str) -> str:
+    """The reason as the header has room for it (the badge's tooltip holds it whole)."""
+    for prefix, short in (("created by meshtui", "created by meshtui"), ("pinned as local", "pinned in config.yaml")):
+        if reason.startswith(prefix):
+            return short
+    return reason.removeprefix("the API server ")
+
+
 class ClusterHeader(Horizontal):
     """meshtui · context · cluster · provider · Istio version · LOCAL/SIMULATED/REMOTE badge and the guard's reason."""
 
@@ -32,7 +40,7 @@ class ClusterHeader(Horizontal):
     ClusterHeader { height: 1; }
     ClusterHeader #title { width: auto; padding: 0 1; text-style: bold; }
     ClusterHeader #where { width: 1fr; }
-    ClusterHeader #why { width: auto; max-width: 60; padding: 0 1; color: $text-muted; text-wrap: nowrap;
+    ClusterHeader #why { width: auto; max-width: 48; padding: 0 1; color: $text-muted; text-wrap: nowrap;
                          text-overflow: ellipsis; }
     ClusterHeader #badge { width: auto; padding: 0 1; text-style: bold; }
     """
@@ -68,7 +76,7 @@ class ClusterHeader(Horizontal):
         label = info.badge if info.badge != "REMOTE" else "REMOTE (read-only)"
         if read_only and info.badge != "REMOTE":
             label += " read-only"
-        why.update(safe_text(info.reason))
+        why.update(safe_text(_short(info.reason)))
         badge.update(Text(f" {label} "))
         badge.tooltip = safe_text(f"{info.badge}: {info.reason}")
         badge.add_class(f"-{info.badge.lower()}")
