@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import ROOT, run_cli
 
-BOMB = "".join(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi"))
-BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + BOMB.replace(", ", ",")
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{name}: &{name} [{','.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi", strict=True))
 BROKEN = ("Traceback", "internal error", "RecursionError", "ValueError")
 PROFILE = """description: hostile
 cluster:

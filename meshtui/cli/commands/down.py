@@ -34,4 +34,5 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if not confirm("Proceed?"):
             ctx.out.line("nothing changed")
             return 1
+    provisioner.preload()
     return execute(ctx, lambda cancel, emit: provisioner.down(emit, cancel), provisioner.loaded.name, "down")

@@ -137,6 +137,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if not confirm("Start?"):
             ctx.out.line("nothing changed")
             return 1
+    provisioner.preload()  # the heavy imports happen here, in the main thread, before any worker starts
     kubeconfig = provisioner.provider.kubeconfig()
     follow = f"meshtui --kubeconfig {kubeconfig}" if kubeconfig else f"meshtui --context {provisioner.provider.context}"
     return execute(ctx, lambda cancel, emit: provisioner.up(emit, cancel), provisioner.loaded.name, "up", follow)

@@ -59,6 +59,13 @@ class Provisioner:
         return StepContext(self.loaded, self.journal, emit, self.masker, cancel or threading.Event(),
                            kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir)
 
+    @staticmethod
+    def preload() -> None:
+        """Import the HTTP stacks now, in the calling (main) thread, before `up`/`down` start their threads."""
+        from meshtui.adapters import imports
+
+        imports.preload()
+
     def dry_run(self) -> list[str]:
         return [self.masker.mask(line) for line in dry_run_lines(self.loaded, build_plan(self.loaded, self.provider))]
 
