@@ -176,18 +176,29 @@ class ProcessIdentity:
     cmdline: tuple[str, ...]
 
 
-def identify(pid: int) -> ProcessIdentity | None:
-    """The identity of a live process (None when it is gone, a zombie, or not readable)."""
+def identify(pid: int, expect: Sequence[str] | None = None, wait: float = 5.0) -> ProcessIdentity | None:
+    """The identity of a live process (None when it is gone, a zombie, or not readable).
+
+    Right after `Popen` returns, the kernel may not have set the new program's arguments yet
+    (/proc/PID/cmdline reads empty for a moment): wait up to `wait` seconds for a command line,
+    and for `expect` when given.
+    """
     import psutil
 
-    try:
-        proc = psutil.Process(pid)
-        with proc.oneshot():
-            if proc.status() == psutil.STATUS_ZOMBIE:
-                return None
-            return ProcessIdentity(pid, proc.create_time(), tuple(proc.cmdline()))
-    except (psutil.Error, OSError):
-        return None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            proc = psutil.Process(pid)
+            with proc.oneshot():
+                if proc.status() == psutil.STATUS_ZOMBIE:
+                    return None
+                found = ProcessIdentity(pid, proc.create_time(), tuple(proc.cmdline()))
+        except (psutil.Error, OSError):
+            return None
+        settled = bool(found.cmdline) and (expect is None or list(found.cmdline) == list(expect))
+        if settled or time.monotonic() > deadline:
+            return found if found.cmdline else None
+        time.sleep(0.01)
 
 
 def still_running(recorded: ProcessIdentity) -> bool:

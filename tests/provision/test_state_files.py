@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,6 +102,9 @@ def test_a_recorded_pid_that_belongs_to_another_program_is_never_signalled(state
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
     try:
         proc = psutil.Process(bystander.pid)
+        deadline = time.monotonic() + 30
+        while not proc.cmdline() and time.monotonic() < deadline:  # until exec has set up the arguments
+            time.sleep(0.01)
         sim_cmdline = [sys.executable, "-m", "meshtui", "demo", "--serve", "--empty", "--no-metrics", "--no-crashes",
                        "--kubeconfig", str(state / "meshtui" / "up" / "sim" / "kubeconfig")]
         records = [{**_identity(proc), "cmdline": sim_cmdline},  # the PID reused by another program

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.errors import EXIT_REFUSED
 from meshtui.domain.text import inert
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def load(ctx: CliContext, name: str) -> Provisioner:
     from meshtui.services.provision.service import Provisioner
 
     loaded = ctx.wiring.load_profile(name)
-    return Provisioner(loaded, ctx.masker, ctx.wiring.docker, ctx.args.kubeconfig)
+    return Provisioner(loaded, ctx.masker, ctx.wiring.docker, ctx.args.kubeconfig, allow_remote=ctx.args.allow_remote)
 
 
 def refuse_read_only(ctx: CliContext, what: str) -> None:
@@ -166,7 +167,7 @@ def execute(ctx: CliContext, job: Job, profile: str, verb: str, follow: str = ""
     if not result.ok:
         ctx.out.error(f"{verb} failed at {result.failed or 'a step'}: {inert(result.error)}",
                       inert(result.hint) if result.hint else f"fix it, then `meshtui {verb} -p {profile}` resumes")
-        return 1
+        return EXIT_REFUSED if result.refused else 1
     if not ctx.out.json_mode:
         ctx.out.line(f"{verb} -p {profile}: done ({len(result.ran)} ran, {len(result.skipped)} already done)")
         if follow:

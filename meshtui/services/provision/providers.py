@@ -259,7 +259,7 @@ class SimProvider(Provider):
         proc = subprocess.Popen(self.serve_argv(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
         log.close()
-        identity = process.identify(proc.pid)
+        identity = process.identify(proc.pid, expect=self.serve_argv())
         if identity is not None:
             ctx.journal.record(sim=_record(identity))
         deadline = time.monotonic() + 30

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from meshtui.adapters import imports
 from meshtui.adapters.process import ProcessCancelled
-from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.errors import GuardRefused, MeshtuiError
 from meshtui.services.provision.steps import ProvisionEvent, Step, StepContext, StepFailed
 
 MAX_PARALLEL = 4
@@ -36,6 +36,8 @@ class RunResult:
     error: str = ""
     hint: str | None = None
     cancelled: bool = False
+    refused: bool = False
+    """A step was refused by the safety guard (the CLI exits 3)."""
 
 
 class Runner:
@@ -118,6 +120,7 @@ class Runner:
                         emit(ProvisionEvent("cancelled", step.id, "cancelled", elapsed))
                         continue
                     except (StepFailed, MeshtuiError) as exc:
+                        result.refused = result.refused or (result.ok and isinstance(exc, GuardRefused))
                         self._fail(result, step, exc.message, exc.hint or step.hint, elapsed)
                         continue
                     except Exception as exc:  # a bug or an unexpected API answer: report, never trace back

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from meshtui.adapters.docker_engine import DockerEngine
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
+    from meshtui.domain.cluster import ContextInfo
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Provisioner:
     masker: Masker
     docker: DockerEngine
     kubeconfig: str | None = None
+    allow_remote: bool = False
+    """Let `up` write to a cluster the safety guard does not consider local (`--allow-remote`)."""
 
     @cached_property
     def provider(self) -> Provider:
@@ -48,16 +51,34 @@ class Provisioner:
 
     def _kube_factory(self, provider: Provider) -> Callable[[], KubeClient]:
         def connect() -> KubeClient:
+            """A client for the provider's context, after the safety guard has judged it (no request before)."""
             from meshtui.adapters.kube import KubeClient
+            from meshtui.services.guard import Guard
 
-            return KubeClient.connect(provider.kubeconfig() or self.kubeconfig, provider.context)
+            kube = KubeClient.connect(provider.kubeconfig() or self.kubeconfig, provider.context)
+            try:
+                Guard.for_client(kube, allow_remote=self.allow_remote).check(
+                    f"meshtui up -p {self.loaded.name} writing to context {provider.context!r}")
+            except MeshtuiError:
+                kube.close()
+                raise
+            return kube
 
         return connect
+
+    def _context_info(self, provider: Provider) -> Callable[[], ContextInfo]:
+        def read() -> ContextInfo:
+            from meshtui.adapters.kube import resolve_context
+
+            return resolve_context(provider.kubeconfig() or self.kubeconfig, provider.context)
+
+        return read
 
     def _context(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> StepContext:
         provider = self.provider
         return StepContext(self.loaded, self.journal, emit, self.masker, cancel or threading.Event(),
-                           kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir)
+                           kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir,
+                           context_info=self._context_info(provider))
 
     @staticmethod
     def preload() -> None:

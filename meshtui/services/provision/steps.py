@@ -21,6 +21,7 @@ from meshtui.domain.secrets import Masker
 if TYPE_CHECKING:
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
+    from meshtui.domain.cluster import ContextInfo
     from meshtui.services.provision.journal import Journal
 
 
@@ -49,8 +50,11 @@ class StepContext:
     masker: Masker
     cancel: threading.Event = field(default_factory=threading.Event)
     kube_factory: Callable[[], KubeClient] | None = None
+    """Connects to the provisioned cluster; refuses (GuardRefused) a context the safety guard deems remote."""
     docker: Any = None
     workdir: Any = None
+    context_info: Callable[[], ContextInfo] | None = None
+    """The provisioned context as the kubeconfig describes it (no connection, no guard)."""
     _kube: KubeClient | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -125,9 +125,10 @@ def cluster(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -
         provider.create(ctx, "cluster")
         ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context)
         ctx.reset_kube()
-        notice = state.record_created(provider.context, cluster_identity(ctx.kube.context), loaded.name)
-        if notice:
-            ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(notice)))
+        if ctx.context_info is not None:  # remembered by server + CA, so the guard knows it as ours
+            notice = state.record_created(provider.context, cluster_identity(ctx.context_info()), loaded.name)
+            if notice:
+                ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(notice)))
         if wire:
             _wire_registry(ctx, loaded, provider)  # type: ignore[arg-type]
         return f"context {provider.context}"
