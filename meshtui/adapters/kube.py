@@ -24,6 +24,7 @@ from meshtui.adapters import imports
 from meshtui.domain.cluster import ContextInfo
 from meshtui.domain.endpoints import ca_fingerprint
 from meshtui.domain.errors import ClusterUnreachable, MeshtuiError, ProfileError
+from meshtui.domain.text import inert
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 MINIKUBE_EXTENSION = "minikube.sigs.k8s.io"
@@ -33,6 +34,7 @@ class KubeApiError(MeshtuiError):
     """The API server answered with an error status."""
 
     def __init__(self, status: int, reason: str, message: str, body: dict | None = None) -> None:
+        message, reason = inert(message), inert(reason)  # the server's words: external text
         super().__init__(f"{message} (HTTP {status} {reason})".strip())
         self.status = status
         self.reason = reason
@@ -98,7 +100,7 @@ def load_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str
         merged = KubeConfigMerger(os.pathsep.join(existing)).config
         raw = merged.value if hasattr(merged, "value") else merged
     except Exception as exc:  # the merger raises bare exceptions on malformed YAML
-        raise ClusterUnreachable(f"cannot read kubeconfig {paths}: {exc}") from None
+        raise ClusterUnreachable(inert(f"cannot read kubeconfig {paths}: {exc}")) from None
 
     def unwrap(items: Any) -> list[tuple[dict, Path]]:
         found = []
@@ -142,7 +144,7 @@ def resolve_context(kubeconfig: str | None, context: str | None) -> ContextInfo:
         if ctx.name == wanted:
             return ctx
     names = ", ".join(c.name for c in contexts) or "none"
-    raise ClusterUnreachable(f"context {wanted!r} is not in the kubeconfig (contexts: {names})")
+    raise ClusterUnreachable(inert(f"context {wanted!r} is not in the kubeconfig (contexts: {names})"))
 
 
 def _status_error(status: int, reason: str, data: bytes) -> KubeApiError:
@@ -219,7 +221,7 @@ class KubeClient:
             api_client = kconfig.new_client_from_config(config_file=kubeconfig or default_kubeconfig(),
                                                         context=ctx.name, persist_config=False)
         except Exception as exc:
-            raise ClusterUnreachable(f"cannot use context {ctx.name!r}: {exc}") from None
+            raise ClusterUnreachable(inert(f"cannot use context {ctx.name!r}: {exc}")) from None
         # Many concurrent log streams and watches share this pool.
         api_client.rest_client.pool_manager.connection_pool_kw["maxsize"] = 64
         return cls(ctx, api_client)

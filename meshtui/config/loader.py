@@ -23,6 +23,7 @@ from meshtui.config.interpolate import InterpolationError, interpolate
 from meshtui.config.models import Profile
 from meshtui.domain.errors import ProfileError
 from meshtui.domain.secrets import is_secret_key
+from meshtui.domain.text import inert
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _interpolate_tree(node: yaml.Node, data: Any, env: dict[str, str], path: Pat
         try:
             return interpolate(data, env)
         except InterpolationError as exc:
-            raise ProfileError(str(exc), path=str(path), line=_line_of(node, where),
+            raise ProfileError(inert(str(exc)), path=str(path), line=_line_of(node, where),
                                field=".".join(map(str, where)) or None,
                                hint=f"set {exc.variable} in the .env file or the environment, or give a default "
                                     f"with ${{{exc.variable}:-value}}" if exc.variable else None) from None
@@ -195,7 +196,7 @@ def load_profile_file(path: Path) -> LoadedProfile:
         message, hint = _describe(first)
         if len(errors) > 1:
             message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise ProfileError(message, path=str(path), line=_line_of(root, loc),
+        raise ProfileError(inert(message), path=str(path), line=_line_of(root, loc),
                            field=".".join(str(p) for p in loc) or None, hint=hint) from None
     _check_files(profile, path, root)
     secrets = {value for key, value in file_env.items() if value and is_secret_key(key)}

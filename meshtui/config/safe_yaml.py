@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from meshtui.domain.errors import ProfileError
+from meshtui.domain.text import inert
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
 
@@ -46,8 +47,8 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 
 def _error(source: str, message: str, mark: object = None, hint: str | None = None) -> ProfileError:
     """`mark` is a PyYAML Mark (pure-Python or libyaml's): its 0-based line becomes file:line."""
-    line = getattr(mark, "line", None)
-    return ProfileError(message, path=source, line=line + 1 if isinstance(line, int) else None, hint=hint)
+    line = getattr(mark, "line", None)  # the message may quote the file (a duplicated key): made inert
+    return ProfileError(inert(message), path=source, line=line + 1 if isinstance(line, int) else None, hint=hint)
 
 
 def read_text(path: Path, *, limits: Limits = LIMITS, missing_hint: str | None = None) -> str:

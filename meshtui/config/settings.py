@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from meshtui.config import paths
 from meshtui.domain.cluster import Pin
 from meshtui.domain.errors import ProfileError
+from meshtui.domain.text import inert
 
 if TYPE_CHECKING:
     import yaml
@@ -65,7 +66,7 @@ def _validate(data: dict, target: Path, root: yaml.Node | None = None) -> UserSe
         # a misspelt key also makes the right one "missing": report the misspelling, with its did-you-mean
         first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         message, hint = _describe(first, SettingsFile)
-        raise ProfileError(message, path=str(target), line=_line_of(root, tuple(first["loc"])),
+        raise ProfileError(inert(message), path=str(target), line=_line_of(root, tuple(first["loc"])),
                            field=".".join(str(p) for p in first["loc"]), hint=hint) from None
     pins = tuple(Pin(entry.context, entry.server) for entry in parsed.local_contexts)
     return UserSettings(theme=parsed.theme, keymap=dict(parsed.keymap), log_buffer_lines=parsed.log_buffer_lines,

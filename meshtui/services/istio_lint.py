@@ -17,6 +17,7 @@ import yaml
 from meshtui.config import safe_yaml
 from meshtui.domain.errors import ProfileError
 from meshtui.domain.istio_operator import Finding, lint, modernize
+from meshtui.domain.text import inert
 
 EXTRA_OBJECTS = {
     "values.global.mtls": "assets/istio/peer-authentication.yaml (PeerAuthentication, mtls STRICT)",
@@ -72,7 +73,7 @@ def parse(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         text = interpolate(text, os.environ)
     except InterpolationError as exc:
-        raise ProfileError(str(exc), path=str(path)) from None
+        raise ProfileError(inert(str(exc)), path=str(path)) from None
     node, document = safe_yaml.load(text, str(path))
     if not isinstance(document, dict) or node is None:
         raise ProfileError("expected an IstioOperator mapping (apiVersion, kind, spec)", path=str(path), line=1)

@@ -18,7 +18,6 @@ from meshtui.services.provision.steps import Step, StepContext, StepFailed
 
 if TYPE_CHECKING:
     from meshtui.config.loader import LoadedProfile
-    from meshtui.services.cluster import ProbeResult
 
 INGRESS_TIMEOUT = 90.0
 
@@ -145,16 +144,14 @@ def addons(loaded: LoadedProfile, provider: Provider) -> Step:
 def ingress_check(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -> Step:
     path = "/api/healthz"
 
-    def probe(ctx: StepContext) -> ProbeResult:
+    def run(ctx: StepContext) -> str:
         from meshtui.services.cluster import ClusterService
         from meshtui.services.guard import Guard
 
-        return ClusterService(ctx.kube, Guard.for_client(ctx.kube)).probe_ingress(path)
-
-    def run(ctx: StepContext) -> str:
+        service = ClusterService(ctx.kube, Guard.for_client(ctx.kube))  # reads only; the guard gives the provider
         deadline, result = time.monotonic() + INGRESS_TIMEOUT, None
         while time.monotonic() < deadline and not ctx.cancel.is_set():
-            result = probe(ctx)
+            result = service.probe_ingress(path)
             if result.ok:
                 ctx.say("ingress", f"{result.url}{path} -> {result.status} in {result.latency_ms} ms")
                 return f"{result.url}{path} -> {result.status}"
