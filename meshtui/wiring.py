@@ -47,11 +47,9 @@ class Wiring:
     @cached_property
     def guard(self) -> Guard:
         """The safety guard for the selected context (what counts as local, and the flags)."""
-        from meshtui.services import state
         from meshtui.services.guard import Guard
 
-        return Guard.for_context(self.kube.context, state.created_contexts(), allow_remote=self.allow_remote,
-                                 read_only=self.read_only)
+        return Guard.for_client(self.kube, allow_remote=self.allow_remote, read_only=self.read_only)
 
     @cached_property
     def cluster(self) -> ClusterService:
@@ -74,7 +72,6 @@ class Wiring:
     def session(self) -> Session:
         """A fresh session for the TUI (raises ClusterUnreachable)."""
         from meshtui.adapters.kube import KubeClient
-        from meshtui.services import state
         from meshtui.services.guard import Guard
         from meshtui.services.session import Session
 
@@ -84,8 +81,7 @@ class Wiring:
         except Exception:
             kube.close()
             raise
-        guard = Guard.for_context(kube.context, state.created_contexts(), allow_remote=self.allow_remote,
-                                  read_only=self.read_only)
+        guard = Guard.for_client(kube, allow_remote=self.allow_remote, read_only=self.read_only)
         return Session.create(kube, guard)
 
     def start_demo(self, **options: object) -> SimCluster:

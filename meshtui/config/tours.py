@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from meshtui.config import paths
 from meshtui.domain.errors import ProfileError
+from meshtui.domain.text import inert
 
 PanelName = Literal["overview", "logs", "resources", "traffic", "setup"]
 
@@ -208,8 +209,8 @@ def load_tour_file(path: Path) -> LoadedTour:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
-        message, hint = _describe(first, Tour)  # type: ignore[arg-type]
-        raise ProfileError(message, path=str(path), line=_line_of(root, loc),
+        message, hint = _describe(first, Tour)
+        raise ProfileError(inert(message), path=str(path), line=_line_of(root, loc),
                            field=".".join(str(p) for p in loc) or None, hint=hint) from None
     return LoadedTour(path.stem, path.resolve(), tour)
 
