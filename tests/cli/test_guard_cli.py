@@ -47,8 +47,6 @@ def test_a_local_tool_name_on_a_remote_server_is_refused_and_nothing_is_written(
     assert weights(sim) == before
 
 
-@pytest.mark.xfail(strict=True, reason="routes set loads the routes (GET requests) before the guard decides; "
-                                       "the routes CLI must call ctx.wiring.guard.check(...) before service.load()")
 def test_a_refused_routes_set_sends_no_request_at_all(sim: SimCluster, relay: Relay, tmp_path: Path) -> None:
     kubeconfig = remote_kubeconfig(tmp_path / "kubeconfig", relay, context="kind-prod")
     result = run_cli("routes", "set", "catalog", "v1=90", "v2=10", "-n", "shop", "--kubeconfig", kubeconfig)
@@ -56,8 +54,6 @@ def test_a_refused_routes_set_sends_no_request_at_all(sim: SimCluster, relay: Re
     assert relay.connections == 0 and relay.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="routes set contacts the server first, so an unreachable remote cluster "
-                                       "exits 1 'cannot reach' instead of 3; fixed by calling guard.check first")
 def test_a_plainly_remote_unreachable_context_is_refused_with_exit_3(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(json.dumps({
