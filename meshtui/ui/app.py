@@ -1,17 +1,19 @@
 """MeshApp: the header, the panels by number key, help, palette, themes, and the session.
 
-The app owns the connection: a thread worker builds a `Session` through `wiring`
-and posts `Connected`; panels then attach to it. With no reachable cluster the app
-opens on Setup, where `D` starts the simulated cluster in-process and reconnects.
+The app owns the connection: a thread worker builds a `SessionPort` through the wiring
+and posts `Connected`; panels then attach to it. With no reachable cluster (or once the
+connected one is torn down) every panel is told so (`show_offline`) and the app opens
+on Setup, where `D` starts the simulated cluster in-process and reconnects. Closing a
+session (stopping its watches and streams) happens in a worker, never on the event loop.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast, overload, runtime_checkable
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -19,6 +21,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from meshtui.config import paths
@@ -27,15 +30,22 @@ from meshtui.domain.text import inert
 from meshtui.services import logfile
 from meshtui.ui.actions import ActionInfo, describe_bindings
 from meshtui.ui.failures import ReportsFailures, WorkerFailed
-from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
+from meshtui.ui.messages import ClusterInfoLoaded, Connected, DescribeLoaded, LogsRequested
 from meshtui.ui.panels.logs import LogsPanel
 from meshtui.ui.panels.overview import OverviewPanel
 from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
 from meshtui.ui.panels.traffic import TrafficPanel
+from meshtui.ui.text import safe_text
 from meshtui.ui.tour import TourControls
 from meshtui.ui.widgets.header import ClusterHeader
 from meshtui.ui.widgets.tour_drawer import TourDrawer
+
+if TYPE_CHECKING:
+    from meshtui.config.settings import UserSettings
+    from meshtui.services.ports import SessionPort, WiringPort
+
+W = TypeVar("W", bound=Widget)
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ class PanelSpec:
     id: str
     title: str
     key: str
-    widget: type
+    widget: type[Widget]
 
 
 PANELS = [
@@ -62,11 +72,20 @@ THEMES = [
 ]
 
 
+@runtime_checkable
+class SessionPanel(Protocol):
+    """A panel that works on the connected cluster."""
+
+    def attach(self, session: SessionPort) -> None: ...
+    def detach(self) -> None: ...
+    def show_offline(self, reason: str, hint: str | None = None) -> bool: ...
+
+
 class PanelCommands(Provider):
     """Every action of every panel in the command palette (ctrl+p)."""
 
-    def _entries(self) -> Iterable[tuple[str, str, Any]]:
-        app: MeshApp = self.app  # type: ignore[assignment]
+    def _entries(self) -> Iterable[tuple[str, str, Callable[[], None]]]:
+        app = cast(MeshApp, self.app)
         for info in app.all_actions():
             if info.panel == "App":
                 continue
@@ -86,7 +105,7 @@ class PanelCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
-class MeshApp(ReportsFailures, TourControls, App):
+class MeshApp(ReportsFailures, TourControls, App[None]):
     """The meshtui terminal app."""
 
     FAILURE_SOURCE = "meshtui"
@@ -104,8 +123,9 @@ class MeshApp(ReportsFailures, TourControls, App):
         Binding("f8", "tour_reset", "Tour: reset", id="app.tour_reset", show=False),
     ]
 
-    def __init__(self, wiring: Any, settings: Any, *, demo: bool = False, start_panel: str | None = None,
-                 demo_options: dict | None = None, tour: str | None = None) -> None:
+    def __init__(self, wiring: WiringPort, settings: UserSettings, *, demo: bool = False,
+                 start_panel: str | None = None, demo_options: dict[str, object] | None = None,
+                 tour: str | None = None) -> None:
         super().__init__()
         self.tour_name = tour
         self.wiring = wiring
@@ -113,8 +133,9 @@ class MeshApp(ReportsFailures, TourControls, App):
         self.demo = demo
         self.demo_options = demo_options or {}
         self.start_panel = start_panel
-        self.session: Any = None
-        self.read_only = bool(getattr(wiring, "read_only", False))
+        self.session: SessionPort | None = None
+        self.read_only = wiring.read_only
+        self.connecting = False
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -123,6 +144,7 @@ class MeshApp(ReportsFailures, TourControls, App):
             with TabbedContent(initial=self.start_panel or PANELS[0].id, id="panels"):
                 for spec in PANELS:
                     with TabPane(f"{spec.key} {spec.title}", id=spec.id):
+                        yield Static("", id=f"offline-{spec.id}", classes="offline-notice", markup=False)
                         yield spec.widget(id=f"panel-{spec.id}")
             yield TourDrawer(id="tour-drawer")
         yield Static("", id="status-line", markup=False)
@@ -136,67 +158,140 @@ class MeshApp(ReportsFailures, TourControls, App):
             self.set_keymap(self.settings.keymap)
         self.query_one(TourDrawer).display = False
         self.query_one("#status-line", Static).display = False
+        for notice in self.query(".offline-notice"):
+            notice.display = False
         self.setup_tour()
-        self.connect()
+        self.connect(demo=self.demo)
 
-    def panel(self, panel_id: str) -> Any:
-        return self.query_one(f"#panel-{panel_id}")
+    @overload
+    def panel(self, panel_id: str) -> Widget: ...
+    @overload
+    def panel(self, panel_id: str, kind: type[W]) -> W: ...
+
+    def panel(self, panel_id: str, kind: type[Widget] = Widget) -> Widget:
+        """The panel widget with `panel_id`, checked to be a `kind`."""
+        return self.query_one(f"#panel-{panel_id}", kind)
+
+    def session_panels(self) -> list[SessionPanel]:
+        return [panel for spec in PANELS if isinstance(panel := self.panel(spec.id), SessionPanel)]
 
     # -- connection --------------------------------------------------------------------
+    def connect(self, demo: bool = False) -> None:
+        """(Re)connect in the background to the wiring's cluster, or to the demo cluster (started if needed)."""
+        self.connecting = True
+        self._connect(demo, dict(self.demo_options))
+
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
-    def connect(self) -> None:
+    def _connect(self, demo: bool, demo_options: dict[str, object]) -> None:
         try:
-            if self.demo and self.wiring.demo is None:
-                self.wiring.start_demo(**self.demo_options)
+            if demo:
+                self.wiring.start_demo(**demo_options)
             session = self.wiring.session()
         except MeshtuiError as exc:
             self.post_message(Connected(None, exc.message, exc.hint))
             return
-        except Exception as exc:  # a failure to connect is a notice, never a crash
-            self.post_message(Connected(None, f"{type(exc).__name__}: {exc}"))
-            return
         self.post_message(Connected(session))
+
+    def worker_failed(self, job: str, error: BaseException) -> None:
+        if job == "connect":  # an unexpected error while connecting: offline, not "connecting…" forever
+            self.post_message(Connected(None, f"{type(error).__name__}: {error}"))
+        elif job == "info" and self.session is not None:
+            self._header_unreachable(self.session, str(error))
 
     @on(Connected)
     def _connected(self, message: Connected) -> None:
-        header = self.query_one(ClusterHeader)
-        setup = self.panel("setup")
+        self.connecting = False
         if message.session is None:
-            header.show(None)
-            setup.configure(self.wiring, connected=False, error=message.error)
-            self.action_show_panel("setup")
-            self.notify(message.error or "no cluster", title="Not connected", severity="warning", timeout=8)
+            error = message.error or "no cluster"
+            if self.session is not None:  # switching failed: stay on the cluster we have
+                self.notify(inert(error) + (f"\n{inert(message.hint)}" if message.hint else ""),
+                            title="Could not connect", severity="error", timeout=10, markup=False)
+                return
+            self._go_offline(error, message.hint)
+            self.notify(inert(error), title="Not connected", severity="warning", timeout=8, markup=False)
             return
-        if self.session is not None:
-            self.session.close()
-        self.session = message.session
-        for spec in PANELS:
-            panel = self.panel(spec.id)
-            if hasattr(panel, "attach"):
-                panel.attach(self.session)
-        setup.configure(self.wiring, connected=True)
-        self.load_info()
+        old, self.session = self.session, message.session
+        for notice in self.query(".offline-notice"):
+            notice.display = False
+        for panel in self.session_panels():
+            panel.attach(message.session)
+        self.panel("setup", SetupPanel).configure(self.wiring, connected=True)
+        if old is not None:
+            self._close_session(old)
+        self.load_info(message.session)
         self.refresh_bindings()
         self.action_show_panel(self.start_panel or "overview")
         self.start_tour()
 
+    def disconnect(self, reason: str, hint: str | None = None) -> None:
+        """The connected cluster is gone (torn down): tell every panel and open Setup."""
+        old, self.session = self.session, None
+        self._go_offline(reason, hint)
+        if old is not None:
+            self._close_session(old)
+        self.notify(inert(reason), title="Disconnected", severity="warning", timeout=8, markup=False)
+
+    def _go_offline(self, reason: str, hint: str | None) -> None:
+        self.query_one(ClusterHeader).show(None)
+        text = f"○ Not connected: {reason}." + (f" {hint}." if hint else "") + \
+            "  Press 5 for Setup: D starts the simulated demo cluster."
+        for spec in PANELS:
+            panel = self.panel(spec.id)
+            if isinstance(panel, SessionPanel):
+                panel.detach()
+                shown = panel.show_offline(reason, hint)
+                notice = self.query_one(f"#offline-{spec.id}", Static)
+                notice.update(safe_text(text))
+                notice.display = not shown
+        self.panel("setup", SetupPanel).configure(self.wiring, connected=False, error=reason)
+        self.action_show_panel("setup")
+
+    @work(thread=True, group="close-session", exit_on_error=False)
+    def _close_session(self, session: SessionPort) -> None:
+        session.close()
+
     @work(thread=True, exclusive=True, group="info", exit_on_error=False)
-    def load_info(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        info = session.cluster.info()
-        self.call_from_thread(self.query_one(ClusterHeader).show, info, session.guard.read_only)
+    def load_info(self, session: SessionPort) -> None:
+        self.post_message(ClusterInfoLoaded(session, session.cluster.info()))
+
+    @on(ClusterInfoLoaded)
+    def _info_loaded(self, message: ClusterInfoLoaded) -> None:
+        if message.session is self.session:
+            self.query_one(ClusterHeader).show(message.info, message.session.guard.read_only)
+
+    def _header_unreachable(self, session: SessionPort, error: str) -> None:
+        from meshtui.services.cluster import ClusterInfo
+
+        ctx, locality = session.context, session.guard.locality
+        self.query_one(ClusterHeader).show(ClusterInfo(ctx.name, ctx.cluster, ctx.server, locality.provider.value,
+                                                       locality.badge.value, locality.reason, reachable=False,
+                                                       error=error), session.guard.read_only)
 
     def start_demo(self) -> None:
-        """Switch to the simulated cluster (started in this process)."""
-        if self.wiring.demo is not None and self.session is not None and \
-                self.session.kube.context.name == "meshtui-sim":
+        """Switch to the simulated cluster (started in this process); asks first when leaving another cluster."""
+        session = self.session
+        if session is not None and self.wiring.is_demo(session.context):
             self.notify("already on the demo cluster")
             return
+        if self.connecting:
+            self.notify("already connecting…", severity="warning")
+            return
+        if session is None:
+            self._switch_to_demo()
+            return
+        from meshtui.ui.screens.confirm import ConfirmScreen
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._switch_to_demo()
+
+        self.push_screen(ConfirmScreen(f"Leave {inert(session.context.name)} for the simulated demo cluster?\n"
+                                       "It starts in this process; nothing on your cluster changes.",
+                                       "Start demo"), confirmed)
+
+    def _switch_to_demo(self) -> None:
         self.notify("starting the simulated cluster…")
-        self.demo = True
-        self.connect()
+        self.connect(demo=True)
 
     # -- actions -----------------------------------------------------------------------
     def action_show_panel(self, panel_id: str) -> None:
@@ -225,7 +320,7 @@ class MeshApp(ReportsFailures, TourControls, App):
 
     def action_toggle_theme(self) -> None:
         self.theme = "meshtui-light" if self.theme != "meshtui-light" else "meshtui-dark"
-        overview = self.panel("overview")
+        overview = self.panel("overview", OverviewPanel)
         overview._invalidate()
         overview._schedule_render()
         self.notify(f"theme: {self.theme}")
@@ -259,7 +354,7 @@ class MeshApp(ReportsFailures, TourControls, App):
     @on(LogsRequested)
     def _logs_requested(self, message: LogsRequested) -> None:
         self.action_show_panel("logs")
-        self.panel("logs").open_query(message.query, message.namespace)
+        self.panel("logs", LogsPanel).open_query(message.query, message.target_namespace)
 
     def on_unmount(self) -> None:
         if self.session is not None:

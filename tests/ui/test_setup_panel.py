@@ -9,14 +9,16 @@ from pathlib import Path
 
 from textual.widgets import TabbedContent
 
+from meshtui.ui.screens.confirm import ConfirmScreen
+
 from meshtui.sim import SimCluster
 from tests.conftest import run_cli
 from tests.ui.helpers import make_app, notifications, wait_for
 
 
-def _cells(app, table_id: str) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    table = app.query_one(table_id)
-    return {str(key.value): [str(c) for c in table.get_row(key)] for key in table.rows}
+def _cells(app, table_id: str = "#steps") -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    assert table_id == "#steps"
+    return {step: list(cells) for step, cells in app.panel("setup").step_cells().items()}
 
 
 async def test_up_from_the_setup_panel_shows_live_steps_and_connects(tmp_path: Path) -> None:
@@ -30,13 +32,15 @@ async def test_up_from_the_setup_panel_shows_live_steps_and_connects(tmp_path: P
             while setup.profile != "sim":
                 await pilot.press("p")
             await pilot.press("u")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the up confirmation")
+            await pilot.press("y")
             await wait_for(pilot, lambda: "ingress" in _cells(app, "#steps"), timeout=30, what="step rows")
             await wait_for(pilot, lambda: _cells(app, "#steps")["ingress"][0] == "✔", timeout=60, what="ingress ✔")
             rows = _cells(app, "#steps")
             assert all(row[0] == "✔" for row in rows.values()), rows
             assert rows["ingress"][3].endswith("/api/healthz -> 200")
             assert any("up finished" in n for n in notifications(app))
-            await wait_for(pilot, lambda: app.session is not None and app.session.kube.context.name == "meshtui-sim",
+            await wait_for(pilot, lambda: app.session is not None and app.session.context.name == "meshtui-sim",
                            timeout=20, what="connected to the provisioned cluster")
             # tools' output is shown per step, and secrets never are
             log_text = "\n".join(str(line) for line in app.query_one("#step-output").lines)

@@ -93,7 +93,7 @@ async def test_no_cluster_opens_setup_with_a_demo_offer(tmp_path: Path) -> None:
         banner = str(app.query_one("#setup-banner").render())
         assert "No cluster reachable" in banner and "D" in banner
         assert "OFFLINE" in str(app.query_one("#badge").render())
-        await wait_for(pilot, lambda: app.query_one("#checks", DataTable).row_count > 5, what="doctor checks")
+        await wait_for(pilot, lambda: len(app.panel("setup").checks) > 5, what="doctor checks")
         await pilot.press("D")
         await wait_for(pilot, lambda: app.session is not None, timeout=20, what="demo session")
         await wait_for(pilot, lambda: len(app.panel("overview").pods) > 10, what="demo pods")

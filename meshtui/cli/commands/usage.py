@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from meshtui.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from meshtui.domain.usage import UsageSnapshot
+    from meshtui.services.usage import UsageService
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
@@ -38,7 +43,12 @@ def _cores(value: float | None) -> str:
     return human_cores(value)
 
 
-def render(ctx: CliContext, snapshot, service, top: int) -> None:  # type: ignore[no-untyped-def]
+def shown_label(top: int, total: int, unit: str = "containers") -> str:
+    """`top 15 of 33 containers`, or `all 33 containers` when the top-N covers them all."""
+    return f"all {total} {unit}" if top <= 0 or top >= total else f"top {top} of {total} {unit}"
+
+
+def render(ctx: CliContext, snapshot: UsageSnapshot, service: UsageService, top: int) -> None:
     out = ctx.out
     h = snapshot.host
     if h is not None:
@@ -66,7 +76,7 @@ def render(ctx: CliContext, snapshot, service, top: int) -> None:  # type: ignor
     out.line("")
     pods = sorted(snapshot.pods, key=lambda p: -(p.cpu or 0))
     shown = pods if top <= 0 else pods[:top]
-    out.line(out.style(f"PODS ({'all' if top <= 0 else f'top {len(shown)}'} of {len(pods)} containers by CPU)", "bold"))
+    out.line(out.style(f"PODS ({shown_label(top, len(pods))} by CPU)", "bold"))
     if shown:
         out.table(["namespace/pod", "container", "cpu", "%req", "%lim", "memory", "%req", "%lim"],
                   [[f"{p.namespace}/{p.pod}", p.container + (" (sidecar)" if p.sidecar else ""), _cores(p.cpu),
@@ -76,7 +86,7 @@ def render(ctx: CliContext, snapshot, service, top: int) -> None:  # type: ignor
         out.line(out.style(f"! {notice}", "yellow"))
 
 
-def as_json(snapshot, service) -> dict:  # type: ignore[no-untyped-def]
+def as_json(snapshot: UsageSnapshot, service: UsageService) -> dict[str, Any]:
     data = asdict(snapshot)
     for container in data["containers"]:
         container["mem_percent"] = None if not container["mem_limit"] else \
