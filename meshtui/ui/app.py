@@ -9,8 +9,10 @@ session (stopping its watches and streams) happens in a worker, never on the eve
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast, overload, runtime_checkable
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from meshtui.services.ports import SessionPort, WiringPort
 
 W = TypeVar("W", bound=Widget)
+WORKER_THREADS = 48
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,11 @@ class MeshApp(ReportsFailures, TourControls, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Thread workers run on the loop's default executor, which has cpu+4 threads (6 on a
+        # 2-core laptop): with a slow API server, six workers waiting on it would queue a
+        # file-only job (a profile's plan) behind them for minutes. Workers are IO-bound.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="meshtui-worker"))
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = self.settings.theme if self.settings.theme in self.available_themes else "meshtui-dark"

@@ -212,8 +212,8 @@ class ResourcesPanel(ReportsFailures, Vertical):
         cluster = service.cluster
         self.query_one("#containers-title", Static).update(safe_text(
             f"Node containers (docker, cluster {cluster}): {len(containers)}" if cluster and containers else
-            f"Node containers (docker): none found for cluster {cluster}" if cluster else
-            "Node containers (docker): this cluster's nodes are not containers on this machine"))
+            f"Node containers (docker): none for cluster {cluster}" if cluster else
+            "Node containers: none (nodes are not Docker containers here)"))
         table.sync(
             {c.name: (safe_text(c.name), safe_text(c.role), Text("…" if c.cpu_percent is None else f"{c.cpu_percent:.1f}"),
                       service.series(f"docker/{c.name}").sparkline(16), size(c.mem_used),

@@ -175,8 +175,8 @@ class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, Vertical):
         table = Table(expand=True, box=None, padding=(0, 1), header_style="bold", show_edge=False)
         table.add_column("", width=1, no_wrap=True)
         table.add_column("CHECK", no_wrap=True)
-        table.add_column("RESULT", ratio=3)
-        table.add_column("FIX", ratio=2)
+        table.add_column("RESULT", ratio=3, overflow="fold")
+        table.add_column("FIX", ratio=2, overflow="fold")
         for check in message.checks:
             mark, colour = marks[check.status.value]
             table.add_row(Text(mark, style=f"bold {colour}"), Text(inert(check.name)), Text(inert(check.reason)),
