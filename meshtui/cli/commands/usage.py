@@ -43,11 +43,6 @@ def _cores(value: float | None) -> str:
     return human_cores(value)
 
 
-def shown_label(top: int, total: int, unit: str = "containers") -> str:
-    """`top 15 of 33 containers`, or `all 33 containers` when the top-N covers them all."""
-    return f"all {total} {unit}" if top <= 0 or top >= total else f"top {top} of {total} {unit}"
-
-
 def render(ctx: CliContext, snapshot: UsageSnapshot, service: UsageService, top: int) -> None:
     out = ctx.out
     h = snapshot.host
@@ -76,6 +71,8 @@ def render(ctx: CliContext, snapshot: UsageSnapshot, service: UsageService, top:
     out.line("")
     pods = sorted(snapshot.pods, key=lambda p: -(p.cpu or 0))
     shown = pods if top <= 0 else pods[:top]
+    from meshtui.domain.usage import shown_label
+
     out.line(out.style(f"PODS ({shown_label(top, len(pods))} by CPU)", "bold"))
     if shown:
         out.table(["namespace/pod", "container", "cpu", "%req", "%lim", "memory", "%req", "%lim"],
@@ -104,6 +101,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
     if args.interval < 0.5:
         raise UsageError("--interval must be at least 0.5 seconds")
+    if args.top < 0:
+        raise UsageError("--top must be 0 (all) or more")
     service = ctx.wiring.usage(args.kind_cluster)
     try:
         snapshot = service.first_complete()

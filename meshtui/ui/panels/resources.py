@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.text import inert
-from meshtui.domain.usage import UsageSnapshot, human_cores, level
+from meshtui.domain.usage import UsageSnapshot, human_cores, level, shown_label
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.messages import LogsRequested
 from meshtui.ui.text import safe_text
@@ -58,11 +58,6 @@ def size(value: float | None) -> str:
 
 def pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
-
-
-def shown_label(top: int, total: int) -> str:
-    """`top 25 of 33 containers`, or `all 12 containers` when the top-N covers them all."""
-    return f"all {total} containers" if top <= 0 or top >= total else f"top {top} of {total} containers"
 
 
 class ResourcesPanel(ReportsFailures, Vertical):
