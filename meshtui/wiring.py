@@ -48,25 +48,36 @@ class Wiring:
     # -- the one way to a cluster --------------------------------------------------------
     def _connect(self) -> KubeClient:
         """The API client for the selected context (raises ClusterUnreachable; UsageError for an unknown --context)."""
-        from meshtui.adapters.kube import KubeClient, load_contexts
-        from meshtui.domain.errors import ClusterUnreachable, UsageError
+        from meshtui.adapters.kube import KubeClient
+        from meshtui.domain.errors import ClusterUnreachable
 
         try:
             return KubeClient.connect(self.kubeconfig, self.context)
         except ClusterUnreachable:
-            if self.context:
-                try:
-                    names = [c.name for c in load_contexts(self.kubeconfig)[0]]
-                except ClusterUnreachable:
-                    raise  # no kubeconfig at all: the connection failed, not the flag
-                if self.context not in names:
-                    import difflib
-
-                    close = difflib.get_close_matches(self.context, names, n=1)
-                    raise UsageError(f"no context {self.context!r} in the kubeconfig",
-                                     hint=f"did you mean {close[0]!r}?" if close else
-                                     f"contexts: {', '.join(names) or 'none'}") from None
+            self.check_context()
             raise
+
+    def check_context(self) -> None:
+        """Raise UsageError (exit 2) when `--context` names a context the kubeconfig does not have.
+
+        Reads the kubeconfig only. A kubeconfig that is missing or unreadable is not this error:
+        that is the cluster being unreachable, reported when connecting.
+        """
+        from meshtui.adapters.kube import load_contexts
+        from meshtui.domain.errors import ClusterUnreachable, UsageError
+
+        if not self.context:
+            return
+        try:
+            names = [c.name for c in load_contexts(self.kubeconfig)[0]]
+        except ClusterUnreachable:
+            return
+        if self.context not in names:
+            import difflib
+
+            close = difflib.get_close_matches(self.context, names, n=1)
+            raise UsageError(f"no context {self.context!r} in the kubeconfig",
+                             hint=f"did you mean {close[0]!r}?" if close else f"contexts: {', '.join(names) or 'none'}")
 
     def _guard(self, context: ContextInfo) -> Guard:
         """The safety guard for a context: what counts as local, and the user's flags."""

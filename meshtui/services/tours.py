@@ -21,7 +21,7 @@ from meshtui.domain import routes as R
 from meshtui.domain.errors import MeshtuiError
 
 if TYPE_CHECKING:
-    from meshtui.config.tours import Condition, LoadedTour, TourStep
+    from meshtui.config.tours import Condition, HostRef, LoadedTour, TourStep
     from meshtui.domain.logs import LogLine
     from meshtui.services.ports import SessionPort
 
@@ -174,12 +174,14 @@ class TourRun:
         return True
 
     # -- show me (route actions; the UI does the screen ones) ----------------------------
-    def perform_routes(self, kind: str, value: Any) -> str:
+    def perform_routes(self, kind: str, value: HostRef) -> str:
+        from meshtui.config.tours import FaultAction, WeightsAction
+
         service = self.session.routes
         loaded = service.load(value.host, value.namespace)
-        if kind == "set_weights":
+        if kind == "set_weights" and isinstance(value, WeightsAction):
             plan = service.plan(loaded, R.set_weights, dict(value.weights))
-        elif kind == "fault":
+        elif kind == "fault" and isinstance(value, FaultAction):
             plan = service.plan(loaded, R.set_fault, delay=value.delay, abort=value.abort, percent=value.percent)
         elif kind == "clear_fault":
             plan = service.plan(loaded, R.clear_fault)

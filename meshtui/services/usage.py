@@ -240,4 +240,6 @@ class UsageService:
             self._pods.stop()
         if self.collector is not None:
             self.collector.close()
+        if self.docker is not None:
+            self.docker.close()
 

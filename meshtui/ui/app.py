@@ -205,6 +205,8 @@ class MeshApp(ReportsFailures, TourControls, App[None]):
             self.post_message(Connected(None, f"{type(error).__name__}: {error}"))
         elif job == "info" and self.session is not None:
             self._header_unreachable(self.session, str(error))
+        elif job.startswith("tour"):
+            self.tour_failed(job, error)
 
     @on(Connected)
     def _connected(self, message: Connected) -> None:

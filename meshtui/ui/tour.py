@@ -10,7 +10,7 @@ through `services.tours` (no API paths here).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import work
 from textual.app import App
@@ -25,7 +25,7 @@ from meshtui.ui.text import safe_markup
 from meshtui.ui.widgets.tour_drawer import TourDrawer
 
 if TYPE_CHECKING:
-    from meshtui.config.tours import LoadedTour
+    from meshtui.config.tours import HostRef, LoadedTour
     from meshtui.services.ports import SessionPort
 
     _AppBase = App[None]
@@ -50,7 +50,18 @@ class TourControls(_AppBase):
 
     def setup_tour(self) -> None:
         self.tour_run = None
+        self.tour_stalled: TourRun | None = None
         self.set_interval(TICK, self._tour_tick)
+
+    def tour_failed(self, job: str, error: BaseException) -> None:
+        """A tour job died unexpectedly (the app already reported it): say so in the drawer, stop re-checking."""
+        run = self.tour_run
+        if run is None:
+            return
+        if job == "tour":  # a condition check: checking again twice a second would repeat the error
+            self.tour_stalled = run
+        self.query_one(TourDrawer).show_run(run, f"{type(error).__name__}: {error} — checks paused; F6 or F8 "
+                                                 "tries again (details in the log file)")
 
     def start_tour(self) -> None:
         """Called once connected: load the named tour and resume or begin it."""
@@ -99,7 +110,7 @@ class TourControls(_AppBase):
 
     def _tour_tick(self) -> None:
         run = self.tour_run
-        if run is None or run.finished:
+        if run is None or run.finished or run is self.tour_stalled:
             return
         try:
             facts = self.collect_facts()
@@ -139,6 +150,7 @@ class TourControls(_AppBase):
         if run is None or run.finished:
             self.notify("no tour step to show (meshtui tour --list)", severity="warning")
             return
+        self.tour_stalled = None
         show = run.step.show_me
         if show is None:
             self.notify("this step has no show-me; follow the hint", severity="warning")
@@ -168,7 +180,7 @@ class TourControls(_AppBase):
             self.notify(f"show me cannot do {kind!r} yet; follow the hint", severity="warning")
 
     @work(thread=True, exclusive=True, group="tour-act", exit_on_error=False)
-    def _perform(self, run: TourRun, kind: str, value: Any) -> None:
+    def _perform(self, run: TourRun, kind: str, value: HostRef) -> None:
         try:
             run.perform_routes(kind, value)
         except MeshtuiError as exc:
@@ -193,6 +205,7 @@ class TourControls(_AppBase):
 
         def confirmed(answer: bool | None) -> None:
             if answer:
+                self.tour_stalled = None
                 self._reset(run)
 
         self.push_screen(ConfirmScreen("Reset the tour?\nRoutes it changed go back to how they were when it "

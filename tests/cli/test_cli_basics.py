@@ -42,6 +42,8 @@ def test_unknown_context_is_bad_input(sim) -> None:  # type: ignore[no-untyped-d
     assert "no context 'meshtui-sm'" in result.stderr and "did you mean 'meshtui-sim'?" in result.stderr
     ok = run_cli("status", "--kubeconfig", str(sim.kubeconfig), "--context", "meshtui-sim", "--no-probe")
     assert ok.returncode == 0, ok.stderr
+    tui = run_cli("--kubeconfig", str(sim.kubeconfig), "--context", "typo")  # the TUI: refused before it opens
+    assert tui.returncode == 2 and "no context 'typo'" in tui.stderr
 
 
 def test_json_errors_are_json_on_stderr(sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

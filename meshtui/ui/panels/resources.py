@@ -75,8 +75,8 @@ class ResourcesPanel(ReportsFailures, Vertical):
         Binding("m", "metrics_server", "Install metrics-server", id="resources.metrics_server"),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.session: SessionPort | None = None
         self.service: UsageSource | None = None
         self.snapshot: UsageSnapshot | None = None

@@ -15,7 +15,7 @@ or fix is shown whole at any width.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -54,8 +54,8 @@ class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, Vertical):
         Binding("o", "dashboard", "Open dashboard", id="setup.dashboard"),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.wiring: WiringPort | None = None
         self.profiles: list[str] = []
         self.profile: str | None = None
