@@ -1,10 +1,9 @@
 """MeshApp: the header, the panels by number key, help, palette, themes, and the session.
 
-The app owns the connection: a thread worker builds a `SessionPort` through the wiring
-and posts `Connected`; panels then attach to it. With no reachable cluster (or once the
-connected one is torn down) every panel is told so (`show_offline`) and the app opens
-on Setup, where `D` starts the simulated cluster in-process and reconnects. Closing a
-session (stopping its watches and streams) happens in a worker, never on the event loop.
+The app owns the connection (`ConnectionControls`, in `ui/connection.py`): panels attach
+to the session it makes, and are told when there is none. Every worker failure reaches
+the status line, a notification and the log file; thread workers get an executor sized
+for IO, so a slow API server never queues file-only jobs behind it.
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast, overload, runtime_checkable
+from typing import TYPE_CHECKING, TypeVar, cast, overload
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -27,18 +26,17 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from meshtui.config import paths
-from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.text import inert
 from meshtui.services import logfile
 from meshtui.ui.actions import ActionInfo, describe_bindings
+from meshtui.ui.connection import ConnectionControls, SessionPanel
 from meshtui.ui.failures import ReportsFailures, WorkerFailed
-from meshtui.ui.messages import ClusterInfoLoaded, Connected, DescribeLoaded, LogsRequested
+from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
 from meshtui.ui.panels.logs import LogsPanel
 from meshtui.ui.panels.overview import OverviewPanel
 from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
 from meshtui.ui.panels.traffic import TrafficPanel
-from meshtui.ui.text import safe_text
 from meshtui.ui.tour import TourControls
 from meshtui.ui.widgets.header import ClusterHeader
 from meshtui.ui.widgets.tour_drawer import TourDrawer
@@ -75,15 +73,6 @@ THEMES = [
 ]
 
 
-@runtime_checkable
-class SessionPanel(Protocol):
-    """A panel that works on the connected cluster."""
-
-    def attach(self, session: SessionPort) -> None: ...
-    def detach(self) -> None: ...
-    def show_offline(self, reason: str, hint: str | None = None) -> bool: ...
-
-
 class PanelCommands(Provider):
     """Every action of every panel in the command palette (ctrl+p)."""
 
@@ -108,7 +97,7 @@ class PanelCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
-class MeshApp(ReportsFailures, TourControls, App[None]):
+class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
     """The meshtui terminal app."""
 
     FAILURE_SOURCE = "meshtui"
@@ -180,25 +169,9 @@ class MeshApp(ReportsFailures, TourControls, App[None]):
         """The panel widget with `panel_id`, checked to be a `kind`."""
         return self.query_one(f"#panel-{panel_id}", kind)
 
-    def session_panels(self) -> list[SessionPanel]:
-        return [panel for spec in PANELS if isinstance(panel := self.panel(spec.id), SessionPanel)]
-
-    # -- connection --------------------------------------------------------------------
-    def connect(self, demo: bool = False) -> None:
-        """(Re)connect in the background to the wiring's cluster, or to the demo cluster (started if needed)."""
-        self.connecting = True
-        self._connect(demo, dict(self.demo_options))
-
-    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
-    def _connect(self, demo: bool, demo_options: dict[str, object]) -> None:
-        try:
-            if demo:
-                self.wiring.start_demo(**demo_options)
-            session = self.wiring.session()
-        except MeshtuiError as exc:
-            self.post_message(Connected(None, exc.message, exc.hint))
-            return
-        self.post_message(Connected(session))
+    def session_panels(self) -> dict[str, SessionPanel]:
+        """The panels that work on the connected cluster, by id (all but Setup)."""
+        return {spec.id: panel for spec in PANELS if isinstance(panel := self.panel(spec.id), SessionPanel)}
 
     def worker_failed(self, job: str, error: BaseException) -> None:
         if job == "connect":  # an unexpected error while connecting: offline, not "connecting…" forever
@@ -207,101 +180,6 @@ class MeshApp(ReportsFailures, TourControls, App[None]):
             self._header_unreachable(self.session, str(error))
         elif job.startswith("tour"):
             self.tour_failed(job, error)
-
-    @on(Connected)
-    def _connected(self, message: Connected) -> None:
-        self.connecting = False
-        if message.session is None:
-            error = message.error or "no cluster"
-            if self.session is not None:  # switching failed: stay on the cluster we have
-                self.notify(inert(error) + (f"\n{inert(message.hint)}" if message.hint else ""),
-                            title="Could not connect", severity="error", timeout=10, markup=False)
-                return
-            self._go_offline(error, message.hint)
-            self.notify(inert(error), title="Not connected", severity="warning", timeout=8, markup=False)
-            return
-        old, self.session = self.session, message.session
-        for notice in self.query(".offline-notice"):
-            notice.display = False
-        for panel in self.session_panels():
-            panel.attach(message.session)
-        self.panel("setup", SetupPanel).configure(self.wiring, connected=True)
-        if old is not None:
-            self._close_session(old)
-        self.load_info(message.session)
-        self.refresh_bindings()
-        self.action_show_panel(self.start_panel or "overview")
-        self.start_tour()
-
-    def disconnect(self, reason: str, hint: str | None = None) -> None:
-        """The connected cluster is gone (torn down): tell every panel and open Setup."""
-        old, self.session = self.session, None
-        self._go_offline(reason, hint)
-        if old is not None:
-            self._close_session(old)
-        self.notify(inert(reason), title="Disconnected", severity="warning", timeout=8, markup=False)
-
-    def _go_offline(self, reason: str, hint: str | None) -> None:
-        self.query_one(ClusterHeader).show(None)
-        text = f"○ Not connected: {reason}." + (f" {hint}." if hint else "") + \
-            "  Press 5 for Setup: D starts the simulated demo cluster."
-        for spec in PANELS:
-            panel = self.panel(spec.id)
-            if isinstance(panel, SessionPanel):
-                panel.detach()
-                shown = panel.show_offline(reason, hint)
-                notice = self.query_one(f"#offline-{spec.id}", Static)
-                notice.update(safe_text(text))
-                notice.display = not shown
-        self.panel("setup", SetupPanel).configure(self.wiring, connected=False, error=reason)
-        self.action_show_panel("setup")
-
-    @work(thread=True, group="close-session", exit_on_error=False)
-    def _close_session(self, session: SessionPort) -> None:
-        session.close()
-
-    @work(thread=True, exclusive=True, group="info", exit_on_error=False)
-    def load_info(self, session: SessionPort) -> None:
-        self.post_message(ClusterInfoLoaded(session, session.cluster.info()))
-
-    @on(ClusterInfoLoaded)
-    def _info_loaded(self, message: ClusterInfoLoaded) -> None:
-        if message.session is self.session:
-            self.query_one(ClusterHeader).show(message.info, message.session.guard.read_only)
-
-    def _header_unreachable(self, session: SessionPort, error: str) -> None:
-        from meshtui.services.cluster import ClusterInfo
-
-        ctx, locality = session.context, session.guard.locality
-        self.query_one(ClusterHeader).show(ClusterInfo(ctx.name, ctx.cluster, ctx.server, locality.provider.value,
-                                                       locality.badge.value, locality.reason, reachable=False,
-                                                       error=error), session.guard.read_only)
-
-    def start_demo(self) -> None:
-        """Switch to the simulated cluster (started in this process); asks first when leaving another cluster."""
-        session = self.session
-        if session is not None and self.wiring.is_demo(session.context):
-            self.notify("already on the demo cluster")
-            return
-        if self.connecting:
-            self.notify("already connecting…", severity="warning")
-            return
-        if session is None:
-            self._switch_to_demo()
-            return
-        from meshtui.ui.screens.confirm import ConfirmScreen
-
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self._switch_to_demo()
-
-        self.push_screen(ConfirmScreen(f"Leave {inert(session.context.name)} for the simulated demo cluster?\n"
-                                       "It starts in this process; nothing on your cluster changes.",
-                                       "Start demo"), confirmed)
-
-    def _switch_to_demo(self) -> None:
-        self.notify("starting the simulated cluster…")
-        self.connect(demo=True)
 
     # -- actions -----------------------------------------------------------------------
     def action_show_panel(self, panel_id: str) -> None:

@@ -30,6 +30,7 @@ from meshtui.domain.text import inert
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.messages import DoctorFinished, ProfilesFound
 from meshtui.ui.panels.setup_runs import ProvisionRuns, StepRow
+from meshtui.ui.panels.setup_steps import StepList
 from meshtui.ui.panels.setup_tools import SetupTools
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from meshtui.services.ports import WiringPort
 
 
-class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, Vertical):
+class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, StepList, Vertical):
     """Profiles, doctor checks, `up`/`down` runs, and the demo offer."""
 
     FAILURE_SOURCE = "Setup"
