@@ -86,10 +86,14 @@ def test_found_by_label_and_agree_with_docker_stats(kind_nodes) -> None:  # type
     holder = f"{cluster}-worker"
     docker_cpu = float(theirs[busy]["CPUPerc"].rstrip("%"))
     assert docker_cpu <= 60  # the 0.5 CPU limit holds
-    # the same formula as docker stats: ours lies within docker's readings just before and after
-    # (a busy machine gives the capped loop less than its half CPU at times, so both move)
-    low, high = min(before, docker_cpu), max(before, docker_cpu)
-    assert 0.9 * low <= ours[busy]["cpu_percent"] <= 1.1 * high, (before, ours[busy]["cpu_percent"], docker_cpu)
+    # the same formula as docker stats: ours lies within docker's readings just before and after. Each
+    # reading covers about a second, and a busy machine gives the capped loop anywhere from a quarter to
+    # a half of a CPU from one second to the next, so the band is wide; a wrong formula (per-core vs
+    # total, a missing online_cpus factor) is off by a factor of 2 or more and still fails.
+    after = float(docker_stats([busy])[busy]["CPUPerc"].rstrip("%"))
+    low, high = min(before, docker_cpu, after), max(before, docker_cpu, after)
+    assert 0.75 * low <= ours[busy]["cpu_percent"] <= 1.25 * high, (before, ours[busy]["cpu_percent"], docker_cpu,
+                                                                     after)
     used, limit = theirs[holder]["MemUsage"].split(" / ")
     assert abs(ours[holder]["mem_used"] - parse_size(used)) <= 0.10 * parse_size(used)
     assert ours[holder]["mem_used"] >= 60 * MIB
