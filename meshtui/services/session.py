@@ -141,4 +141,8 @@ class Session:
             handle.close()
         self._running.clear()
         self._open.clear()
+        routes = self.__dict__.get("routes")  # built on first use; its watches (if any) end here
+        close = getattr(routes, "close", None)
+        if callable(close):
+            close()
         self.kube.close()
