@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, TabbedContent
+from textual.command import CommandPalette
+from textual.widgets import DataTable, OptionList, TabbedContent
 
 from meshtui.config.settings import UserSettings
 from meshtui.ui.app import PANELS
@@ -64,9 +65,15 @@ async def test_command_palette_offers_panel_actions(sim: SimCluster) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await connected(pilot, app)
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
         await pilot.press(*"Setup: Run doctor")
-        await pilot.pause(0.3)
+
+        def offered() -> bool:
+            options = app.screen.query_one(OptionList)
+            return options.highlighted is not None and "Setup: Run doctor" in str(
+                options.get_option_at_index(options.highlighted).prompt)
+
+        await wait_for(pilot, offered, what="the palette to offer Setup: Run doctor")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.query_one(TabbedContent).active == "setup", what="setup panel")
 
