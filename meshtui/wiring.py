@@ -169,11 +169,14 @@ class Wiring:
         return self._open_session(verify=True)
 
     def start_demo(self, **options: object) -> SimCluster:
-        """Start the simulated cluster in this process and point this wiring at it."""
+        """Start the simulated cluster in this process (once) and point this wiring at it."""
         from meshtui.config import paths
         from meshtui.domain.cluster import SIM_CONTEXT
         from meshtui.sim import SimCluster, SimOptions
 
+        if self.demo is not None and self.demo.kubeconfig is not None:  # already running: go back to it
+            self.use_cluster(str(self.demo.kubeconfig), SIM_CONTEXT)
+            return self.demo
         kubeconfig = paths.state_dir() / "sim" / f"kubeconfig-{os.getpid()}"
         sim = SimCluster(SimOptions(**options), kubeconfig=kubeconfig).start()  # type: ignore[arg-type]
         self.demo = sim
