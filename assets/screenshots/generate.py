@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 SIZE = (150, 42)
 
 
-async def _until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(pilot, condition, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         await pilot.pause()

@@ -16,6 +16,7 @@ import statistics
 import time
 import urllib.request
 
+import pytest
 from textual.widgets import Input, TabbedContent
 
 from meshtui.sim import SimCluster
@@ -78,9 +79,11 @@ async def press_all(pilot, app) -> dict[str, float]:  # type: ignore[no-untyped-
     return timings
 
 
+@pytest.mark.timeout(900)
 async def test_every_key_answers_while_the_api_takes_1_5_s(sim_factory) -> None:  # type: ignore[no-untyped-def]
-    """Each key twice: on a fast API, then with 1.5 s per call. A handler that waited for the API
-    would take at least 1.5 s longer the second time; the machine's load slows both passes alike."""
+    """Each key on a fast API, then (twice) with 1.5 s per call. A handler that waited for the API would
+    take at least 1.5 s longer every time; the machine's load only adds noise, which the faster of the
+    two slow presses filters out."""
     sim: SimCluster = sim_factory(metrics=False)
     app = make_app(str(sim.kubeconfig))
     async with app.run_test(size=(160, 45)) as pilot:
@@ -91,11 +94,12 @@ async def test_every_key_answers_while_the_api_takes_1_5_s(sim_factory) -> None:
         assert api_call_seconds(sim) >= LATENCY, "the latency fault is not in effect"
         stalls = Stalls()
         stalls.start()
-        try:
-            slow = await press_all(pilot, app)
+        try:  # twice, keeping each key's faster time: a busy machine only ever adds delay
+            first, second = await press_all(pilot, app), await press_all(pilot, app)
         finally:
             stalls.stop()
             set_faults(sim, api_latency_ms=0)
+        slow = {key: min(first[key], second[key]) for key in first}
         extra = {key: slow[key] - fast[key] for key in slow}
         worst = max(extra, key=lambda k: extra[k])
         report = (f"fast API: median {statistics.median(fast.values()) * 1000:.0f} ms; 1.5 s API: median "

@@ -9,6 +9,7 @@ import signal
 import urllib.request
 from pathlib import Path
 
+import pytest
 from textual.widgets import TabbedContent
 
 from meshtui.sim import SimCluster
@@ -25,6 +26,7 @@ def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
     return str(app.query_one(selector).render())
 
 
+@pytest.mark.timeout(900)
 async def test_up_asks_shows_live_steps_connects_and_down_disconnects(tmp_path: Path) -> None:
     app = make_app(str(tmp_path / "none"))
     state = tmp_path / "xdg-state" / "meshtui" / "up"

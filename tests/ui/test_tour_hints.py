@@ -137,6 +137,7 @@ async def follow(pilot, app, step: Step) -> None:  # type: ignore[no-untyped-def
                            is not None and not traffic.dirty, timeout=30, what=f"{step.id}: the change applied; {app.screen} {traffic.last_applied} {traffic.dirty}")
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("name", list(TOURS))
 async def test_each_hint_shows_its_lesson(name: str, sim_factory) -> None:  # type: ignore[no-untyped-def]
     sim: SimCluster = sim_factory(rate=30.0)
