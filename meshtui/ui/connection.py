@@ -74,8 +74,17 @@ class ConnectionControls(_AppBase):
             return
         self.post_message(Connected(session))
 
+    def _header(self) -> ClusterHeader | None:
+        """The header, or None while the app shuts down (a late answer must not crash it)."""
+        found = self.query(ClusterHeader)
+        return found.first() if found else None
+
     def on_connected(self, message: Connected) -> None:
         """Named handler (not @on): decorators on a mixin are not collected by Textual."""
+        if self._header() is None:  # quitting: nothing to attach to; do not leak the new session
+            if message.session is not None:
+                self._close_session(message.session)
+            return
         self.connecting = False
         if message.session is None:
             error = message.error or "no cluster"
@@ -108,7 +117,9 @@ class ConnectionControls(_AppBase):
         self.notify(inert(reason), title="Disconnected", severity="warning", timeout=8, markup=False)
 
     def _go_offline(self, reason: str, hint: str | None) -> None:
-        self.query_one(ClusterHeader).show(None)
+        header = self._header()
+        if header is not None:
+            header.show(None)
         text = f"○ Not connected: {reason}." + (f" {hint}." if hint else "") + \
             "  Press 5 for Setup: D starts the simulated demo cluster."
         for panel_id, panel in self.session_panels().items():
@@ -129,14 +140,17 @@ class ConnectionControls(_AppBase):
         self.post_message(ClusterInfoLoaded(session, session.cluster.info()))
 
     def on_cluster_info_loaded(self, message: ClusterInfoLoaded) -> None:
-        if message.session is self.session:
-            self.query_one(ClusterHeader).show(message.info, message.session.guard.read_only)
+        header = self._header()
+        if message.session is self.session and header is not None:
+            header.show(message.info, message.session.guard.read_only)
 
     def _header_unreachable(self, session: SessionPort, error: str) -> None:
         from meshtui.services.cluster import ClusterInfo
 
-        ctx, locality = session.context, session.guard.locality
-        self.query_one(ClusterHeader).show(ClusterInfo(ctx.name, ctx.cluster, ctx.server, locality.provider.value,
+        ctx, locality, header = session.context, session.guard.locality, self._header()
+        if header is None:
+            return
+        header.show(ClusterInfo(ctx.name, ctx.cluster, ctx.server, locality.provider.value,
                                                        locality.badge.value, locality.reason, reachable=False,
                                                        error=error), session.guard.read_only)
 

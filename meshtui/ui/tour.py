@@ -60,8 +60,10 @@ class TourControls(_AppBase):
             return
         if job == "tour":  # a condition check: checking again twice a second would repeat the error
             self.tour_stalled = run
-        self.query_one(TourDrawer).show_run(run, f"{type(error).__name__}: {error} — checks paused; F6 or F8 "
-                                                 "tries again (details in the log file)")
+        drawer = self._drawer()
+        if drawer is not None:
+            drawer.show_run(run, f"{type(error).__name__}: {error} — checks paused; F6 or F8 tries again "
+                                 "(details in the log file)")
 
     def start_tour(self) -> None:
         """Called once connected: load the named tour and resume or begin it."""
@@ -82,11 +84,17 @@ class TourControls(_AppBase):
             return
         self.call_from_thread(self._tour_ready, run)
 
+    def _drawer(self) -> TourDrawer | None:
+        """The drawer, or None while the app shuts down (a late tour message must not crash it)."""
+        found = self.query(TourDrawer)
+        return found.first() if found else None
+
     def _tour_ready(self, run: TourRun) -> None:
         self.tour_run = run
-        drawer = self.query_one(TourDrawer)
-        drawer.display = True
-        drawer.show_run(run)  # the drawer names the step's panel; switching is the user's move
+        drawer = self._drawer()
+        if drawer is not None:
+            drawer.display = True
+            drawer.show_run(run)  # the drawer names the step's panel; switching is the user's move
 
     def collect_facts(self) -> ScreenFacts:
         """What is on screen now (in-memory reads only: this runs on the event loop)."""
@@ -129,9 +137,10 @@ class TourControls(_AppBase):
             self.post_message(TourEvaluated(run, True))
 
     def on_tour_evaluated(self, message: TourEvaluated) -> None:
-        if message.run is not self.tour_run:
+        drawer = self._drawer()
+        if message.run is not self.tour_run or drawer is None:
             return
-        self.query_one(TourDrawer).show_run(message.run, message.error or "")
+        drawer.show_run(message.run, message.error or "")
         if message.moved:
             title = message.run.loaded.tour.title
             if message.run.finished:
