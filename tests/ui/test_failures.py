@@ -43,6 +43,8 @@ async def test_an_unexpected_error_in_my_jobs_ends_what_it_was_doing(sim) -> Non
         setup = app.panel("setup")
         from meshtui.ui.panels.setup_runs import StepRow
 
+        await wait_for(pilot, lambda: setup.plan_profile is not None, what="the plan")  # nothing else pending
+
         setup.run_verb, setup.steps = "metrics-server", {"metrics-server": StepRow("running", 0.0)}
         setup.run_worker(boom, thread=True, exit_on_error=False, group="metrics")
         await wait_for(pilot, lambda: setup.run_verb is None, what="the run to end")

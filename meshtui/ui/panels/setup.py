@@ -68,6 +68,7 @@ class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, StepList, Vertical)
         self.run_profile: str | None = None
         self.resumable: str | None = None
         self.plan_profile: str | None = None
+        self.plan_wanted: str | None = None
         self.cancel_event: threading.Event | None = None
         self.frame = 0
         self.dashboard_cancel: threading.Event | None = None

@@ -82,6 +82,7 @@ class ProvisionRuns(_PanelBase):
     run_profile: str | None
     resumable: str | None
     plan_profile: str | None
+    plan_wanted: str | None
     cancel_event: threading.Event | None
     frame: int
     dashboard_cancel: threading.Event | None
@@ -100,6 +101,7 @@ class ProvisionRuns(_PanelBase):
         if self.wiring is None:
             return
         self.profile = profile
+        self.plan_wanted = profile
         self._plan(self.wiring, "plan", profile)
 
     @work(thread=True, group="plan", exit_on_error=False)
@@ -119,8 +121,8 @@ class ProvisionRuns(_PanelBase):
                 self.app.notify(inert(text), title=f"{message.verb} -p {message.profile}", severity="error",
                                 markup=False)
             return
-        if message.verb == "plan":
-            if self.run_verb is None and message.profile == self.profile:
+        if message.verb == "plan":  # shown only if no run started since it was asked for
+            if self.run_verb is None and message.profile == self.profile == self.plan_wanted:
                 self.steps = {step: StepRow(detail=title) for step, title in message.steps}
                 self.plan_profile = message.profile
                 self._draw_steps()
@@ -191,6 +193,7 @@ class ProvisionRuns(_PanelBase):
         if not self._may_run(verb, profile) or self.wiring is None:
             return
         self.run_verb, self.run_profile, self.resumable, self.plan_profile = verb, profile, None, None
+        self.plan_wanted = None
         self.steps = {}
         self.cancel_event = threading.Event()
         self.query_one("#step-output", RichLog).clear()

@@ -37,6 +37,7 @@ class SetupTools(_PanelBase):
     run_verb: str | None
     run_profile: str | None
     plan_profile: str | None
+    plan_wanted: str | None
     cancel_event: threading.Event | None
     dashboard_cancel: threading.Event | None
 
@@ -56,7 +57,7 @@ class SetupTools(_PanelBase):
         if refusal:
             self.app.notify(inert(refusal), title="Safety guard", severity="error", timeout=8, markup=False)
             return
-        self.run_verb, self.run_profile, self.plan_profile = METRICS, None, None
+        self.run_verb, self.run_profile, self.plan_profile, self.plan_wanted = METRICS, None, None, None
         self.steps = {METRICS: StepRow("running", time.monotonic(), detail="installing…")}
         self.cancel_event = threading.Event()
         self.app.notify("installing metrics-server… (z cancels)")
