@@ -37,11 +37,17 @@ async def until(pilot, condition) -> None:  # type: ignore[no-untyped-def]
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Connected, the Overview filled, the header and the ingress line drawn."""
+    """Connected, the Overview's rows all drawn, the header and the ingress line drawn."""
     app = pilot.app
-    await until(pilot, lambda: app.session is not None and len(app.panel("overview").pods) > 5
-                and "meshtui-sim" in str(app.query_one("#where").render())
-                and "ingress" in str(app.query_one("#health").render()))
+
+    def drawn() -> bool:
+        pods = app.panel("overview").pods
+        health = str(app.query_one("#health").render())
+        return (app.session is not None and len(pods) > 5 and f"({len(pods)} shown)" in health
+                and "ingress" in health and app.query_one("#pods").row_count == len(pods)
+                and "meshtui-sim" in str(app.query_one("#where").render()))
+
+    await until(pilot, drawn)
 
 
 def test_overview(snap_compare) -> None:  # type: ignore[no-untyped-def]
