@@ -37,7 +37,7 @@ async def until(pilot, condition) -> None:  # type: ignore[no-untyped-def]
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Connected, the Overview's rows all drawn, the header and the ingress line drawn."""
+    """Connected, the Overview's rows all drawn, the header (with the guard's reason laid out) and the ingress line drawn."""
     app = pilot.app
 
     def drawn() -> bool:
@@ -45,7 +45,8 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         health = str(app.query_one("#health").render())
         return (app.session is not None and len(pods) > 5 and f"({len(pods)} shown)" in health
                 and "ingress" in health and app.query_one("#pods").row_count == len(pods)
-                and "meshtui-sim" in str(app.query_one("#where").render()))
+                and "meshtui-sim" in str(app.query_one("#where").render())
+                and app.query_one("#why").size.width > 0)
 
     await until(pilot, drawn)
 
