@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from meshtui.domain.timefmt import format_ns as format_ts
+from meshtui.sim.timefmt import format_ns as format_ts
 
 RING = 100_000
 
