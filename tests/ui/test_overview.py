@@ -337,3 +337,25 @@ def test_every_overview_key_has_an_action() -> None:
         for binding in cls.BINDINGS:
             assert isinstance(binding, Binding)
             assert callable(getattr(cls, f"action_{binding.action}", None)), f"{cls.__name__}: {binding.key} is dead"
+
+
+async def test_offline_the_overview_says_so_instead_of_connecting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(str(tmp_path / "missing-kubeconfig"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        health = app.query_one("#health")
+        await wait_for(pilot, lambda: "not connected" in str(health.render()), what="offline on the health line")
+        text = str(health.render())
+        assert "connecting…" not in text and "◌" not in text and "0 pods" not in text
+        assert app.query_one("#pods", VirtualTable).row_count == 0
+
+
+async def test_a_cluster_that_goes_away_empties_the_overview_and_says_why(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        panel = app.panel("overview")
+        await wait_for(pilot, lambda: len(panel.pods) > 10, what="pods")
+        app.disconnect("the cluster was torn down")
+        health = app.query_one("#health")
+        await wait_for(pilot, lambda: "not connected: the cluster was torn down" in str(health.render()),
+                       what="the reason on the health line")
+        assert app.query_one("#pods", VirtualTable).row_count == 0 and not panel.feeds

@@ -92,6 +92,7 @@ class OverviewPanel(ReportsFailures, OverviewActions):
         self._render_pending = False
         self._health_at = 0.0
         self._health_pending = False
+        self.offline: str | None = None
 
     @property
     def pods(self) -> dict[str, PodSummary]:
@@ -129,6 +130,7 @@ class OverviewPanel(ReportsFailures, OverviewActions):
     # -- session -----------------------------------------------------------------------
     def attach(self, session: OverviewSession) -> None:
         self.detach()
+        self.offline = None
         self.session = session
         self._start_feeds(session)
         self.probe_ingress()
@@ -158,6 +160,12 @@ class OverviewPanel(ReportsFailures, OverviewActions):
         self.events.clear()
         self._pending = {"nodes", "events"}
         self._redraw()
+
+    def show_offline(self, reason: str, hint: str | None = None) -> bool:
+        """No cluster: the health line says so (never "connecting…"); the app's notice above keeps the way back."""
+        self.offline = inert(reason)
+        self._render_health()
+        return False
 
     @on(FeedChanged)
     def _feed_changed(self, message: FeedChanged) -> None:
@@ -247,6 +255,9 @@ class OverviewPanel(ReportsFailures, OverviewActions):
         self._health_at = time.monotonic()
         self._health_pending = False
         if not self.is_mounted:
+            return
+        if self.offline is not None and self.session is None:
+            self.query_one("#health", Static).update(Content.styled(f"○ not connected: {self.offline}", "$error"))
             return
         summary = self.view.health(len(self.events), time.time())
         states = {feed.state.value for feed in self.feeds.values()}
