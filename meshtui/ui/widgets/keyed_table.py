@@ -13,7 +13,7 @@ as markup, so a name like `[/var]` would crash it), a `Text` keeps its styles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -22,7 +22,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from meshtui.domain.text import inert
 
-Row = tuple[object, ...]
+Row = Sequence[object]
 
 
 class _RowText(Text):
@@ -86,7 +86,7 @@ class KeyedTable(DataTable[Text]):
             texts[0] = _RowText(texts[0], key)
         return tuple(texts)
 
-    def sync(self, rows: dict[str, Row], order: list[str], changed: Iterable[str] | None = None) -> bool:
+    def sync(self, rows: Mapping[str, Row], order: list[str], changed: Iterable[str] | None = None) -> bool:
         """Make the table show exactly `rows` in `order`; returns True when anything changed.
 
         `changed`, when given, lists the only keys whose cells may differ (others are
