@@ -19,27 +19,31 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from meshtui.domain.workloads import event_summary, node_summary, pod_summary
-from meshtui.services.feed import ResourceFeed
-from meshtui.services.logs import LogEngine, collect_pivot
-from meshtui.services.observe import LiveObserver
-
 if TYPE_CHECKING:
     from meshtui.adapters.kube import KubeClient
     from meshtui.domain.cluster import ContextInfo
     from meshtui.domain.logs import LogLine
     from meshtui.services.cluster import ClusterService
+    from meshtui.services.feed import ResourceFeed
     from meshtui.services.guard import Guard
     from meshtui.services.log_query import LogQuery
+    from meshtui.services.logs import LogEngine
+    from meshtui.services.observe import LiveObserver
     from meshtui.services.routes import RouteService
     from meshtui.services.usage import UsageService
 
-FEEDS: dict[str, tuple[str, dict[str, str], Callable[[dict[str, Any]], Any]]] = {
-    "pods": ("/api/v1/pods", {}, pod_summary),
-    "nodes": ("/api/v1/nodes", {}, node_summary),
-    "events": ("/api/v1/events", {"field_selector": "type=Warning"}, event_summary),
-    "namespaces": ("/api/v1/namespaces", {}, lambda obj: obj["metadata"]["name"]),
-}
+
+def _feeds() -> dict[str, tuple[str, dict[str, str], Callable[[dict[str, Any]], Any]]]:
+    """What each named feed lists and how a raw object becomes a row (imported on first use: a CLI command
+    that never watches anything does not pay for the workloads, feed, logs and observer modules)."""
+    from meshtui.domain.workloads import event_summary, node_summary, pod_summary
+
+    return {
+        "pods": ("/api/v1/pods", {}, pod_summary),
+        "nodes": ("/api/v1/nodes", {}, node_summary),
+        "events": ("/api/v1/events", {"field_selector": "type=Warning"}, event_summary),
+        "namespaces": ("/api/v1/namespaces", {}, lambda obj: obj["metadata"]["name"]),
+    }
 
 
 class _Stoppable(Protocol):
@@ -82,7 +86,9 @@ class Session:
 
     def feed(self, name: str, on_change: Callable[[], None]) -> ResourceFeed:
         """Start a live feed of pods, nodes, warning events or namespaces."""
-        path, selectors, transform = FEEDS[name]
+        from meshtui.services.feed import ResourceFeed
+
+        path, selectors, transform = _feeds()[name]
         feed = ResourceFeed(self.kube, path, name=name, transform=transform, on_change=on_change,
                             field_selector=selectors.get("field_selector"))
         self._running.add(feed)
@@ -90,6 +96,8 @@ class Session:
 
     def logs(self, query: LogQuery, on_ready: Callable[[], None]) -> LogEngine:
         """Start tailing `query`; the TUI drops the oldest lines when it falls behind (and counts them)."""
+        from meshtui.services.logs import LogEngine
+
         engine = LogEngine(self.kube, query, on_ready=on_ready, capacity=100_000, drop_when_full=True)
         self._running.add(engine)
         return engine.start()
@@ -102,12 +110,16 @@ class Session:
 
     def observer(self, host: str, namespace: str | None) -> LiveObserver:
         """A live sliding window of the split traffic takes to `host`."""
+        from meshtui.services.observe import LiveObserver
+
         observer = LiveObserver(self.kube, host, namespace or self.default_namespace)
         self._open.add(observer)
         return observer
 
     def pivot(self, request_id: str, namespace: str | None) -> list[LogLine]:
         """Every line of one request across gateway, sidecars and apps."""
+        from meshtui.services.logs import collect_pivot
+
         return collect_pivot(self.kube, request_id, namespace)
 
     def install_metrics_server(self, on_line: Callable[[str], None], cancel: threading.Event) -> None:
