@@ -80,3 +80,41 @@ def test_concurrent_writers_do_not_lose_entries(tmp_path: Path) -> None:
         thread.join(30)
     store = UndoStore("uid:a", "ctx", path)
     assert [store.depth("shop", f"host{n}") for n in range(4)] == [10, 10, 10, 10]
+
+
+def test_moved_aside_files_never_overwrite_each_other(tmp_path: Path) -> None:  # finding 21
+    path = tmp_path / "undo.json"
+    contents = [f"garbage {i}".encode() for i in range(5)]
+    for content in contents:  # five corruptions within the same second
+        path.write_bytes(content)
+        store = UndoStore("uid:a", "ctx", path)
+        assert store.depth("shop", "catalog") == 0
+    aside = sorted(tmp_path.glob("undo.json.unreadable-*"))
+    assert len(aside) == 5 and sorted(p.read_bytes() for p in aside) == sorted(contents)
+
+
+def test_a_file_without_a_schema_version_is_not_called_an_older_meshtui(tmp_path: Path) -> None:  # finding 22
+    path = tmp_path / "undo.json"
+    path.write_text('{"version": 99}')
+    store = UndoStore("uid:a", "ctx", path)
+    store.depth("shop", "catalog")
+    notice = store.take_notices()[0]
+    assert "has no schema_version" in notice and "older meshtui" not in notice
+
+
+@pytest.mark.parametrize("breakage", ["state dir is a file", "lock is a directory", "file is a directory"])
+def test_an_unusable_history_is_an_error_naming_the_path_before_any_write(tmp_path: Path, breakage: str) -> None:
+    from meshtui.services.undo import HistoryUnavailable  # finding 2
+
+    if breakage == "state dir is a file":
+        (tmp_path / "state").write_text("")
+        path = tmp_path / "state" / "undo.json"
+    else:
+        path = tmp_path / "undo.json"
+        (tmp_path / ("undo.json.lock" if breakage == "lock is a directory" else "undo.json")).mkdir()
+    store = UndoStore("uid:a", "ctx", path)
+    with pytest.raises(HistoryUnavailable) as info:
+        store.check_writable()
+    assert str(path.parent if breakage == "state dir is a file" else tmp_path) in info.value.message
+    with pytest.raises(HistoryUnavailable):
+        store.push("shop", "catalog", entry(1))

@@ -8,6 +8,7 @@ can say so before anything is applied. `edits` parses what users type into these
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,10 @@ class Edit:
         """Values this edit fills in on `routes` that the user did not give (none by default)."""
         return {}
 
+    def summary(self) -> str:
+        """A few words for the history and the undo question ("preset canary to v3", "breaker")."""
+        return re.sub(r"(?<!^)(?=[A-Z])", " ", type(self).__name__).lower()
+
 
 @dataclass(frozen=True)
 class SetWeights(Edit):
@@ -35,6 +40,9 @@ class SetWeights(Edit):
 
     def apply(self, routes: Routes) -> Routes:
         return ops.set_weights(routes, dict(self.weights))
+
+    def summary(self) -> str:
+        return "set " + " ".join(f"{subset}={weight}" for subset, weight in self.weights)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,9 @@ class Shift(Edit):
     def apply(self, routes: Routes) -> Routes:
         return ops.shift(routes, self.to, self.by, self.source)
 
+    def summary(self) -> str:
+        return f"shift {self.by:+d}% to {self.to}" + (f" from {self.source}" if self.source else "")
+
 
 @dataclass(frozen=True)
 class Preset(Edit):
@@ -55,6 +66,9 @@ class Preset(Edit):
 
     def apply(self, routes: Routes) -> Routes:
         return ops.preset(routes, self.name, self.canary)
+
+    def summary(self) -> str:
+        return f"preset {self.name}" + (f" with {self.canary}" if self.canary else "")
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,9 @@ class HeaderMatch(Edit):
     def apply(self, routes: Routes) -> Routes:
         return ops.add_header_match(routes, self.header, self.value, self.subset)
 
+    def summary(self) -> str:
+        return f"match {self.header}={self.value} to {self.subset}"
+
 
 @dataclass(frozen=True)
 class RemoveMatch(Edit):
@@ -74,6 +91,9 @@ class RemoveMatch(Edit):
 
     def apply(self, routes: Routes) -> Routes:
         return ops.remove_header_match(routes, self.header, self.value)
+
+    def summary(self) -> str:
+        return f"remove match {self.header}={self.value}"
 
 
 def _new_share(percent: float | None, exists: bool) -> dict[str, int | str | float]:
@@ -171,6 +191,9 @@ class Operation(Edit):
 
     def apply(self, routes: Routes) -> Routes:
         return self.function(routes, *self.args, **dict(self.kwargs))
+
+    def summary(self) -> str:
+        return self.function.__name__.replace("_", " ")
 
 
 def apply_all(routes: Routes, edits: list[Edit] | tuple[Edit, ...]) -> Routes:

@@ -259,8 +259,7 @@ class RouteService(RouteReset):
 
     @staticmethod
     def _action(plan: Plan) -> str:
-        return ", ".join(type(e).__name__ if not isinstance(e, Operation) else e.function.__name__
-                         for e in plan.edits)
+        return ", ".join(e.summary() for e in plan.edits)
 
     def _guarded_write(self, plan: Plan, plural: str, obj: dict, existing: dict | None, *, dry_run: bool) -> dict:
         try:
