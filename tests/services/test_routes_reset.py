@@ -97,14 +97,14 @@ def test_an_undo_refusal_shows_only_the_real_change_and_says_where(sim: SimClust
     replace(sim, "virtualservices", "catalog", later)
     refused = run_cli("routes", "undo", "catalog", env=env(sim), input="")
     assert refused.returncode == 1
-    changed = [line for line in refused.stderr.splitlines() if line[:1] in "+-" and not line[:3] in ("+++", "---")]
+    changed = [line for line in refused.stderr.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == ["-  timeout: 3s", "+  timeout: 4s"], refused.stderr  # retries not removed and re-added
     assert "below" not in refused.stderr and refused.stderr.index("+  timeout: 4s") < refused.stderr.index("--force")
     assert run_cli("routes", "undo", "catalog", "--force", env=env(sim), input="").returncode == 0
     assert run_cli("routes", "set", "catalog", "v1=45", "v2=55", env=env(sim), input="").returncode == 0
     assert run_cli("routes", "set", "catalog", "v1=40", "v2=60", env=env(sim), input="").returncode == 0
     preview = run_cli("routes", "undo", "catalog", "--dry-run", env=env(sim), input="")
-    changed = [line for line in preview.stdout.splitlines() if line[:1] in "+-" and not line[:3] in ("+++", "---")]
+    changed = [line for line in preview.stdout.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == ["-    weight: 40", "+    weight: 45", "-    weight: 60", "+    weight: 55"], preview.stdout
 
 

@@ -29,9 +29,9 @@ from meshtui.services.routes import HostSummary, Loaded, Plan
 from meshtui.services.routes.ports import ObserverView, TrafficSession, WatchView
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.panels.traffic_render import BAR, Palette, observed_rows, rules_text, title_text
+from meshtui.ui.widgets.keyed_table import KeyedTable
 
 WIDE, NARROW = 150, 120
-from meshtui.ui.widgets.keyed_table import KeyedTable
 
 
 class TrafficView(ReportsFailures, Horizontal):
