@@ -83,6 +83,7 @@ def test_a_concurrent_writer_gets_409_and_our_edits_are_replanned_on_top(sim: Si
         routes.apply(plan)
     conflict = info.value
     assert "+  timeout: 9s" in conflict.their_change and not conflict.by_meshtui
+    assert "(when read)" in conflict.their_change and "(after)" not in conflict.their_change  # their change, not ours
     assert vs_spec(sim, "catalog")["http"][0]["timeout"] == "9s"  # their change stands
     assert vs_spec(sim, "catalog")["http"][0]["route"][0]["weight"] == 100  # ours was not written
     assert conflict.replanned is not None
