@@ -240,7 +240,7 @@ def test_breaker_with_no_flags_is_safe_and_edits_are_partial(sim: SimCluster) ->
     baseline = sim.send(1000, path="/")
     result = run_cli("routes", "breaker", "catalog", env=env(sim), input="")
     assert result.returncode == 0, result.stderr
-    assert "defaults for fields you did not give" in result.stderr and "max-connections 100" in result.stderr
+    assert "defaults for values you did not give" in result.stderr and "max-connections 100" in result.stderr
     policy = dr_spec(sim, "catalog")["trafficPolicy"]
     assert policy["connectionPool"]["tcp"]["maxConnections"] == 100
     with_breaker = sim.send(1000, path="/")
