@@ -143,7 +143,13 @@ async def test_quit_with_a_draft_and_undo_ask_first(sim: SimCluster) -> None:  #
         assert "-    weight: 90" in app.screen.text() and "(preset canary with v2)" in app.screen.text()
         await pilot.press("n")
         assert [r["weight"] for r in spec(sim, "virtualservices", "catalog")["http"][0]["route"]] == [90, 10]
-        await pilot.press("H", "q")
+        await pilot.press("f")
+        await fill(pilot, app, {"kind": "abort", "value": "503", "percent": ""})
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)  # finding 17: the default is announced before applying
+        assert "Defaults for values you did not give (they did not exist): percent of requests 100" in \
+            app.screen.text()
+        await pilot.press("n", "d", "H", "q")
         assert isinstance(app.screen, ConfirmScreen) and "unapplied draft for catalog" in app.screen.text()
         await pilot.press("n")
         assert app.is_running and panel.draft.weights() == {"v1": 50, "v2": 50}

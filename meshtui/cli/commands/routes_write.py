@@ -20,6 +20,7 @@ from meshtui.cli.context import CliContext
 from meshtui.domain.errors import Conflict, UsageError
 from meshtui.domain.routes import edits as E
 from meshtui.domain.routes.inputs import InvalidInput, Problem, namespace_problem
+from meshtui.domain.routes.present import defaults_text
 from meshtui.domain.text import inert, inert_lines
 
 if TYPE_CHECKING:
@@ -89,12 +90,6 @@ def ask(ctx: CliContext, question: str) -> bool:
     ctx.out.err.flush()
     answer = sys.stdin.readline()
     return answer.strip().lower() in ("y", "yes")
-
-
-def defaults_text(defaults: dict[str, int | str | float]) -> str:
-    names = {"percent": "percent of requests"}
-    return ", ".join(f"{names.get(k, k.replace('_', '-'))} {v:g}" if isinstance(v, float) else
-                     f"{names.get(k, k.replace('_', '-'))} {v}" for k, v in defaults.items())
 
 
 def _print_plan(ctx: CliContext, plan: Plan) -> None:

@@ -96,3 +96,10 @@ def breaker_text(b: BreakerView) -> str:
             f"requests/connection {show(b.max_requests_per_connection)}; eject after "
             f"{show(b.consecutive_errors)} 5xx in a row (checked every {show(b.interval)}) for "
             f"{show(b.ejection_time)}, at most {show(b.max_ejection_percent)}% of pods")
+
+
+def defaults_text(defaults: dict[str, int | str | float]) -> str:
+    """`percent of requests 100, max-connections 100`: values an edit fills in because none were given."""
+    names = {"percent": "percent of requests"}
+    return ", ".join(f"{names.get(k, k.replace('_', '-'))} {v:g}" if isinstance(v, float) else
+                     f"{names.get(k, k.replace('_', '-'))} {v}" for k, v in defaults.items())

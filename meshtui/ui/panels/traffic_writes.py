@@ -19,6 +19,7 @@ from textual import work
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.routes import edits as E
 from meshtui.domain.routes.inputs import InvalidInput
+from meshtui.domain.routes.present import defaults_text
 from meshtui.domain.text import inert, inert_lines
 from meshtui.services.routes import EditRejected, Plan, ResetPlan, RouteConflict, UndoRefused
 from meshtui.ui.panels.traffic_base import TrafficBase
@@ -113,9 +114,8 @@ class TrafficWrites(TrafficBase):
         palette = self.palette()
         notes = Text()
         if plan.defaults:
-            notes.append(inert("Defaults for values you did not give (they did not exist): " + ", ".join(
-                f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
-                for k, v in plan.defaults.items())) + "\n", style=palette.warning)
+            notes.append(inert("Defaults for values you did not give (they did not exist): " +
+                               defaults_text(plan.defaults)) + "\n", style=palette.warning)
         for finding in plan.warnings:
             notes.append(inert(f"! {finding.message}") + "\n", style=palette.warning)
         routes = plan.after
