@@ -1,9 +1,12 @@
 """The undo history of route changes, per cluster and host, kept across sessions.
 
 One JSON file under the state directory, with a schema version, validated on every read
-(pydantic). A file that cannot be read (truncated, garbage, an older format, a wrong
-version) is never silently reset: it is moved aside to `undo.json.unreadable-<time>` and
-the caller gets a notice naming both paths. Writers hold an flock on `undo.json.lock`
+(pydantic). A file that cannot be read (truncated, garbage, an older format, bigger or
+nested deeper than meshtui ever writes) is never silently reset: it is moved aside to
+`undo.json.unreadable-<time>` and the caller gets a notice naming both paths. A file from
+a newer meshtui (a higher schema version) is left alone and refused (`HistoryFromNewer`,
+exit 2): this meshtui neither reads nor replaces it, so no write is made that it could
+not record. Writers hold an flock on `undo.json.lock`
 and replace the file atomically, so two meshtui processes cannot interleave.
 
 A state directory that cannot be written (a file in its place, a lock that is a directory,
@@ -31,14 +34,38 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from meshtui.config import paths
-from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.errors import EXIT_USAGE, MeshtuiError
 
 SCHEMA = 2
 LIMIT = 50
+"""Entries kept per host (the oldest are dropped)."""
+MAX_BYTES = 16 * 1024 * 1024
+"""50 entries of two specs each stay far below this; a bigger file is not meshtui's."""
+MAX_DEPTH = 64
+"""JSON nesting meshtui's entries reach is about 15; deeper is not meshtui's (and would hit recursion limits)."""
 
 
 class HistoryUnavailable(MeshtuiError):
     """The undo history cannot be read or written (exit 1): the path and the reason are in the message."""
+
+
+class HistoryFromNewer(HistoryUnavailable):
+    """The history was written by a newer meshtui (exit 2): left in place, nothing is read or written."""
+
+    exit_code = EXIT_USAGE
+
+
+def _depth(data: object) -> int:
+    """How deeply `data` nests lists and objects (iterative, so any depth is measured safely)."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, level = todo.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                break
+            todo.extend((v, level + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 class ObjectChange(BaseModel):
@@ -138,6 +165,9 @@ class UndoStore:
 
     def _read(self) -> UndoFile:
         try:
+            size = self.path.stat().st_size
+            if size > MAX_BYTES:
+                return self._unreadable(f"is {size} bytes, more than meshtui ever writes ({MAX_BYTES})")
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return UndoFile()
@@ -145,10 +175,19 @@ class UndoStore:
             return self._unreadable(f"cannot be read ({exc.strerror})")
         try:
             data = json.loads(raw)
+        except RecursionError:
+            return self._unreadable(f"is nested deeper than meshtui ever writes ({MAX_DEPTH} levels)")
         except ValueError as exc:
             return self._unreadable(f"is not JSON ({exc})")
+        if _depth(data) > MAX_DEPTH:
+            return self._unreadable(f"is nested deeper than meshtui ever writes ({MAX_DEPTH} levels)")
         if isinstance(data, dict) and data.get("schema_version") != SCHEMA:
             found = data.get("schema_version")
+            if isinstance(found, int) and not isinstance(found, bool) and found > SCHEMA:
+                raise HistoryFromNewer(f"the undo history {self.path} was written by a newer meshtui (schema "
+                                       f"version {found}, this one reads {SCHEMA}); it is left as it is and "
+                                       "nothing was changed",
+                                       hint="use the newer meshtui, or move the file away to start a new history")
             if found is None:
                 return self._unreadable("is from an older meshtui (keyed by context name, which two clusters can "
                                         "share)" if _old_format(data) else "has no schema_version (meshtui did "

@@ -115,6 +115,21 @@ def test_an_unwritable_history_stops_the_write_before_it_happens(sim: SimCluster
     assert locked.returncode == 1 and "undo.json.lock" in locked.stderr and vs_spec(sim, "catalog") == before
 
 
+
+def test_a_history_from_a_newer_meshtui_refuses_the_write_and_is_kept(sim: SimCluster, tmp_path: Path) -> None:
+    before = vs_spec(sim, "catalog")  # review-guard 8
+    history = tmp_path / "state" / "meshtui" / "undo.json"
+    history.parent.mkdir(parents=True)
+    history.write_text('{"schema_version": 7, "clusters": {}}')
+    for argv in (["set", "catalog", "v1=30", "v2=70", "--yes"], ["undo", "catalog", "--yes"]):
+        result = run_cli("routes", *argv, env=env(sim, XDG_STATE_HOME=str(tmp_path / "state")), input="")
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (argv, result.stderr)
+        assert f"the undo history {history} was written by a newer meshtui (schema version 7, this one reads 2)" \
+            in result.stderr, result.stderr
+    assert vs_spec(sim, "catalog") == before
+    assert history.read_text() == '{"schema_version": 7, "clusters": {}}'
+
+
 def test_a_new_fault_at_every_request_needs_a_yes_off_a_terminal(sim: SimCluster) -> None:  # finding 17
     refused = run_cli("routes", "fault", "catalog", "--abort", "503", env=env(sim), input="")
     assert refused.returncode == 2 and "affects every request (100%)" in refused.stderr
