@@ -185,6 +185,17 @@ def test_undo_history_is_per_cluster_even_when_contexts_share_a_name(sim_factory
     assert run_cli("routes", "undo", "catalog", env=env(one), input="").returncode == 0
 
 
+def test_a_twin_cluster_never_gets_the_others_undo(sim_factory: SimFactory) -> None:
+    # Two simulated clusters started with the same seed hold the same objects and context name; their
+    # kube-system UIDs differ (random, as on a real server), so the twin has nothing of the first's to undo.
+    one, twin = sim_factory(seed=42), sim_factory(seed=42)
+    assert run_cli("routes", "set", "catalog", "v1=80", "v2=20", env=env(one), input="").returncode == 0
+    before = vs_spec(twin, "catalog")
+    result = run_cli("routes", "undo", "catalog", env=env(twin), input="")
+    assert result.returncode != 0 and "nothing to undo" in result.stderr, result.stderr
+    assert vs_spec(twin, "catalog") == before
+
+
 def test_even_clusters_that_share_an_identity_never_get_each_others_undo(sim_factory: SimFactory,
                                                                           tmp_path: Path) -> None:
     # Should two clusters ever share a history key (the fallback key is server + CA), undo still checks each

@@ -208,3 +208,16 @@ def test_kubectl_apply_server_side_and_what_it_is_refused(states: SimCluster) ->
     out = apply("apiVersion: v1\nkind: Pod\nmetadata: {name: Bad}\nspec: {containers: [{name: app, image: img}]}\n")
     assert out.returncode != 0
     assert 'The Pod "Bad" is invalid: metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain' in out.stderr
+
+
+def test_server_side_apply_of_the_same_service_twice_changes_nothing(states: SimCluster) -> None:
+    """Service ports merge by `port` (container ports by `containerPort`): a re-apply must not duplicate them."""
+    service = ("apiVersion: v1\nkind: Service\nmetadata: {name: twice}\nspec:\n  selector: {app: twice}\n"
+               "  ports: [{name: http, port: 9080, targetPort: 9080}, {name: admin, port: 9901}]\n")
+    for _ in range(2):
+        out = subprocess.run(["kubectl", "--kubeconfig", str(states.kubeconfig), "apply", "-n", NS, "--server-side",
+                              "-f", "-"], input=service, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+    got = subprocess.run(["kubectl", "--kubeconfig", str(states.kubeconfig), "get", "service", "twice", "-n", NS,
+                          "-o", "jsonpath={.spec.ports[*].port}"], capture_output=True, text=True, timeout=60)
+    assert got.stdout.split() == ["9080", "9901"], got.stderr
