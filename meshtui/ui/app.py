@@ -207,6 +207,14 @@ class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[
             actions += describe_bindings(spec.title, list(spec.widget.BINDINGS), keymap)
         return actions
 
+    async def action_quit(self) -> None:
+        """Quit, unless a panel holds unapplied work: it asks first (`confirm_quit`) and quits on yes."""
+        for spec in PANELS:
+            confirm = getattr(self.panel(spec.id), "confirm_quit", None)
+            if confirm is not None and confirm():
+                return
+        self.exit()
+
     def action_help(self) -> None:
         from meshtui.ui.screens.help import HelpScreen
 
