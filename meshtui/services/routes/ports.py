@@ -9,12 +9,13 @@ from an observer. Everything here is called from worker threads, never from hand
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from meshtui.domain.routes.edits import Edit
-from meshtui.services.observe import Observation
-from meshtui.services.routes.history import UndoResult
-from meshtui.services.routes.model import ApplyResult, HostSummary, Loaded, Plan, ResetPlan
+if TYPE_CHECKING:  # types only: the panel imports these Protocols before its first frame
+    from meshtui.domain.routes.edits import Edit
+    from meshtui.services.observe import Observation
+    from meshtui.services.routes.history import UndoResult
+    from meshtui.services.routes.model import ApplyResult, HostSummary, Loaded, Plan, ResetPlan
 
 
 class GuardView(Protocol):

@@ -6,11 +6,16 @@ one of these, carrying the engine's typed objects (never display text).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from meshtui.services.observe import Observation
-from meshtui.services.routes import ApplyResult, HostSummary, Loaded, ResetPlan, RouteConflict, UndoResult
+from meshtui.services.routes import ApplyResult, HostSummary, Loaded, ResetPlan, RouteConflict
 from meshtui.services.routes.ports import ObserverView, WatchView
+
+if TYPE_CHECKING:
+    from meshtui.services.routes import UndoResult
 
 
 class HostsLoaded(Message):
