@@ -20,7 +20,7 @@ import yaml
 from meshtui.adapters.kube import KubeClient, load_contexts
 from meshtui.domain.cluster import Badge, Resolved, cluster_identity
 from meshtui.domain.endpoints import effective_proxy, no_proxy_matches
-from meshtui.domain.errors import ClusterUnreachable
+from meshtui.domain.errors import MeshtuiError
 from meshtui.services import state
 from meshtui.services.guard import Guard, resolve
 
@@ -170,12 +170,13 @@ def test_the_guard_models_the_proxy_the_official_client_uses(index: int, kubecon
         monkeypatch.delenv(var, raising=False)
     for var, value in row.env.items():
         monkeypatch.setenv(var, value)
+    kube = KubeClient.connect(str(kubeconfig), f"{row.name}#{index}")  # prepares; runs and sends nothing
     try:
-        kube = KubeClient.connect(str(kubeconfig), f"{row.name}#{index}")
-    except ClusterUnreachable:  # the client itself cannot use it (a proxy without scheme, socks without PySocks)
-        assert row.badge is Badge.REMOTE
-        return
-    try:
+        try:
+            kube.api_client  # noqa: B018 - builds the official client: credentials, TLS files, the pool manager
+        except MeshtuiError:  # the client itself cannot use it (a proxy without scheme, socks without PySocks)
+            assert row.badge is Badge.REMOTE
+            return
         config = kube.api_client.configuration
         client_uses = config.proxy if config.proxy and not rest.should_bypass_proxies(
             config.host, config.no_proxy or "") else None
