@@ -261,3 +261,22 @@ def test_hostile_text_in_a_server_url_reaches_the_reason_inert(tmp_path: Path) -
     reason = guard.locality.reason
     assert guard.locality.badge is Badge.REMOTE
     assert "\x1b" not in reason and "\u202e" not in reason and "\x07" not in reason
+
+
+@pytest.mark.parametrize(("server", "proxy_url", "env", "expected"), [
+    ("https://api.example:6443", None, {"HTTPS_PROXY": "proxy.corp:3128", "https_proxy": "http://127.0.0.1:1"},
+     "http://proxy.corp:3128"),  # upper case wins in Go, a bare host:port is an http proxy
+    ("https://127.0.0.1:6443", None, {"HTTPS_PROXY": "http://proxy.corp:3128"}, None),  # never for loopback IPs
+    ("https://localhost:6443", None, {"HTTPS_PROXY": "http://proxy.corp:3128"}, None),
+    ("https://api.example:6443", "", {"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128"),
+    ("https://api.example:6443", None, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example"}, None),
+    ("https://api.example:6443", None, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "other", "no_proxy": "*"},
+     "http://p:1"),  # NO_PROXY before no_proxy
+    ("https://10.0.0.5:6443", None, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"}, None),
+    ("http://api.example:80", "socks5://127.0.0.1:1080", {}, "socks5://127.0.0.1:1080"),
+])
+def test_the_guard_models_the_proxy_kubectl_and_istioctl_use(server: str, proxy_url: str | None,
+                                                             env: dict[str, str], expected: str | None) -> None:
+    from meshtui.domain.endpoints import go_proxy
+
+    assert go_proxy(server, proxy_url, env).url == expected
