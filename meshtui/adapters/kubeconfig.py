@@ -175,21 +175,33 @@ def read(kubeconfig: str | None = None) -> Kubeconfig:
     merged = Kubeconfig(existing)
     for path in existing:
         root, data = safe_yaml.load_file(Path(path), merge_keys=False)
-        check_document(root, data, path)
-        if data is None:
-            continue
-        if merged.current is None and data.get("current-context"):
-            merged.current = str(data["current-context"])
-        for kind, _inner in KINDS:
-            known = merged.entries[kind]
-            for index, item in enumerate(data.get(kind) or []):
-                if item["name"] not in known:  # the first file that names it wins (kubectl's rule)
-                    known[item["name"]] = Entry(item["name"], item, path,
-                                                safe_yaml.line_of(root, (kind, index, "name")))
+        _merge(merged, root, data, path)
     if not merged.entries["contexts"]:
         raise KubeconfigInvalid("the kubeconfig has no contexts" + (" (the file is empty)" if all(
             Path(f).stat().st_size == 0 for f in existing) else ""), path=merged.env_value,
             hint="point --kubeconfig at a kubeconfig with a context, or create a cluster with `meshtui up`")
+    return merged
+
+
+def _merge(merged: Kubeconfig, root: Any, data: Any, path: str) -> None:
+    """Add one file's entries: the first file that names a cluster, context or user wins (kubectl's rule)."""
+    check_document(root, data, path)
+    if data is None:
+        return
+    if merged.current is None and data.get("current-context"):
+        merged.current = str(data["current-context"])
+    for kind, _inner in KINDS:
+        known = merged.entries[kind]
+        for index, item in enumerate(data.get(kind) or []):
+            if item["name"] not in known:
+                known[item["name"]] = Entry(item["name"], item, path, safe_yaml.line_of(root, (kind, index, "name")))
+
+
+def read_text_config(text: str, source: str) -> Kubeconfig:
+    """A kubeconfig printed by a tool (`kind get kubeconfig`), read by the same strict rules as a file."""
+    root, data = safe_yaml.load(text, source, merge_keys=False)
+    merged = Kubeconfig((source,))
+    _merge(merged, root, data, source)
     return merged
 
 

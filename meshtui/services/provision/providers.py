@@ -76,6 +76,10 @@ class Provider:
     def exists(self, ctx: StepContext) -> bool:
         raise NotImplementedError
 
+    def own_kubeconfig(self, ctx: StepContext) -> str | None:
+        """The kubeconfig the provider itself reports for the cluster it made (None: it has no such command)."""
+        return None
+
     def create(self, ctx: StepContext, step: str) -> None:
         raise NotImplementedError
 
@@ -112,6 +116,15 @@ class KindProvider(Provider):
     def exists(self, ctx: StepContext) -> bool:
         result = ctx.command("cluster", ["kind", "get", "clusters"], timeout=60)
         return self.profile.cluster.name in result.stdout.split()
+
+    def own_kubeconfig(self, ctx: StepContext) -> str | None:
+        """`kind get kubeconfig --name N`: read quietly (it holds the client key), never into the step log."""
+        argv = ["kind", "get", "kubeconfig", "--name", self.profile.cluster.name]
+        result = process.run(argv, timeout=TOOL_TIMEOUT, env={"KUBECONFIG": ctx.kubeconfig} if ctx.kubeconfig else None)
+        if not result.ok:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
+            raise StepFailed(f"`{' '.join(argv)}` exited {result.returncode}: {tail[0][:200]}")
+        return result.stdout
 
     def create(self, ctx: StepContext, step: str) -> None:
         self.config_path.parent.mkdir(parents=True, exist_ok=True)

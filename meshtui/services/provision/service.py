@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ class Provisioner:
             from meshtui.adapters.kube import KubeClient
             from meshtui.services.guard import Guard
 
-            kube = KubeClient.connect(provider.kubeconfig() or self.kubeconfig, provider.context)
+            kube = KubeClient.connect(self.tool_kubeconfig(), provider.context)
             try:
                 Guard.for_client(kube, allow_remote=self.allow_remote).check(
                     f"meshtui up -p {self.loaded.name} writing to context {provider.context!r}")
@@ -70,15 +71,23 @@ class Provisioner:
         def read() -> ContextInfo:
             from meshtui.adapters.kube import resolve_context
 
-            return resolve_context(provider.kubeconfig() or self.kubeconfig, provider.context)
+            return resolve_context(self.tool_kubeconfig(), provider.context)
 
         return read
+
+    def tool_kubeconfig(self) -> str:
+        """The kubeconfig file list the guard judges and every tool gets as `KUBECONFIG` (kubectl, istioctl,
+        kind and minikube write and read the very files meshtui reads, never `~/.kube/config` behind its back)."""
+        from meshtui.adapters.kubeconfig import default_kubeconfig
+
+        spec = self.provider.kubeconfig() or self.kubeconfig or default_kubeconfig()
+        return os.pathsep.join(os.path.abspath(os.path.expanduser(p)) for p in spec.split(os.pathsep) if p)
 
     def _context(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> StepContext:
         provider = self.provider
         return StepContext(self.loaded, self.journal, emit, self.masker, cancel or threading.Event(),
                            kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir,
-                           context_info=self._context_info(provider))
+                           context_info=self._context_info(provider), kubeconfig=self.tool_kubeconfig())
 
     @staticmethod
     def preload() -> None:
