@@ -280,3 +280,22 @@ def test_the_guard_models_the_proxy_kubectl_and_istioctl_use(server: str, proxy_
     from meshtui.domain.endpoints import go_proxy
 
     assert go_proxy(server, proxy_url, env).url == expected
+
+
+def test_a_server_side_dry_run_is_refused_where_a_write_is(tmp_path: Path) -> None:
+    """`?dryRun=All` is a write request on the wire (admission webhooks, audit log): same refusals (review #11)."""
+    from meshtui.domain.errors import GuardRefused
+
+    path = tmp_path / "remote.kc"
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "current-context": "kind-r",
+        "clusters": [{"name": "r", "cluster": {"server": "http://192.0.2.2:6443"}}],
+        "contexts": [{"name": "kind-r", "context": {"cluster": "r", "user": "u"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}]}))
+    kube = KubeClient.connect(str(path), "kind-r")
+    with pytest.raises(GuardRefused, match=r"server-side dry run, still a write request\) refused: .*REMOTE") as err:
+        Guard.for_client(kube).check("routes set", dry_run=True)
+    assert "--allow-remote to let the dry run reach" in (err.value.hint or "")
+    with pytest.raises(GuardRefused, match="--read-only"):
+        Guard.for_client(kube, allow_remote=True, read_only=True).check("routes set", dry_run=True)
+    Guard.for_client(kube, allow_remote=True).check("routes set", dry_run=True)  # the user's responsibility
