@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -99,13 +100,19 @@ class Provisioner:
     def dry_run(self) -> list[str]:
         return [self.masker.mask(line) for line in dry_run_lines(self.loaded, build_plan(self.loaded, self.provider))]
 
+    def run_lock(self, verb: str) -> AbstractContextManager[None]:
+        """One `up` or `down` per profile at a time (state.Busy names the other run's pid, exit 1)."""
+        path = self.journal.path.with_name(self.journal.path.stem + ".lock")
+        return state.run_lock(path, f"meshtui {verb} -p {self.loaded.name}")
+
     def up(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
-        ctx = self._context(emit, cancel)
-        self._notice(emit)
-        try:
-            return Runner(build_plan(self.loaded, self.provider), ctx).run()
-        finally:
-            ctx.reset_kube()
+        with self.run_lock("up"):
+            ctx = self._context(emit, cancel)
+            self._notice(emit)
+            try:
+                return Runner(build_plan(self.loaded, self.provider), ctx).run()
+            finally:
+                ctx.reset_kube()
 
     def created(self) -> dict[str, object]:
         return self.journal.created.model_dump(exclude_none=True)
@@ -134,6 +141,10 @@ class Provisioner:
         return lines
 
     def down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
+        with self.run_lock("down"):
+            return self._down(emit, cancel)
+
+    def _down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> RunResult:
         from meshtui.adapters import docker_images
 
         ctx = self._context(emit, cancel)
