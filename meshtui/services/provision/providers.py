@@ -238,7 +238,9 @@ class SimProvider(Provider):
         """
         journal = journal or (ctx.journal if ctx is not None else None)
         record = journal.created.sim if journal is not None else None
-        if record is not None:
+        if record is not None and list(record.cmdline) == self.serve_argv():
+            # only a `meshtui demo --serve` of THIS profile (its kubeconfig path) is ever ours to signal; a
+            # hand-edited journal naming another program with its real start time and command line is ignored
             identity = ProcessIdentity(record.pid, record.started, tuple(record.cmdline))
             if process.still_running(identity):
                 return identity
