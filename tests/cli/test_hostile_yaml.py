@@ -129,3 +129,22 @@ def test_shipped_yaml_all_passes_the_reader() -> None:
     assert len(files) > 10
     for file in files:
         safe_yaml.load_file_all(file)
+
+
+@pytest.mark.parametrize(("env", "fragments"), [
+    (b"SHOP_DB_PASSWORD=x\xff\n", (".env:1", "not UTF-8 text (byte 0xff)")),
+    (b"A=1\nthis is not a statement\n", (".env:2", "cannot parse this line")),
+], ids=["invalid-utf8", "unparsable-line"])
+def test_a_bad_env_file_is_exit_2_with_file_and_line(env: bytes, fragments: tuple[str, ...], tmp_path: Path) -> None:
+    (tmp_path / "hostile.yaml").write_text(PROFILE)
+    (tmp_path / ".env").write_bytes(env)
+    for args in (("profiles", "validate"), ("profiles", "show"), ("up", "--dry-run", "-p")):
+        refused(run_cli(*args, str(tmp_path / "hostile.yaml"), timeout=60), *fragments)
+
+
+def test_a_required_variable_message_never_prints_a_secret(tmp_path: Path) -> None:
+    (tmp_path / "hostile.yaml").write_text(PROFILE + 'x: "${NOPE:?${SHOP_DB_PASSWORD}}"\n')
+    (tmp_path / ".env").write_text("SHOP_DB_PASSWORD=hunter2-SUPERSECRET\n")
+    result = run_cli("profiles", "validate", str(tmp_path / "hostile.yaml"), timeout=60)
+    refused(result, "variable NOPE: ${SHOP_DB_PASSWORD}")
+    assert "hunter2" not in result.stdout + result.stderr
