@@ -30,7 +30,7 @@ from meshtui.adapters.kubeconfig_schema import KINDS, KubeconfigInvalid, check_d
 from meshtui.config import safe_yaml
 from meshtui.domain.cluster import ContextInfo
 from meshtui.domain.endpoints import ca_fingerprint
-from meshtui.domain.errors import ClusterUnreachable
+from meshtui.domain.errors import ClusterUnreachable, UsageError
 from meshtui.domain.text import inert
 
 MINIKUBE_EXTENSION = "minikube.sigs.k8s.io"
@@ -72,10 +72,13 @@ class Kubeconfig:
         """The context `name`, flattened, with the fingerprint of the CA the client will verify with."""
         entry = self.entries["contexts"].get(name)
         if entry is None:
+            import difflib
+
             known = self.names()
+            close = difflib.get_close_matches(name, known, n=1)
             listed = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
-            raise KubeconfigInvalid(inert(f"context {name!r} is not in the kubeconfig (contexts: {listed or 'none'})"),
-                                    path=self.env_value)
+            raise UsageError(inert(f"no context {name!r} in the kubeconfig {self.env_value}"),
+                             hint=inert(f"did you mean {close[0]!r}?" if close else f"contexts: {listed or 'none'}"))
         ctx = entry.body("context")
         cluster_entry = self.entries["clusters"].get(str(ctx.get("cluster", "")))
         cluster = cluster_entry.body("cluster") if cluster_entry else {}
@@ -208,7 +211,17 @@ def read_text_config(text: str, source: str) -> Kubeconfig:
 def load_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str | None]:
     """All contexts of the (merged) kubeconfig and the current context's name."""
     config = read(kubeconfig)
-    return [config.context(name) for name in config.names()], config.current
+    return [_lenient(config, name) for name in config.names()], config.current
+
+
+def _lenient(config: Kubeconfig, name: str) -> ContextInfo:
+    """A context for a listing: an unusable CA file is reported when that context is used, not here."""
+    try:
+        return config.context(name)
+    except KubeconfigInvalid:
+        entry = config.entries["contexts"][name].body("context")
+        return ContextInfo(name=name, cluster=str(entry.get("cluster", "")), server="", user=str(entry.get("user", "")),
+                           namespace=entry.get("namespace") or None)
 
 
 def resolve_context(kubeconfig: str | None, context: str | None) -> ContextInfo:

@@ -220,3 +220,13 @@ def test_a_thousand_contexts_are_parsed_once(tmp_path: Path, sim: SimCluster) ->
     result = run_cli("--kubeconfig", path, "--json", "routes", "list", "-n", "shop", timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)
+
+
+def test_a_context_typo_is_bad_input_with_a_suggestion(sim: SimCluster, tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "k.kc", [{"name": "k", "cluster": {"server": sim.url}},
+                                          {"name": "zero", "cluster": {"server": "https://127.0.0.1:1",
+                                                                      "certificate-authority": "/dev/zero"}}],
+                      [{"name": "meshtui-sim", "context": {"cluster": "k", "user": "u", "namespace": "shop"}},
+                       {"name": "zero", "context": {"cluster": "zero", "user": "u"}}], current="meshtui-sim")
+    result = run_cli("--kubeconfig", path, "--context", "meshtui-sm", "routes", "list", "-n", "shop", timeout=60)
+    assert_one_clear_message(result, 2, "no context 'meshtui-sm'", "did you mean 'meshtui-sim'?")
