@@ -138,3 +138,20 @@ def test_a_cluster_tool_on_a_remote_context_is_refused_before_it_runs(sim: SimCl
         assert fake_tools.calls("istioctl") == [] and relay.connections == 0
     finally:
         relay.close()
+
+
+def test_preflight_judges_the_kubeconfig_up_uses_and_never_contacts_a_remote_context(
+        sim: SimCluster, tmp_path: Path) -> None:
+    """`up`'s preflight reads --kubeconfig (not $KUBECONFIG) and sends nothing, runs no plugin, to a remote context."""
+    from meshtui.services.doctor import DoctorOptions, check_context
+
+    relay = Relay(int(sim.url.rsplit(":", 1)[1]))
+    try:
+        kubeconfig = remote_kubeconfig(tmp_path / "A.kc", relay, context="kind-hijack")
+        check = check_context(DoctorOptions(None, kubeconfig=kubeconfig, contact_remote=False))
+        assert "kind-hijack (REMOTE" in check.reason and "not contacted" in check.reason
+        assert relay.connections == 0
+        contacted = check_context(DoctorOptions(None, kubeconfig=kubeconfig))  # `meshtui doctor` itself may read
+        assert "Kubernetes" in contacted.reason and relay.connections > 0
+    finally:
+        relay.close()
