@@ -23,7 +23,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.theme import Theme
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from meshtui.config import paths
 from meshtui.domain.text import inert
@@ -39,6 +39,7 @@ from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
 from meshtui.ui.panels.traffic import TrafficPanel
 from meshtui.ui.tour import TourControls
+from meshtui.ui.widgets.footer import CoalescingFooter
 from meshtui.ui.widgets.header import ClusterHeader
 from meshtui.ui.widgets.tour_drawer import TourDrawer
 
@@ -107,7 +108,8 @@ class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[
     TITLE = "meshtui"
     COMMANDS = App.COMMANDS | {PanelCommands}
     BINDINGS = [
-        *[Binding(p.key, f"show_panel('{p.id}')", p.title, id=f"app.{p.id}") for p in PANELS],
+        # the tabs show "1 Overview  2 Logs …": the footer does not repeat them (fewer keys to rebuild per switch)
+        *[Binding(p.key, f"show_panel('{p.id}')", p.title, id=f"app.{p.id}", show=False) for p in PANELS],
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("T", "toggle_theme", "Theme", id="app.theme", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -144,7 +146,7 @@ class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[
                         yield spec.widget(id=f"panel-{spec.id}")
             yield TourDrawer(id="tour-drawer")
         yield Static("", id="status-line", markup=False)
-        yield Footer()
+        yield CoalescingFooter()
 
     def on_mount(self) -> None:
         # Thread workers run on the loop's default executor, which has cpu+4 threads (6 on a
@@ -204,6 +206,14 @@ class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[
         for spec in PANELS:
             actions += describe_bindings(spec.title, list(spec.widget.BINDINGS), keymap)
         return actions
+
+    async def action_quit(self) -> None:
+        """Quit, unless a panel holds unapplied work: it asks first (`confirm_quit`) and quits on yes."""
+        for spec in PANELS:
+            confirm = getattr(self.panel(spec.id), "confirm_quit", None)
+            if confirm is not None and confirm():
+                return
+        self.exit()
 
     def action_help(self) -> None:
         from meshtui.ui.screens.help import HelpScreen
