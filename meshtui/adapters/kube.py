@@ -13,20 +13,24 @@ import json
 import socket
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from meshtui.adapters import imports
-from meshtui.adapters.kubeconfig import default_kubeconfig, load_contexts, resolve_context
+from meshtui.adapters.kube_wire import check_socks, describe
+from meshtui.adapters.kubeconfig import default_kubeconfig, load_contexts, resolve_context, select
+from meshtui.adapters.kubeconfig import read as read_kubeconfig
+from meshtui.adapters.kubeconfig_schema import KubeconfigInvalid
 from meshtui.domain.cluster import ContextInfo
-from meshtui.domain.errors import ClusterUnreachable, MeshtuiError
+from meshtui.domain.errors import ClusterUnreachable, MeshtuiError, UsageError
 from meshtui.domain.text import inert
 
-__all__ = ["KubeApiError", "KubeClient", "WatchStream", "default_kubeconfig", "load_contexts", "path_for",
-           "resolve_context", "shutdown_response"]
+__all__ = ["KubeApiError", "KubeClient", "KubeconfigInvalid", "WatchStream", "default_kubeconfig", "load_contexts",
+           "path_for", "resolve_context", "shutdown_response"]
 
-DEFAULT_TIMEOUT = (5.0, 30.0)
+DEFAULT_TIMEOUT = (5.0, 15.0)
+"""(connect, read) seconds of one request; a read that waits longer ends it with a clear message."""
 
 
 class KubeApiError(MeshtuiError):
@@ -99,34 +103,81 @@ def shutdown_response(response: Any) -> None:
 
 @dataclass
 class KubeClient:
-    """A connection to one API server, from a kubeconfig context."""
+    """A connection to one API server, from a kubeconfig context.
+
+    `connect` reads the kubeconfig and sets up where requests go (server, proxy, TLS) but
+    runs no credential plugin and sends nothing: the safety guard judges `transport()` first.
+    Credentials (an exec plugin such as `aws eks get-token`, an OIDC refresh) are loaded
+    on the first request, so a write the guard refuses never runs them.
+    """
 
     context: ContextInfo
-    api_client: Any
+    configuration: Any
+    """The client's `Configuration` (host, proxy; TLS files and credentials once the first request is made)."""
+    kubeconfig: str = ""
+    """The kubeconfig file list (the `KUBECONFIG` value) the context came from: what kubectl/istioctl must read."""
+    _loader: Any = None
+    _api: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None) -> KubeClient:
-        """Build a client for `context` (or the current one) of `kubeconfig`."""
+        """Prepare a client for `context` (or the current one) of `kubeconfig`; nothing runs, nothing is sent."""
         imports.ensure(*imports.KUBE)
-        from kubernetes import config as kconfig
+        import urllib3
+        from kubernetes.client import Configuration
+        from kubernetes.config.kube_config import KubeConfigLoader
 
-        ctx = resolve_context(kubeconfig, context)
+        config = read_kubeconfig(kubeconfig)
+        ctx = select(config, context)
+        if not ctx.server.strip():
+            raise KubeconfigInvalid(inert(f"context {ctx.name!r}: cluster {ctx.cluster!r} names no API server"),
+                                    path=config.env_value)
+        configuration = Configuration()
+        configuration.host = ctx.server.rstrip("/")  # as the loader sets it
+        if ctx.proxy_url is not None:
+            configuration.proxy = ctx.proxy_url
+        # a server that accepts but never answers: one read timeout, not four (urllib3 retries idempotent reads)
+        configuration.retries = urllib3.Retry(total=2, connect=2, read=0, status=0, redirect=0, other=0)
         try:
-            api_client = kconfig.new_client_from_config(config_file=kubeconfig or default_kubeconfig(),
-                                                        context=ctx.name, persist_config=False)
-        except Exception as exc:
-            raise ClusterUnreachable(inert(f"cannot use context {ctx.name!r}: {exc}")) from None
-        # Many concurrent log streams and watches share this pool.
-        api_client.rest_client.pool_manager.connection_pool_kw["maxsize"] = 64
-        return cls(ctx, api_client)
+            loader = KubeConfigLoader(config_dict=config.client_node(), active_context=ctx.name, config_base_path=None)
+        except Exception as exc:  # the loader raises ConfigException for a context whose cluster is missing
+            raise KubeconfigInvalid(inert(f"context {ctx.name!r}: {exc}"), path=config.env_value) from None
+        return cls(ctx, configuration, config.env_value, loader)
+
+    @property
+    def api_client(self) -> Any:
+        """The official `ApiClient`, built on first use: credentials are loaded (plugins run) only now."""
+        with self._lock:
+            if self._api is None:
+                from kubernetes.client import ApiClient
+
+                judged = self.transport()
+                check_socks(self.configuration)
+                try:
+                    self._loader.load_and_set(self.configuration)
+                except Exception as exc:  # a failing credential plugin or token file
+                    raise ClusterUnreachable(inert(f"cannot load the credentials of context {self.context.name!r}: "
+                                                   f"{exc}")) from None
+                if self.transport() != judged:  # the guard judged this; loading credentials must not move it
+                    raise ClusterUnreachable(f"context {self.context.name!r}: the server or proxy changed while "
+                                             "loading credentials; refusing to send anything")
+                try:
+                    api = ApiClient(configuration=self.configuration)
+                except ValueError as exc:  # e.g. urllib3's ProxySchemeUnknown for `HTTPS_PROXY=host:port`
+                    raise UsageError(inert(f"context {self.context.name!r}: cannot use its connection settings "
+                                           f"(proxy {self.configuration.proxy}): {exc}")) from None
+                api.rest_client.pool_manager.connection_pool_kw["maxsize"] = 64  # log streams and watches share it
+                self._api = api
+            return self._api
 
     @property
     def server(self) -> str:
-        return str(self.api_client.configuration.host)
+        return str(self.configuration.host)
 
     def transport(self) -> tuple[str, str | None, str | None]:
         """(server URL, proxy URL, no_proxy) exactly as the client's configuration will use them (no request)."""
-        config = self.api_client.configuration
+        config = self.configuration
         return str(config.host), config.proxy or None, config.no_proxy or None
 
     def _call(self, method: str, path: str, query: Mapping[str, Any] | None, body: Any,
@@ -144,7 +195,7 @@ class KubeClient:
                                                   auth_settings=["BearerToken"])
             return self.api_client.call_api(*req, _request_timeout=timeout)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ClusterUnreachable(f"cannot reach the API server {self.server}: {_short(exc)}",
+            raise ClusterUnreachable(inert(f"cannot reach the API server {self.server}: {describe(exc, timeout)}"),
                                      hint="is the cluster running? `meshtui status` or `meshtui doctor`") from None
 
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
@@ -185,19 +236,11 @@ class KubeClient:
         return self.request("GET", "/version", timeout=(3.0, 5.0))
 
     def close(self) -> None:
-        try:
-            self.api_client.close()
-        except Exception:
-            pass
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    if "Connection refused" in text:
-        return "connection refused"
-    if "timed out" in text.lower():
-        return "timed out"
-    return text.split(":")[-1].strip()[:160] or type(exc).__name__
+        if self._api is not None:
+            try:
+                self._api.close()
+            except Exception:
+                pass
 
 
 def path_for(group: str, version: str, plural: str, namespace: str | None = None, name: str | None = None,

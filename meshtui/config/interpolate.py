@@ -66,7 +66,8 @@ def _expand_braced(body: str, env: Mapping[str, str], depth: int) -> str:
                 return interpolate(arg, env, _depth=depth + 1) if missing else str(value)
             if op.endswith("?"):
                 if missing:
-                    detail = interpolate(arg, env, _depth=depth + 1) if arg else "is required"
+                    # the message as written, never expanded: `${NOPE:?${SECRET}}` must not print the secret
+                    detail = _short(arg) if arg else "is required"
                     raise InterpolationError(f"variable {name}: {detail}", name)
                 return str(value)
             return "" if missing else interpolate(arg, env, _depth=depth + 1)

@@ -8,6 +8,7 @@ composed as well as loaded so that a pydantic error location maps back to its li
 from __future__ import annotations
 
 import difflib
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,6 +134,26 @@ def _interpolate_tree(node: yaml.Node, data: Any, env: dict[str, str], path: Pat
     return data
 
 
+def _env_text(env_path: Path) -> str:
+    """The .env file's text, refused with file:line when it is not UTF-8 or a line does not parse
+    (python-dotenv only logs such a line and carries on without it)."""
+    from dotenv.parser import parse_stream
+
+    raw = env_path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", path=str(env_path),
+                           line=raw.count(b"\n", 0, exc.start) + 1,
+                           hint="save the file as UTF-8") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ProfileError("cannot parse this line (expected NAME=value, a comment or a blank line)",
+                               path=str(env_path), line=binding.original.line,
+                               hint="quote values with spaces: NAME=\"a value\"")
+    return text
+
+
 def _read_env(path: Path, data: dict[str, Any], root: yaml.Node) -> tuple[dict[str, str], dict[str, str]]:
     """The .env values and the merged environment (process environment wins, as in compose)."""
     declared = data.get("env_file")
@@ -149,7 +170,8 @@ def _read_env(path: Path, data: dict[str, Any], root: yaml.Node) -> tuple[dict[s
         if env_path.stat().st_size > safe_yaml.LIMITS.max_bytes:
             raise ProfileError(f"env file {env_path} is larger than {safe_yaml.LIMITS.max_bytes // 1048576} MiB",
                                path=str(path), field="env_file")
-        file_values = {k: v for k, v in dotenv_values(env_path).items() if v is not None}
+        file_values = {k: v for k, v in dotenv_values(stream=io.StringIO(_env_text(env_path))).items()
+                       if v is not None}
     merged = {**file_values, **os.environ}
     return file_values, merged
 

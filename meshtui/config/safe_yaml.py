@@ -76,45 +76,70 @@ def read_text(path: Path, *, limits: Limits = LIMITS, missing_hint: str | None =
 
 
 def measure(text: str, source: str, limits: Limits = LIMITS) -> None:
-    """Walk the event stream once and refuse what is too big, too deep or too aliased."""
+    """Walk the event stream once and refuse what is too big, too deep or too aliased.
+
+    `expanded` counts nodes as a consumer walking the data sees them (an alias counts as the
+    whole node it names); `written` counts the nodes actually in the text, so the message can
+    tell a file that is simply too big from an alias bomb.
+    """
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise _error(source, f"the text is larger than {limits.max_bytes // 1048576} MiB")
-    anchors: dict[str, int] = {}
+    anchors: dict[str, tuple[int, int]] = {}  # name -> (expanded size, line where it was defined)
     open_anchors: set[str] = set()
     # one frame per open collection: [expanded node count so far, anchor name or None]
     frames: list[list[Any]] = [[0, None]]
-    aliases = 0
+    aliases = expanded = written = 0
     try:
         for event in yaml.parse(text, Loader=_Base):
-            if isinstance(event, yaml.CollectionStartEvent):
-                frames.append([1, event.anchor])
-                if event.anchor is not None:
-                    open_anchors.add(str(event.anchor))
-                if len(frames) - 1 > limits.max_depth:
-                    raise _error(source, f"nesting deeper than {limits.max_depth} levels", event.start_mark)
-                continue
-            if isinstance(event, yaml.CollectionEndEvent):
-                size, anchor = frames.pop()
-                open_anchors.discard(str(anchor))
-            elif isinstance(event, yaml.ScalarEvent):
-                size, anchor = 1, event.anchor
-            elif isinstance(event, yaml.AliasEvent):
+            if isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > limits.max_aliases:
                     raise _error(source, f"more than {limits.max_aliases} aliases (*name)", event.start_mark)
                 if str(event.anchor) in open_anchors:
                     raise _error(source, f"alias *{event.anchor} refers to a node that contains it", event.start_mark)
-                size, anchor = anchors.get(str(event.anchor), 1), None
-            else:
+                size = anchors.get(str(event.anchor), (1, 0))[0]
+                expanded += size
+                frames[-1][0] += size
+                _check_count(source, expanded, written, limits, event)
                 continue
-            if anchor is not None:
-                anchors[str(anchor)] = size
-            frames[-1][0] += size
-            if frames[-1][0] > limits.max_nodes:
-                raise _error(source, f"the aliases expand to more than {limits.max_nodes:,} nodes "
-                                     "(an alias bomb?)", event.start_mark)
+            if isinstance(event, yaml.CollectionEndEvent):
+                size, anchor = frames.pop()
+                if anchor is not None:
+                    open_anchors.discard(anchor)
+                    anchors[anchor] = (size, anchors[anchor][1])
+                frames[-1][0] += size
+                continue
+            if not isinstance(event, (yaml.CollectionStartEvent, yaml.ScalarEvent)):
+                continue
+            expanded += 1
+            written += 1
+            name = None if event.anchor is None else str(event.anchor)
+            if name is not None:
+                if name in anchors:  # PyYAML refuses a redefined anchor; say so, with both lines
+                    raise _error(source, f"anchor &{name} is defined twice (first at line {anchors[name][1]}); "
+                                         "give each anchor its own name", event.start_mark)
+                anchors[name] = (1, getattr(event.start_mark, "line", -1) + 1)
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append([1, name])
+                if name is not None:
+                    open_anchors.add(name)
+                if len(frames) - 1 > limits.max_depth:
+                    raise _error(source, f"nesting deeper than {limits.max_depth} levels", event.start_mark)
+            else:
+                frames[-1][0] += 1
+            _check_count(source, expanded, written, limits, event)
     except yaml.YAMLError as exc:
         raise _syntax(source, exc) from None
+
+
+def _check_count(source: str, expanded: int, written: int, limits: Limits, event: yaml.Event) -> None:
+    if expanded <= limits.max_nodes:
+        return
+    if written > limits.max_nodes // 2:  # mostly real nodes: a big file, not a bomb
+        raise _error(source, f"more than {limits.max_nodes:,} values (mappings, lists and scalars); meshtui reads "
+                             "YAML files of up to that many", event.start_mark)
+    raise _error(source, f"the aliases expand to more than {limits.max_nodes:,} nodes (an alias bomb?)",
+                 event.start_mark)
 
 
 def _syntax(source: str, exc: yaml.YAMLError) -> ProfileError:
@@ -154,8 +179,13 @@ def _key_text(node: yaml.Node) -> str | None:
     return f"{node.tag}\0{node.value}" if isinstance(node, yaml.ScalarNode) else None
 
 
-def _check_duplicates(root: yaml.Node, source: str) -> None:
-    """Refuse a mapping that names a key twice (the merge key `<<` aside); no recursion."""
+def _check_duplicates(root: yaml.Node, source: str, merge_keys: bool = True) -> None:
+    """Refuse a mapping that names a key twice (the merge key `<<` aside, or refused too); no recursion.
+
+    `merge_keys=False` is for kubeconfigs: YAML merge keys are read differently by PyYAML (a key
+    written in the mapping wins) and by kubectl's Go YAML (the merged value may win), so the
+    guard and kubectl could see two different servers in one file.
+    """
     seen_nodes: set[int] = set()
     stack = [root]
     while stack:
@@ -167,6 +197,9 @@ def _check_duplicates(root: yaml.Node, source: str) -> None:
             first: dict[str, yaml.Node] = {}
             for key, value in node.value:
                 text = _key_text(key)
+                if key.tag == MERGE_TAG and not merge_keys:
+                    raise _error(source, "YAML merge keys (<<) are not allowed here: kubectl and meshtui would read "
+                                         "different values; write the keys out", key.start_mark)
                 if text is not None and key.tag != MERGE_TAG:
                     if text in first:
                         raise _error(source, f"duplicate key '{key.value}' (first at line "
@@ -178,7 +211,7 @@ def _check_duplicates(root: yaml.Node, source: str) -> None:
             stack += node.value
 
 
-def _documents(text: str, source: str, limits: Limits) -> Iterator[tuple[yaml.Node, Any]]:
+def _documents(text: str, source: str, limits: Limits, merge_keys: bool = True) -> Iterator[tuple[yaml.Node, Any]]:
     measure(text, source, limits)
     loader = _Loader(text)
     try:
@@ -186,7 +219,7 @@ def _documents(text: str, source: str, limits: Limits) -> Iterator[tuple[yaml.No
             node = loader.get_node()
             if node is None:
                 continue
-            _check_duplicates(node, source)
+            _check_duplicates(node, source, merge_keys)
             yield node, loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise _syntax(source, exc) from None
@@ -198,9 +231,9 @@ def _documents(text: str, source: str, limits: Limits) -> Iterator[tuple[yaml.No
         loader.dispose()
 
 
-def load(text: str, source: str, *, limits: Limits = LIMITS) -> tuple[yaml.Node | None, Any]:
+def load(text: str, source: str, *, limits: Limits = LIMITS, merge_keys: bool = True) -> tuple[yaml.Node | None, Any]:
     """The composed node (for line numbers) and the data of a single-document YAML text."""
-    docs = list(_documents(text, source, limits))
+    docs = list(_documents(text, source, limits, merge_keys))
     if len(docs) > 1:
         raise _error(source, "expected one YAML document, found several ('---')", docs[1][0].start_mark)
     return docs[0] if docs else (None, None)
@@ -211,10 +244,32 @@ def load_all(text: str, source: str, *, limits: Limits = LIMITS) -> list[tuple[y
     return list(_documents(text, source, limits))
 
 
-def load_file(path: Path, *, limits: Limits = LIMITS, missing_hint: str | None = None) -> tuple[yaml.Node | None, Any]:
+def load_file(path: Path, *, limits: Limits = LIMITS, missing_hint: str | None = None,
+              merge_keys: bool = True) -> tuple[yaml.Node | None, Any]:
     """`load` of a file read through `read_text` (size cap first)."""
-    return load(read_text(path, limits=limits, missing_hint=missing_hint), str(path), limits=limits)
+    return load(read_text(path, limits=limits, missing_hint=missing_hint), str(path), limits=limits,
+                merge_keys=merge_keys)
 
 
 def load_file_all(path: Path, *, limits: Limits = LIMITS) -> list[tuple[yaml.Node, Any]]:
     return load_all(read_text(path, limits=limits), str(path), limits=limits)
+
+
+def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Follow a data location (keys and list indexes) through the composed YAML; the 1-based line."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if key.value == part:
+                    node = value
+                    line = key.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+    return line

@@ -16,7 +16,7 @@ A local context named `meshtui-sim` is shown as SIMULATED.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -103,24 +103,28 @@ class CreatedCluster:
 
 @dataclass(frozen=True)
 class Destinations:
-    """Where the client opens connections for a context: the proxy (if used), then the API server."""
+    """Where connections for a context are opened: every proxy a client may use, then the API server."""
 
     hops: tuple[Hop, ...] = ()
-    proxy_source: str = ""
     problem: str | None = None
     """Set when a URL cannot be judged; the context is then REMOTE with this as the reason."""
 
 
-def destinations(server: str, proxy: ProxyChoice) -> Destinations:
-    """The hops of a request to `server` through `proxy` (a proxy is the only hop the client reaches itself,
-    but the proxy connects on to the server, so both must be local for the context to be)."""
+def destinations(server: str, proxies: Sequence[ProxyChoice]) -> Destinations:
+    """The hops of a request to `server` through any of `proxies` (the Python client's and the Go tools' choice).
+
+    A proxy is the only hop the client reaches itself, but the proxy connects on to the
+    server, so the server and every proxy must be local for the context to be.
+    """
     try:
-        hops = [parse_hop(server, "API server")]
-        if proxy.url is not None:
-            hops.insert(0, parse_hop(proxy.url, "proxy"))
+        hops: list[Hop] = []
+        for proxy in proxies:
+            if proxy.url is not None and all(hop.url != proxy.url for hop in hops):
+                hops.append(parse_hop(proxy.url, "proxy", proxy.source))
+        hops.append(parse_hop(server, "API server"))
     except BadUrl as exc:
-        return Destinations(problem=str(exc), proxy_source=proxy.source)
-    return Destinations(tuple(hops), proxy.source)
+        return Destinations(problem=str(exc))
+    return Destinations(tuple(hops))
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,6 @@ def _classify(ctx: ContextInfo, dest: Destinations, resolved: Mapping[str, Resol
     for hop in dest.hops:
         why = _judge_hop(hop, resolved)
         if why is not None:
-            via = f" ({dest.proxy_source})" if hop.role == "proxy" and dest.proxy_source else ""
+            via = f" ({hop.source})" if hop.role == "proxy" and hop.source else ""
             return Locality(Badge.REMOTE, provider, why + via)
     return local(_local_reason(dest, resolved))

@@ -16,6 +16,12 @@ checks against the installed client:
 - either one is skipped when the server matches `no_proxy` / `NO_PROXY` (`*`, a domain
   or `.domain` suffix, `host:port`, an IP or a CIDR); note that the client applies
   `no_proxy` to `proxy-url` too, which kubectl does not.
+
+The tools meshtui runs (kubectl, istioctl, helm: Go's net/http through client-go) choose
+differently, which `go_proxy` mirrors: a non-empty `proxy-url` always (an empty one means
+"use the environment"); otherwise `HTTPS_PROXY` before `https_proxy` (upper case wins), no
+`all_proxy`, never for `localhost` or a loopback IP literal, and `NO_PROXY` before
+`no_proxy`. The guard judges every proxy either of them would use.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ class Hop:
     """Host name or IP literal, lower case, without IPv6 brackets ('' for a unix socket)."""
     port: int | None = None
     unix: bool = False
+    source: str = ""
+    """Why a proxy is used (e.g. "https_proxy in the environment"); "" for the API server."""
 
     @property
     def where(self) -> str:
@@ -59,18 +67,18 @@ class Hop:
         return f"{host}:{self.port}" if self.port else host
 
 
-def parse_hop(url: str, role: str) -> Hop:
-    """A URL read strictly: http(s)/socks or unix scheme, a plain host, no user info or escapes."""
-    text = url.strip()
-    if not text:
+def parse_hop(url: str, role: str, source: str = "") -> Hop:
+    """A URL read strictly: http(s)/socks or unix scheme, a plain ASCII host, no user info, escapes or spaces."""
+    text = url
+    if not text.strip():
         raise BadUrl(f"the {role} URL is empty")
-    if _CONTROL.search(text):  # urlsplit silently drops tabs and newlines; another parser might not
+    if _CONTROL.search(text):  # urlsplit silently drops tabs and newlines; Go's parser refuses them
         raise BadUrl(f"the {role} URL {url!r} contains spaces or control characters")
     try:
         parts = urlsplit(text)
         scheme = parts.scheme.lower()
         if scheme in UNIX_SCHEMES:
-            return Hop(role, text, unix=True)
+            return Hop(role, text, unix=True, source=source)
         if scheme not in _HTTP_SCHEMES:
             raise BadUrl(f"the {role} URL {url!r} has no http:// or https:// scheme")
         netloc = parts.netloc
@@ -84,7 +92,9 @@ def parse_hop(url: str, role: str) -> Hop:
         raise BadUrl(f"the {role} URL {url!r} cannot be read: {exc}") from None
     if not host:
         raise BadUrl(f"the {role} URL {url!r} has no host")
-    return Hop(role, text, host, port)
+    if not host.isascii():  # IDNA 2003 (Python) and UTS 46 (Go) map some names to different hosts
+        raise BadUrl(f"the {role} URL {url!r} has a non-ASCII host name (write it as xn--…)")
+    return Hop(role, text, host, port, source=source)
 
 
 def _split(url: str) -> SplitResult | None:
@@ -149,6 +159,60 @@ def effective_proxy(server_url: str, proxy_url: str | None, proxies: Mapping[str
     if no_proxy_matches(server_url, proxies.get("no") or ""):
         return ProxyChoice(None, f"no_proxy exempts the server from {source}")
     return ProxyChoice(chosen, source)
+
+
+def go_proxy(server_url: str, proxy_url: str | None, environ: Mapping[str, str]) -> ProxyChoice:
+    """The proxy kubectl/istioctl/helm (client-go over Go's net/http) use for `server_url`."""
+    if proxy_url:
+        return ProxyChoice(proxy_url, "proxy-url in the kubeconfig")
+    parts = _split(server_url)
+    if parts is None:
+        return ProxyChoice(None, "")
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    names = {"https": ("HTTPS_PROXY", "https_proxy"), "http": ("HTTP_PROXY", "http_proxy")}.get(scheme, ())
+    name, value = next(((n, environ[n]) for n in names if environ.get(n)), ("", ""))
+    if not value or host == "localhost" or address_kind(host) == "loopback" and _is_ip(host):
+        return ProxyChoice(None, "")
+    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
+    if _go_bypasses(host, parts.port or DEFAULT_PORTS.get(scheme), no_proxy):
+        return ProxyChoice(None, "")
+    url = value if "://" in value else f"http://{value}"  # Go reads a bare host:port as an http proxy
+    return ProxyChoice(url, f"{name} in the environment, as kubectl and istioctl read it")
+
+
+def _go_bypasses(host: str, port: int | None, no_proxy: str) -> bool:
+    """Whether Go surely skips the proxy for host:port (when unsure: no, so the guard judges the proxy too)."""
+    ip = ipaddress.ip_address(host) if _is_ip(host) else None
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower()
+        if entry == "*":
+            return True
+        if not entry:
+            continue
+        if ip is not None:
+            try:
+                if ip in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        name, _, wanted = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if wanted and (not wanted.isdigit() or int(wanted) != port):
+            continue
+        if name.startswith("."):
+            if host.endswith(name):
+                return True
+        elif host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 AddressKind = str  # "loopback" | "unspecified" | "other"

@@ -40,6 +40,9 @@ class DoctorOptions:
     profile: LoadedProfile | None
     kubeconfig: str | None = None
     context: str | None = None
+    contact_remote: bool = True
+    """False for `up`'s preflight: a context the guard deems not local is judged but never contacted
+    (no GET /version, no credential plugin run for a cluster `up` may not write to)."""
 
 
 def required_tools(profile: LoadedProfile | None) -> set[str]:
@@ -185,6 +188,10 @@ def check_context(options: DoctorOptions) -> Check:
         client.close()
         return warned("kube context", f"{name}: {exc.message}", exc.hint, context=client.context.name)
     where = f"{locality.badge.value}: {locality.reason}"
+    if not locality.is_local and not options.contact_remote:
+        client.close()
+        return passed("kube context", f"{name} ({where}; not contacted)", context=client.context.name,
+                      badge=locality.badge.value, why=locality.reason)
     try:
         version = client.version().get("gitVersion", "?")
     except MeshtuiError as exc:

@@ -6,15 +6,23 @@ judge, without sending a single request to the cluster:
 - where the client's connections go, read from the client's own configuration
   (`Guard.for_client`: server URL, the proxy it chose from `proxy-url` or the
   environment, `no_proxy`), or from the kubeconfig and `urllib.request.getproxies()`
-  the same way the client does (`Guard.for_context`);
+  the same way the client does (`Guard.for_context`); plus the proxy the Go tools
+  meshtui runs (kubectl, istioctl) would choose, which can differ (`go_proxy`);
 - what the system resolver (`socket.getaddrinfo`, bounded by a timeout) answers for
   each host, as the client's own connection would ask it;
 - the clusters meshtui created (state file) and the user's `local_contexts` pins.
-A command decides before its first request by calling `guard.check(action)`.
+A command decides before its first request by calling `guard.check(action)`; a
+server-side dry run calls `guard.check(action, dry_run=True)`: it is refused in the same
+cases (REMOTE without --allow-remote, and --read-only), because a dry run is still a write
+request on the wire (PUT/POST `?dryRun=All`): it needs write permission, runs admission
+webhooks (which may have side effects unless they declare none) and is recorded in the
+audit log. `KubeClient.connect` runs no credential plugin, so nothing at all reaches the
+cluster or its identity provider before the verdict.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import urllib.request
@@ -31,7 +39,7 @@ from meshtui.domain.cluster import (
     classify,
     destinations,
 )
-from meshtui.domain.endpoints import ProxyChoice, effective_proxy, no_proxy_matches
+from meshtui.domain.endpoints import ProxyChoice, effective_proxy, go_proxy, no_proxy_matches
 from meshtui.domain.errors import GuardRefused
 
 if TYPE_CHECKING:
@@ -92,8 +100,10 @@ class Guard:
             choice = ProxyChoice(proxy, modelled.source if modelled.url == proxy else "the client's proxy setting")
         else:
             choice = ProxyChoice(None, "")
+        tools = go_proxy(server, kube.context.proxy_url, os.environ)
         created, pins, notices = _records()
-        return cls._decide(kube.context, server, choice, resolver, created, pins, notices, allow_remote, read_only)
+        return cls._decide(kube.context, server, (choice, tools), resolver, created, pins, notices, allow_remote,
+                           read_only)
 
     @classmethod
     def for_context(cls, context: ContextInfo, *, allow_remote: bool = False, read_only: bool = False,
@@ -106,15 +116,19 @@ class Guard:
             created = known_created if created is None else created
             pins = known_pins if pins is None else pins
         env = urllib.request.getproxies() if proxies is None else proxies
-        choice = effective_proxy(context.server.rstrip("/"), context.proxy_url, env)
-        return cls._decide(context, context.server.rstrip("/"), choice, resolver, tuple(created), tuple(pins),
-                           notices, allow_remote, read_only)
+        server = context.server.rstrip("/")
+        choice = effective_proxy(server, context.proxy_url, env)
+        environ: Mapping[str, str] = os.environ if proxies is None else {
+            f"{scheme.upper()}_PROXY": value for scheme, value in proxies.items() if scheme in ("http", "https", "no")}
+        tools = go_proxy(server, context.proxy_url, environ)
+        return cls._decide(context, server, (choice, tools), resolver, tuple(created), tuple(pins), notices,
+                           allow_remote, read_only)
 
     @classmethod
-    def _decide(cls, context: ContextInfo, server: str, choice: ProxyChoice, resolver: Resolver,
+    def _decide(cls, context: ContextInfo, server: str, proxies: tuple[ProxyChoice, ...], resolver: Resolver,
                 created: tuple[CreatedCluster, ...], pins: tuple[Pin, ...], notices: tuple[str, ...],
                 allow_remote: bool, read_only: bool) -> Guard:
-        dest = destinations(server or context.server, choice)
+        dest = destinations(server or context.server, proxies)
         resolved = {hop.host: resolver(hop.host, hop.port) for hop in dest.hops if not hop.unix}
         locality = classify(context, dest, resolved, created=created, pins=pins)
         return cls(context, locality, allow_remote, read_only, notices)
@@ -128,21 +142,31 @@ class Guard:
         """Write actions are shown (maybe refused on use) unless --read-only hides them."""
         return not self.read_only
 
-    def refusal(self, action: str) -> str | None:
-        """Why `action` would be refused, or None when it is allowed."""
+    def refusal(self, action: str, *, dry_run: bool = False) -> str | None:
+        """Why `action` would be refused, or None when it is allowed (a server-side dry run: the same cases)."""
+        what = f"{action} (a server-side dry run, still a write request)" if dry_run else action
         if self.read_only:
-            return f"{action} refused: meshtui is running with --read-only"
+            return f"{what} refused: meshtui is running with --read-only"
         if not self.locality.is_local and not self.allow_remote:
             notes = "".join(f" (note: {notice})" for notice in self.notices)
-            return (f"{action} refused: context {self.context.name!r} is REMOTE: {self.locality.reason}. "
+            return (f"{what} refused: context {self.context.name!r} is REMOTE: {self.locality.reason}. "
                     f"meshtui only writes to local clusters unless started with --allow-remote{notes}")
         return None
 
-    def check(self, action: str) -> None:
-        """Raise `GuardRefused` (exit 3) when `action` may not write; call it before the first request."""
-        reason = self.refusal(action)
+    def check(self, action: str, *, dry_run: bool = False) -> None:
+        """Raise `GuardRefused` (exit 3) when `action` may not write; call it before the first request.
+
+        `dry_run=True` for a server-side dry run (`?dryRun=All`): refused in the same cases, since
+        the request reaches the cluster's admission chain and audit log like a write.
+        """
+        reason = self.refusal(action, dry_run=dry_run)
         if reason is not None:
-            hint = None if self.read_only else (
-                f"re-run with --allow-remote if you really mean to change {self.context.name!r}, or pin it in "
-                "config.yaml under local_contexts (README: Safety guard)")
+            if self.read_only:
+                hint = None
+            elif dry_run:
+                hint = (f"re-run with --allow-remote to let the dry run reach {self.context.name!r}, or pin it in "
+                        "config.yaml under local_contexts (README: Safety guard)")
+            else:
+                hint = (f"re-run with --allow-remote if you really mean to change {self.context.name!r}, or pin it "
+                        "in config.yaml under local_contexts (README: Safety guard)")
             raise GuardRefused(reason, hint=hint)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from meshtui.config import paths
 from meshtui.domain.cluster import ClusterIdentity, CreatedCluster
-from meshtui.domain.errors import UsageError
+from meshtui.domain.errors import MeshtuiError, UsageError
 
 MAX_STATE_BYTES = 16 * 1024 * 1024
 Model = TypeVar("Model", bound=BaseModel)
@@ -124,6 +124,43 @@ def created_clusters() -> tuple[tuple[CreatedCluster, ...], str | None]:
     data, notice = read_model(_created_file(), CreatedFile, CREATED_VERSION)
     records = data.clusters if data else []
     return tuple(CreatedCluster(r.context, ClusterIdentity(r.server, r.ca_sha256)) for r in records), notice
+
+
+class Busy(MeshtuiError):
+    """Another meshtui process holds the run lock (exit 1): two `up` runs must never share a state directory."""
+
+
+@contextmanager
+def run_lock(path: Path, what: str) -> Iterator[None]:
+    """Hold `path` exclusively for a whole run, or raise `Busy` at once naming the holder's pid.
+
+    An flock dies with its process, so a crashed run never leaves a stale lock. Children do not
+    inherit it (subprocess closes other file descriptors), so a background simulator started by
+    `up` does not keep holding it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read(200).strip() or "run (pid unknown)"
+            raise Busy(f"another {holder} is running for this profile; meshtui runs one at a time",
+                       hint="wait for it to finish (or stop it), then run this again") from None
+        except OSError as exc:
+            raise UsageError(f"cannot lock {path}: {exc.strerror}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"`{what}` (pid {os.getpid()})")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
 
 
 @contextmanager

@@ -62,9 +62,11 @@ def test_profiles_validate_refuses_a_bomb_in_the_profile_or_its_overlay(tmp_path
                                                                                   "4301 digits")),
     (PROFILE + "when: 2026-13-45\n", ("hostile.yaml:5", "not a valid date")),
     (PROFILE + "x: &x [1, *x]\n", ("refers to a node that contains it",)),
+    (PROFILE + "x: &a [1]\ny: &a [2]\nz: *a\n", ("hostile.yaml:6", "anchor &a is defined twice (first at line 5)")),
     ("a: [1,\n", ("YAML syntax error",)),
     ("\xff\xfe", ()),
-], ids=["duplicate-key", "deep-flow", "deep-map", "huge-int", "month-13", "recursive", "syntax", "utf16"])
+], ids=["duplicate-key", "deep-flow", "deep-map", "huge-int", "month-13", "recursive", "anchor-twice", "syntax",
+        "utf16"])
 def test_bad_profiles_are_exit_2_with_one_message(text: str, fragments: tuple[str, ...], tmp_path: Path) -> None:
     path = tmp_path / "hostile.yaml"
     path.write_bytes(text.encode("latin-1") if text.startswith("\xff") else text.encode())
@@ -80,6 +82,15 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -
             out.write(line % i)
     assert big.stat().st_size > 8 * 1024 * 1024
     refused(run_cli("istio", "lint", str(big), timeout=60), "MiB")
+
+
+def test_a_big_file_without_aliases_is_not_called_an_alias_bomb(tmp_path: Path) -> None:
+    big = tmp_path / "many.yaml"
+    big.write_text("spec:\n  values: [" + "1," * 1_100_000 + "1]\n")
+    assert big.stat().st_size < 8 * 1024 * 1024
+    result = run_cli("istio", "lint", str(big), timeout=180)
+    refused(result, "more than 1,000,000 values")
+    assert "alias bomb" not in result.stderr and "aliases expand" not in result.stderr
 
 
 def test_a_hostile_tour_settings_file_manifest_and_kubeconfig(tmp_path: Path) -> None:
@@ -118,3 +129,22 @@ def test_shipped_yaml_all_passes_the_reader() -> None:
     assert len(files) > 10
     for file in files:
         safe_yaml.load_file_all(file)
+
+
+@pytest.mark.parametrize(("env", "fragments"), [
+    (b"SHOP_DB_PASSWORD=x\xff\n", (".env:1", "not UTF-8 text (byte 0xff)")),
+    (b"A=1\nthis is not a statement\n", (".env:2", "cannot parse this line")),
+], ids=["invalid-utf8", "unparsable-line"])
+def test_a_bad_env_file_is_exit_2_with_file_and_line(env: bytes, fragments: tuple[str, ...], tmp_path: Path) -> None:
+    (tmp_path / "hostile.yaml").write_text(PROFILE)
+    (tmp_path / ".env").write_bytes(env)
+    for args in (("profiles", "validate"), ("profiles", "show"), ("up", "--dry-run", "-p")):
+        refused(run_cli(*args, str(tmp_path / "hostile.yaml"), timeout=60), *fragments)
+
+
+def test_a_required_variable_message_never_prints_a_secret(tmp_path: Path) -> None:
+    (tmp_path / "hostile.yaml").write_text(PROFILE + 'x: "${NOPE:?${SHOP_DB_PASSWORD}}"\n')
+    (tmp_path / ".env").write_text("SHOP_DB_PASSWORD=hunter2-SUPERSECRET\n")
+    result = run_cli("profiles", "validate", str(tmp_path / "hostile.yaml"), timeout=60)
+    refused(result, "variable NOPE: ${SHOP_DB_PASSWORD}")
+    assert "hunter2" not in result.stdout + result.stderr

@@ -33,7 +33,8 @@ def save_config(data: dict) -> None:
 def record(tool: str, args: list[str]) -> None:
     STATE.mkdir(parents=True, exist_ok=True)
     with open(STATE / "calls.jsonl", "a") as fh:
-        fh.write(json.dumps({"tool": tool, "args": args, "t": time.time()}) + "\n")
+        fh.write(json.dumps({"tool": tool, "args": args, "t": time.time(),
+                             "kubeconfig": os.environ.get("KUBECONFIG")}) + "\n")
 
 
 def version_of(tool: str, default: str) -> str:
@@ -133,6 +134,19 @@ def kind(args: list[str]) -> int:
         for image in [a for a in args[2:] if not a.startswith("--") and a != name]:
             print(f'Image: "{image}" with ID "sha256:0123abcd" not yet present on node "{name}-control-plane", '
                   "loading...", file=sys.stderr)
+        return 0
+    if args[:2] == ["get", "kubeconfig"]:  # the cluster kind made, whatever $KUBECONFIG says
+        import yaml
+
+        name = args[args.index("--name") + 1] if "--name" in args else "kind"
+        if name not in clusters:
+            print(f'ERROR: could not locate any control plane nodes for cluster named "{name}"', file=sys.stderr)
+            return 1
+        context = f"kind-{name}"
+        print(yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": context,
+                              "clusters": [{"name": context, "cluster": {"server": cfg.get("sim_url", "")}}],
+                              "users": [{"name": context, "user": {"token": "kind"}}],
+                              "contexts": [{"name": context, "context": {"cluster": context, "user": context}}]}))
         return 0
     if args[:2] == ["get", "nodes"]:
         name = args[args.index("--name") + 1] if "--name" in args else "kind"

@@ -156,3 +156,85 @@ def test_a_lost_journal_never_leaves_a_second_sim_or_an_orphan(state: Path) -> N
     assert f"stopping the simulated cluster (pid {sim.pid})" in down.stdout
     wait_gone([sim])
     assert sims(state) == [] and not (state / "meshtui" / "up" / "sim" / "kubeconfig").exists()
+
+
+def test_a_journal_from_a_newer_meshtui_or_a_directory_stops_up_with_one_message(state: Path) -> None:
+    path = journal_file(state)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"version": 99, "steps": {}}')
+    result = run_cli("up", "-p", "sim", "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "newer meshtui (format 99" in result.stderr and "cancelled" not in result.stderr
+    assert not any(marker in result.stderr for marker in BROKEN)
+    path.unlink()
+    path.mkdir()
+    result = run_cli("up", "-p", "sim", "--yes")
+    assert result.returncode == 2 and "Is a directory" in result.stderr, result.stderr
+    assert not any(marker in result.stderr for marker in BROKEN) and sims(state) == []
+    path.rmdir()
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from meshtui.services import state
+with state.run_lock(Path(sys.argv[1]), "meshtui up -p sim"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_second_up_on_the_same_profile_says_another_run_holds_it(state: Path) -> None:
+    lock = journal_file(state).with_name("sim.lock")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "XDG_STATE_HOME": str(state)})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        journal_file(state).write_text(json.dumps({"version": 1, "steps": {}, "created": {
+            "cluster": "meshtui-sim", "context": "meshtui-sim"}}))  # so that `down` has something to remove
+        for verb in ("up", "down"):
+            result = run_cli(verb, "-p", "sim", "--yes", env={"XDG_STATE_HOME": str(state)})
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert f"another `meshtui up -p sim` (pid {holder.pid}) is running" in result.stderr
+            assert not any(marker in result.stderr for marker in BROKEN)
+        assert sims(state) == []
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(30)
+
+
+def test_parallel_ups_never_start_two_simulated_clusters(state: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(state)}
+    runs = [subprocess.Popen([str(Path(sys.executable).parent / "meshtui"), "up", "-p", "sim", "--yes"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(3)]
+    results = [(run.wait(300), *run.communicate()) for run in runs]
+    assert any(code == 0 for code, _out, _err in results), results
+    for code, out, err in results:
+        assert code == 0 or "is running for this profile" in err, (code, out[-1500:], err)
+        assert not any(marker in err for marker in BROKEN)
+    assert len(sims(state)) == 1
+
+
+def test_down_signals_only_a_simulated_cluster_of_this_profile(state: Path) -> None:
+    """A hand-edited journal naming another program with its real PID, start time and command line (review #18)."""
+    first = run_cli("up", "-p", "sim", "--json", timeout=240)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr
+    [sim] = sims(state)
+    sleeper = subprocess.Popen(["sleep", "1000"], start_new_session=True)
+    try:
+        proc = psutil.Process(sleeper.pid)
+        deadline = time.monotonic() + 30
+        while proc.cmdline() != ["sleep", "1000"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        data = json.loads(journal_file(state).read_text())
+        data["created"]["sim"] = _identity(proc)
+        journal_file(state).write_text(json.dumps(data))
+        down = run_cli("down", "-p", "sim", "--yes")
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert f"stopping the simulated cluster (pid {sim.pid})" in down.stdout
+        wait_gone([sim])
+        assert sleeper.poll() is None and proc.is_running()
+    finally:
+        sleeper.kill()
+        sleeper.wait()

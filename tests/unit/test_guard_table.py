@@ -20,7 +20,7 @@ import yaml
 from meshtui.adapters.kube import KubeClient, load_contexts
 from meshtui.domain.cluster import Badge, Resolved, cluster_identity
 from meshtui.domain.endpoints import effective_proxy, no_proxy_matches
-from meshtui.domain.errors import ClusterUnreachable
+from meshtui.domain.errors import MeshtuiError
 from meshtui.services import state
 from meshtui.services.guard import Guard, resolve
 
@@ -170,12 +170,13 @@ def test_the_guard_models_the_proxy_the_official_client_uses(index: int, kubecon
         monkeypatch.delenv(var, raising=False)
     for var, value in row.env.items():
         monkeypatch.setenv(var, value)
+    kube = KubeClient.connect(str(kubeconfig), f"{row.name}#{index}")  # prepares; runs and sends nothing
     try:
-        kube = KubeClient.connect(str(kubeconfig), f"{row.name}#{index}")
-    except ClusterUnreachable:  # the client itself cannot use it (a proxy without scheme, socks without PySocks)
-        assert row.badge is Badge.REMOTE
-        return
-    try:
+        try:
+            kube.api_client  # noqa: B018 - builds the official client: credentials, TLS files, the pool manager
+        except MeshtuiError:  # the client itself cannot use it (a proxy without scheme, socks without PySocks)
+            assert row.badge is Badge.REMOTE
+            return
         config = kube.api_client.configuration
         client_uses = config.proxy if config.proxy and not rest.should_bypass_proxies(
             config.host, config.no_proxy or "") else None
@@ -260,3 +261,41 @@ def test_hostile_text_in_a_server_url_reaches_the_reason_inert(tmp_path: Path) -
     reason = guard.locality.reason
     assert guard.locality.badge is Badge.REMOTE
     assert "\x1b" not in reason and "\u202e" not in reason and "\x07" not in reason
+
+
+@pytest.mark.parametrize(("server", "proxy_url", "env", "expected"), [
+    ("https://api.example:6443", None, {"HTTPS_PROXY": "proxy.corp:3128", "https_proxy": "http://127.0.0.1:1"},
+     "http://proxy.corp:3128"),  # upper case wins in Go, a bare host:port is an http proxy
+    ("https://127.0.0.1:6443", None, {"HTTPS_PROXY": "http://proxy.corp:3128"}, None),  # never for loopback IPs
+    ("https://localhost:6443", None, {"HTTPS_PROXY": "http://proxy.corp:3128"}, None),
+    ("https://api.example:6443", "", {"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128"),
+    ("https://api.example:6443", None, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example"}, None),
+    ("https://api.example:6443", None, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "other", "no_proxy": "*"},
+     "http://p:1"),  # NO_PROXY before no_proxy
+    ("https://10.0.0.5:6443", None, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"}, None),
+    ("http://api.example:80", "socks5://127.0.0.1:1080", {}, "socks5://127.0.0.1:1080"),
+])
+def test_the_guard_models_the_proxy_kubectl_and_istioctl_use(server: str, proxy_url: str | None,
+                                                             env: dict[str, str], expected: str | None) -> None:
+    from meshtui.domain.endpoints import go_proxy
+
+    assert go_proxy(server, proxy_url, env).url == expected
+
+
+def test_a_server_side_dry_run_is_refused_where_a_write_is(tmp_path: Path) -> None:
+    """`?dryRun=All` is a write request on the wire (admission webhooks, audit log): same refusals (review #11)."""
+    from meshtui.domain.errors import GuardRefused
+
+    path = tmp_path / "remote.kc"
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "current-context": "kind-r",
+        "clusters": [{"name": "r", "cluster": {"server": "http://192.0.2.2:6443"}}],
+        "contexts": [{"name": "kind-r", "context": {"cluster": "r", "user": "u"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}]}))
+    kube = KubeClient.connect(str(path), "kind-r")
+    with pytest.raises(GuardRefused, match=r"server-side dry run, still a write request\) refused: .*REMOTE") as err:
+        Guard.for_client(kube).check("routes set", dry_run=True)
+    assert "--allow-remote to let the dry run reach" in (err.value.hint or "")
+    with pytest.raises(GuardRefused, match="--read-only"):
+        Guard.for_client(kube, allow_remote=True, read_only=True).check("routes set", dry_run=True)
+    Guard.for_client(kube, allow_remote=True).check("routes set", dry_run=True)  # the user's responsibility

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
-from meshtui.domain.errors import EXIT_REFUSED
+from meshtui.domain.errors import EXIT_REFUSED, MeshtuiError
 from meshtui.domain.text import inert
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 ctx.out.line(inert(line))
         return 0
     refuse_read_only(ctx, "meshtui up")
+    _ = provisioner.journal  # read here: a journal from a newer meshtui is one message and exit 2, before anything
     if not args.yes and not ctx.out.json_mode and sys.stdin.isatty():
         profile, provider = provisioner.loaded.profile, provisioner.provider
         ctx.out.line(inert(f"meshtui up -p {provisioner.loaded.name}: {provider.name} cluster {profile.cluster.name!r} "
@@ -148,7 +149,15 @@ def execute(ctx: CliContext, job: Job, profile: str, verb: str, follow: str = ""
     tty = sys.stdout.isatty() and not ctx.out.json_mode
     progress, cancel = Progress(ctx, tty), threading.Event()
     holder: dict[str, RunResult] = {}
-    worker = threading.Thread(target=lambda: holder.setdefault("result", job(cancel, progress.event)), daemon=True)
+    failure: list[MeshtuiError] = []
+
+    def work() -> None:
+        try:
+            holder["result"] = job(cancel, progress.event)
+        except MeshtuiError as exc:  # e.g. another run holds the lock: reported by the main thread, below
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
     worker.start()
     try:
         while worker.is_alive():
@@ -161,6 +170,8 @@ def execute(ctx: CliContext, job: Job, profile: str, verb: str, follow: str = ""
     result = holder.get("result")
     if tty:
         sys.stdout.write("\r\x1b[2K")
+    if failure:
+        raise failure[0]
     if result is None or result.cancelled:
         ctx.out.error(f"{verb} cancelled", f"meshtui {verb} -p {profile} resumes where it stopped")
         return 1

@@ -71,7 +71,7 @@ def istio(loaded: LoadedProfile, provider: Provider) -> Step:
             if add_nodeport:
                 nodeport_file.parent.mkdir(parents=True, exist_ok=True)
                 nodeport_file.write_text(yaml.safe_dump(ingress_overlay(spec.ingress_node_port), sort_keys=False))
-            ctx.command("istio", argv, timeout=600)
+            ctx.command("istio", argv, timeout=600, cluster=True)
         wait_deployments(ctx, "istio", gateways, timeout=300)
         return f"Istio ({spec.profile} profile)"
 

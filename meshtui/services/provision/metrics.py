@@ -56,7 +56,8 @@ def install_metrics_server(kube: KubeClient, guard: Guard, on_line: Callable[[st
         apply_sim_manifest(kube, on_line)
     for argv, limit in metrics_commands(provider, context, context):
         on_line("$ " + " ".join(argv))
-        result = process.stream(argv, timeout=limit, cancel=cancel, on_line=lambda _s, line: on_line(line))
+        result = process.stream(argv, timeout=limit, cancel=cancel, on_line=lambda _s, line: on_line(line),
+                                env={"KUBECONFIG": kube.kubeconfig} if kube.kubeconfig else None)
         if not result.ok:
             raise MeshtuiError(f"{argv[0]} exited {result.returncode}", hint="see the output above")
     wait_rollouts(kube, TARGET, timeout, on_line, cancel)

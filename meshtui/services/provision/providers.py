@@ -76,6 +76,10 @@ class Provider:
     def exists(self, ctx: StepContext) -> bool:
         raise NotImplementedError
 
+    def own_kubeconfig(self, ctx: StepContext) -> str | None:
+        """The kubeconfig the provider itself reports for the cluster it made (None: it has no such command)."""
+        return None
+
     def create(self, ctx: StepContext, step: str) -> None:
         raise NotImplementedError
 
@@ -112,6 +116,15 @@ class KindProvider(Provider):
     def exists(self, ctx: StepContext) -> bool:
         result = ctx.command("cluster", ["kind", "get", "clusters"], timeout=60)
         return self.profile.cluster.name in result.stdout.split()
+
+    def own_kubeconfig(self, ctx: StepContext) -> str | None:
+        """`kind get kubeconfig --name N`: read quietly (it holds the client key), never into the step log."""
+        argv = ["kind", "get", "kubeconfig", "--name", self.profile.cluster.name]
+        result = process.run(argv, timeout=TOOL_TIMEOUT, env={"KUBECONFIG": ctx.kubeconfig} if ctx.kubeconfig else None)
+        if not result.ok:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
+            raise StepFailed(f"`{' '.join(argv)}` exited {result.returncode}: {tail[0][:200]}")
+        return result.stdout
 
     def create(self, ctx: StepContext, step: str) -> None:
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +238,9 @@ class SimProvider(Provider):
         """
         journal = journal or (ctx.journal if ctx is not None else None)
         record = journal.created.sim if journal is not None else None
-        if record is not None:
+        if record is not None and list(record.cmdline) == self.serve_argv():
+            # only a `meshtui demo --serve` of THIS profile (its kubeconfig path) is ever ours to signal; a
+            # hand-edited journal naming another program with its real start time and command line is ignored
             identity = ProcessIdentity(record.pid, record.started, tuple(record.cmdline))
             if process.still_running(identity):
                 return identity

@@ -72,6 +72,8 @@ class Runner:
             return None
         try:
             holds = step.check(self.ctx)
+        except GuardRefused:  # not "could not tell": the cluster may not be touched at all
+            raise
         except Exception:  # the check could not tell (cluster gone, API error): do the work
             holds = False
         if not holds:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -55,7 +57,7 @@ class Provisioner:
             from meshtui.adapters.kube import KubeClient
             from meshtui.services.guard import Guard
 
-            kube = KubeClient.connect(provider.kubeconfig() or self.kubeconfig, provider.context)
+            kube = KubeClient.connect(self.tool_kubeconfig(), provider.context)
             try:
                 Guard.for_client(kube, allow_remote=self.allow_remote).check(
                     f"meshtui up -p {self.loaded.name} writing to context {provider.context!r}")
@@ -70,15 +72,23 @@ class Provisioner:
         def read() -> ContextInfo:
             from meshtui.adapters.kube import resolve_context
 
-            return resolve_context(provider.kubeconfig() or self.kubeconfig, provider.context)
+            return resolve_context(self.tool_kubeconfig(), provider.context)
 
         return read
+
+    def tool_kubeconfig(self) -> str:
+        """The kubeconfig file list the guard judges and every tool gets as `KUBECONFIG` (kubectl, istioctl,
+        kind and minikube write and read the very files meshtui reads, never `~/.kube/config` behind its back)."""
+        from meshtui.adapters.kubeconfig import default_kubeconfig
+
+        spec = self.provider.kubeconfig() or self.kubeconfig or default_kubeconfig()
+        return os.pathsep.join(os.path.abspath(os.path.expanduser(p)) for p in spec.split(os.pathsep) if p)
 
     def _context(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> StepContext:
         provider = self.provider
         return StepContext(self.loaded, self.journal, emit, self.masker, cancel or threading.Event(),
                            kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir,
-                           context_info=self._context_info(provider))
+                           context_info=self._context_info(provider), kubeconfig=self.tool_kubeconfig())
 
     @staticmethod
     def preload() -> None:
@@ -90,13 +100,19 @@ class Provisioner:
     def dry_run(self) -> list[str]:
         return [self.masker.mask(line) for line in dry_run_lines(self.loaded, build_plan(self.loaded, self.provider))]
 
+    def run_lock(self, verb: str) -> AbstractContextManager[None]:
+        """One `up` or `down` per profile at a time (state.Busy names the other run's pid, exit 1)."""
+        path = self.journal.path.with_name(self.journal.path.stem + ".lock")
+        return state.run_lock(path, f"meshtui {verb} -p {self.loaded.name}")
+
     def up(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
-        ctx = self._context(emit, cancel)
-        self._notice(emit)
-        try:
-            return Runner(build_plan(self.loaded, self.provider), ctx).run()
-        finally:
-            ctx.reset_kube()
+        with self.run_lock("up"):
+            ctx = self._context(emit, cancel)
+            self._notice(emit)
+            try:
+                return Runner(build_plan(self.loaded, self.provider), ctx).run()
+            finally:
+                ctx.reset_kube()
 
     def created(self) -> dict[str, object]:
         return self.journal.created.model_dump(exclude_none=True)
@@ -125,6 +141,10 @@ class Provisioner:
         return lines
 
     def down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
+        with self.run_lock("down"):
+            return self._down(emit, cancel)
+
+    def _down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> RunResult:
         from meshtui.adapters import docker_images
 
         ctx = self._context(emit, cancel)

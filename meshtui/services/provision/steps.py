@@ -55,6 +55,8 @@ class StepContext:
     workdir: Any = None
     context_info: Callable[[], ContextInfo] | None = None
     """The provisioned context as the kubeconfig describes it (no connection, no guard)."""
+    kubeconfig: str = ""
+    """The kubeconfig file list every tool gets as `KUBECONFIG`: the very files the guard judged."""
     _kube: KubeClient | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,10 +84,19 @@ class StepContext:
         self.emit(ProvisionEvent("output", step, self.masker.mask(text)))
 
     def command(self, step: str, argv: list[str], *, timeout: float, check: bool = True,
-                env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,)) -> process.ProcessResult:
-        """Run a tool, streaming its output lines into the step's log."""
+                env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,),
+                cluster: bool = False) -> process.ProcessResult:
+        """Run a tool, streaming its output lines into the step's log.
+
+        Every tool reads the kubeconfig meshtui reads (`KUBECONFIG`); `cluster=True` marks a tool
+        that talks to the cluster's API (kubectl, istioctl): the safety guard judges the context
+        first, exactly as before meshtui's own first request (GuardRefused, nothing run).
+        """
+        if cluster:
+            _ = self.kube  # connects through the guard: refuses a context that is not local
+        tool_env = {"KUBECONFIG": self.kubeconfig} if self.kubeconfig else {}
         self.say(step, "$ " + " ".join(argv))
-        result = process.stream(argv, timeout=timeout, cancel=self.cancel, env=env,
+        result = process.stream(argv, timeout=timeout, cancel=self.cancel, env={**tool_env, **(env or {})},
                                 on_line=lambda _name, line: self.say(step, line) if line.strip() else None)
         if check and result.returncode not in ok_codes:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]

@@ -21,7 +21,9 @@ def preflight(loaded: LoadedProfile) -> Step:
         from meshtui.domain.checks import Status
         from meshtui.services.doctor import DoctorOptions, run_doctor
 
-        checks = run_doctor(DoctorOptions(loaded), ctx.docker)
+        # the kubeconfig every step and tool uses; a context that is not local is judged, never contacted
+        checks = run_doctor(DoctorOptions(loaded, kubeconfig=ctx.kubeconfig or None, contact_remote=False),
+                            ctx.docker)
         registry_port = loaded.profile.cluster.registry.port
         ours = bool(ctx.journal.created.cluster)
         blocking = [c for c in checks if c.status == Status.FAIL
@@ -105,6 +107,40 @@ def _registry_configmap(loaded: LoadedProfile) -> dict:
                                                 'help: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n'}}
 
 
+def remember_created(ctx: StepContext, loaded: LoadedProfile, provider: Provider) -> None:
+    """Record the cluster just made as meshtui's, from what the provider itself reports, never a name.
+
+    The kubeconfig's context must reach the very cluster the provider made (kind: the server and
+    CA of `kind get kubeconfig`), and its address must be local by the guard's address rules alone
+    (no earlier record, no pin): a context the user's kubeconfig points elsewhere is never
+    remembered, so the guard never trusts it for being "created by meshtui".
+    """
+    from meshtui.adapters.kubeconfig import read_text_config
+    from meshtui.domain.cluster import cluster_identity
+    from meshtui.services import state
+    from meshtui.services.guard import Guard
+
+    assert ctx.context_info is not None
+    info = ctx.context_info()
+    identity = cluster_identity(info)
+    own = provider.own_kubeconfig(ctx)
+    if own is not None:
+        theirs = cluster_identity(read_text_config(own, f"`{provider.name} get kubeconfig`").context(info.name))
+        if theirs != identity:
+            raise StepFailed(f"context {info.name!r} in {ctx.kubeconfig or 'the kubeconfig'} points at {info.server}, "
+                             f"not at the cluster {provider.name} made ({theirs.server}); nothing was written to it",
+                             hint=f"rename or remove the other {info.name!r} entry (kubectl config delete-context), "
+                                  "then run up again")
+    locality = Guard.for_context(info, created=(), pins=()).locality
+    if not locality.is_local:
+        ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(
+            f"context {info.name!r} is not remembered as created by meshtui: {locality.reason}")))
+        return
+    notice = state.record_created(provider.context, identity, loaded.name)
+    if notice:
+        ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(notice)))
+
+
 def cluster(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -> Step:
     wire = isinstance(provider, KindProvider) and loaded.profile.cluster.registry.enabled
 
@@ -119,16 +155,11 @@ def cluster(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -
         return True
 
     def run(ctx: StepContext) -> str:
-        from meshtui.domain.cluster import cluster_identity
-        from meshtui.services import state
-
         provider.create(ctx, "cluster")
         ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context)
         ctx.reset_kube()
         if ctx.context_info is not None:  # remembered by server + CA, so the guard knows it as ours
-            notice = state.record_created(provider.context, cluster_identity(ctx.context_info()), loaded.name)
-            if notice:
-                ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(notice)))
+            remember_created(ctx, loaded, provider)
         if wire:
             _wire_registry(ctx, loaded, provider)  # type: ignore[arg-type]
         return f"context {provider.context}"
@@ -162,7 +193,7 @@ def metrics_server(loaded: LoadedProfile, provider: Provider) -> Step:
         if isinstance(provider, SimProvider):
             metrics.apply_sim_manifest(ctx.kube, lambda text: ctx.say("metrics-server", text))
         for argv, limit in commands:
-            ctx.command("metrics-server", argv, timeout=limit)
+            ctx.command("metrics-server", argv, timeout=limit, cluster=True)
         wait_deployments(ctx, "metrics-server", metrics.TARGET, timeout=300)
         return "metrics.k8s.io served"
 
