@@ -97,3 +97,20 @@ def test_loopback_sim_is_simulated_and_doctor_says_why(sim: SimCluster, relay: R
     remote = run_cli("doctor", "--kubeconfig", kubeconfig)
     line = next(text for text in remote.stdout.splitlines() if "kube context" in text)
     assert "REMOTE: the API server prod.example.internal:6443 does not resolve" in line
+
+
+def test_a_dry_run_is_refused_where_the_write_would_be(sim: SimCluster, relay: Relay, tmp_path: Path) -> None:
+    """A server-side dry run reaches admission webhooks and the audit log: it is a write request to the guard."""
+    before = weights(sim)
+    kubeconfig = remote_kubeconfig(tmp_path / "kubeconfig", relay, context="kind-prod")
+    for extra in ([], ["--read-only", "--allow-remote"]):
+        result = run_cli("routes", "set", "catalog", "v1=90", "v2=10", "-n", "shop", "--dry-run", *extra,
+                         "--kubeconfig", kubeconfig)
+        assert result.returncode == 3, (extra, result.stdout, result.stderr)
+        assert "dry run" in result.stderr or "REMOTE" in result.stderr or "read-only" in result.stderr, result.stderr
+        assert relay.writes() == [], extra
+    allowed = run_cli("routes", "set", "catalog", "v1=90", "v2=10", "-n", "shop", "--dry-run", "--allow-remote",
+                      "--kubeconfig", kubeconfig)
+    assert allowed.returncode == 0, allowed.stderr
+    assert relay.writes() and all("dryRun=All" in url for _method, url in relay.writes()), relay.writes()
+    assert weights(sim) == before

@@ -98,8 +98,8 @@ class RouteReset(RouteHistory):
         ns, host = loaded.routes.namespace, loaded.routes.host
         if not plan.actions:
             return []
+        self.guard.check(f"reset routes of {ns}/{host}", dry_run=dry_run)  # a dry run reaches admission too
         if not dry_run:
-            self.guard.check(f"reset routes of {ns}/{host}")
             self.store().check_writable()
         steps = []
         for kind, obj, spec in (("VirtualService", loaded.vs_obj, plan.after.vs),
