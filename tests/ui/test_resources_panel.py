@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TabbedContent
 
+from meshtui.config.settings import UserSettings
 from meshtui.sim import SimCluster
 from tests.ui.helpers import make_app, wait_for
 
@@ -73,3 +74,21 @@ async def test_at_160x45_every_column_of_resources_and_the_doctor_is_on_screen(s
         for check in setup.checks:
             if check.fix:  # the start and the end of every fix are on screen (wrapped or folded, never cut)
                 assert check.fix.split()[0] in screen and check.fix.rstrip()[-4:] in screen, check.fix
+
+
+async def test_a_hidden_resources_panel_stops_sampling_and_resumes_when_shown(sim: SimCluster) -> None:
+    """Sampling every pod while another panel is shown only costs the shown panel (the Overview at scale)."""
+    from meshtui.ui.panels.resources import ResourcesPanel
+
+    app = make_app(str(sim.kubeconfig), settings=UserSettings(refresh_seconds=1))
+    async with app.run_test(size=(160, 45)) as pilot:
+        panel = app.query_one(ResourcesPanel)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: panel.samples >= 2, timeout=60, what="two samples while shown")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: not panel._polling, timeout=30, what="the sample in flight done")
+        hidden = panel.samples
+        await pilot.pause(panel.interval * 3)  # three intervals with the panel hidden: an absence needs time to pass
+        assert panel.samples <= hidden + 1, "the hidden panel kept sampling"
+        await pilot.press("3")
+        await wait_for(pilot, lambda: panel.samples >= hidden + 2, timeout=60, what="sampling again once shown")

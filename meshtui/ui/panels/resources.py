@@ -87,6 +87,7 @@ class ResourcesPanel(ReportsFailures, Vertical):
         self.errors = 0
         self.samples = 0
         self._polling = False
+        self._resume_on_show = False
         self._generation = 0
 
     def compose(self) -> ComposeResult:
@@ -136,7 +137,12 @@ class ResourcesPanel(ReportsFailures, Vertical):
         service.close()
 
     def poll(self) -> None:
+        """Sample now; while the panel is hidden (another tab is shown) only the first sample is taken: the
+        next one waits until the panel is shown again (a sample of 20,000 pods costs the Overview's lag)."""
         if self.session is None or self._polling:
+            return
+        if self.samples and not self.is_on_screen:
+            self._resume_on_show = True
             return
         self._polling = True
         self._sample(self._generation, self.session, self.service, first=self.samples == 0)
@@ -174,8 +180,13 @@ class ResourcesPanel(ReportsFailures, Vertical):
             self.samples += 1
             self.snapshot = message.snapshot
             self._draw()
-            delay = self.interval if self.display else self.interval * 5
+            delay = self.interval
         self.set_timer(delay, self.poll)
+
+    def on_show(self) -> None:
+        if self._resume_on_show:
+            self._resume_on_show = False
+            self.poll()
 
     # -- drawing -----------------------------------------------------------------------
     def _style(self, value: float | None) -> str:
