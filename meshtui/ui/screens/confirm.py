@@ -33,9 +33,11 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen { align: center middle; }
     ConfirmScreen > #dialog { width: 100; max-width: 96%; height: auto; max-height: 90%; padding: 0 2;
                               border: thick $warning; background: $surface; }
-    ConfirmScreen #question { dock: top; height: auto; padding: 1 0 1 0; background: $surface; }
+    ConfirmScreen #question { height: auto; padding: 1 0 1 0; background: $surface; }
     ConfirmScreen #detail { height: auto; }
-    ConfirmScreen #answer { dock: bottom; height: auto; padding: 1 0 0 0; background: $surface; }
+    ConfirmScreen #answer { height: auto; padding: 1 0 0 0; background: $surface; }
+    ConfirmScreen .-with-detail #question { dock: top; }
+    ConfirmScreen .-with-detail #answer { dock: bottom; }
     ConfirmScreen #ask { height: auto; text-style: bold; }
     ConfirmScreen #buttons { height: auto; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
@@ -50,18 +52,20 @@ class ConfirmScreen(ModalScreen[bool]):
         self.ask = ask
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="dialog"):
+        # docked children add nothing to an auto height: only a dialog with a detail docks its question and
+        # answer (so they stay while the detail scrolls); without one they are its content, in order
+        with VerticalScroll(id="dialog", classes="-with-detail" if self.detail is not None else ""):
             yield Static(_text(self.question), id="question")
+            if self.detail is not None:
+                yield Static(_text(self.detail), id="detail")
             with Vertical(id="answer"):
                 if self.ask is not None:
                     yield Static(_text(self.ask), id="ask")
                 with Horizontal(id="buttons"):
                     yield Button("No", id="no", variant="default")
                     yield Button(self.yes_label, id="yes", variant="error")
-            yield Static(_text(self.detail) if self.detail is not None else Text(""), id="detail")
 
     def on_mount(self) -> None:
-        self.query_one("#detail").display = self.detail is not None
         self.query_one("#no", Button).focus()
 
     def text(self) -> str:
