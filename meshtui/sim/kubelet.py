@@ -6,7 +6,7 @@ short readiness delay, and `crash()` restarts a container the way a CrashLoop do
 restartCount + 1, lastState terminated, a BackOff warning, and a new log instance.
 `delete_pod()` is a graceful deletion: the pod turns Terminating (deletionTimestamp),
 its containers stop (follow streams end, the logs stay readable), and the object goes
-`TERMINATING_SECONDS` later; a grace period of 0 removes it at once, as `--force` does.
+`TERMINATING_SECONDS` later (mesh pods drain for seconds); a grace period of 0 removes it at once, as `--force` does.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def crash(ctl: Controllers, namespace: str, name: str, container: str, reason: s
     return pod
 
 
-TERMINATING_SECONDS = 2.0
+TERMINATING_SECONDS = 3.0
 """How long (real seconds) a deleted pod stays Terminating after its containers stopped."""
 
 

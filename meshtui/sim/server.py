@@ -266,15 +266,16 @@ class SimServer:
         """Send `entries`, then (following) new lines until the instance ends; the drop fault cuts any log stream."""
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         await response.prepare(request)
-        drop_after = self.state.faults.drop_log_streams_after or None
+        faults = self.state.faults
         sent_lines = 0
         sent_bytes = 0
 
         async def send(batch: list) -> bool:
             nonlocal sent_lines, sent_bytes
-            cut = drop_after is not None and sent_lines + len(batch) >= drop_after
+            drop_after = faults.drop_log_streams_after  # read live: applies to open streams too
+            cut = bool(drop_after) and sent_lines + len(batch) >= drop_after
             if cut:
-                batch = batch[:max(0, drop_after - sent_lines)]  # type: ignore[operator]
+                batch = batch[:max(0, drop_after - sent_lines)]
             data = render(batch, timestamps)
             if limit is not None and sent_bytes + len(data) >= limit:
                 await response.write(data[:limit - sent_bytes])
@@ -294,7 +295,8 @@ class SimServer:
                 if not await send(entries[start:start + 2000]):
                     return response
             if not follow:
-                if drop_after is not None and sent_lines == drop_after and request.transport is not None:
+                if faults.drop_log_streams_after and sent_lines == faults.drop_log_streams_after \
+                        and request.transport is not None:
                     request.transport.close()  # exactly N lines: the end of the body is cut too
                     return response
                 await response.write_eof()

@@ -26,11 +26,9 @@ def collect(engine: LogEngine, done: threading.Event, expected: int, timeout: fl
         done.wait(0.2)
         done.clear()
         for line in engine.drain().lines:
-            got.setdefault((line.namespace, line.pod, line.container), []).append(line.raw)
-        if sum(len(v) for v in got.values()) >= expected:
-            time.sleep(0.3)  # anything beyond the expected count would be a duplicate
-            for line in engine.drain().lines:
+            if line.marker is None:
                 got.setdefault((line.namespace, line.pod, line.container), []).append(line.raw)
+        if sum(len(v) for v in got.values()) >= expected:
             break
     return got
 
