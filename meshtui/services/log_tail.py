@@ -26,8 +26,16 @@ from functools import partial
 from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.timefmt import format_ns
-from meshtui.services.log_reader import (Anomaly, Chunk, Notice, Source, StreamReader, TailState, container_status,
-                                         stream_errors)
+from meshtui.services.log_reader import (
+    Anomaly,
+    Chunk,
+    Notice,
+    Source,
+    StreamReader,
+    TailState,
+    container_status,
+    stream_errors,
+)
 from meshtui.services.log_stamps import Position
 
 BACKOFF_FIRST = 0.05

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -24,14 +25,22 @@ from meshtui.domain.errors import MeshtuiError, NotFound
 from meshtui.domain.logs import LineFilter, LogLine, marker_text
 from meshtui.services.feed import ResourceFeed
 from meshtui.services.log_fetch import Fetched, fetch_container
-from meshtui.services.log_model import LogBatch, StreamSummary, Target, chunk_lines, declared_sidecars, targets_of
+from meshtui.services.log_model import (
+    LogBatch,
+    StreamSummary,
+    Target,
+    chunk_lines,
+    declared_sidecars,
+    targets_of,
+)
 from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import Chunk, Notice
-from meshtui.services.log_tail import ContainerTail
+from meshtui.services.log_tail import ContainerTail, backoff
 
 __all__ = ["LogBatch", "LogEngine", "LogSession", "LogSource", "StreamSummary", "Target", "collect_pivot",
            "declared_sidecars", "pivot_query"]
 
+RETRIES = 6
 NOTICE_KINDS = {"reconnected", "gap", "restarted", "ended", "failed", "retry"}
 
 
@@ -95,22 +104,36 @@ class LogEngine:
         self._selector = q.selector
         if q.pod_name:
             self._field_selector = f"metadata.name={q.pod_name}"
-            self._must_exist(path_for("", "v1", "pods", self.namespace(), q.pod_name), f"pod {q.pod_name}")
+            self._must_exist(path_for("", "v1", "pods", self.namespace(), q.pod_name), "pod", q.pod_name)
         if q.workload:
             name = q.workload.split("/", 1)[1]
             deploy = self._must_exist(path_for("apps", "v1", "deployments", self.namespace(), name),
-                                      f"deployment {name}")
+                                      "deployment", name)
             self._selector = ",".join(filter(None, [selector_of(deploy), q.selector]))
         self._resolved = True
 
-    def _must_exist(self, path: str, what: str) -> dict:
+    def _get(self, path: str, **query: str) -> dict:
+        """One GET, retried with bounded backoff on 5xx/429 (a flaky API server is not a missing object)."""
+        for attempt in range(1, RETRIES + 1):
+            try:
+                return self.kube.get(path, **query)
+            except KubeApiError as exc:
+                if attempt == RETRIES or (exc.status < 500 and exc.status != 429):
+                    raise
+            time.sleep(backoff(attempt))
+        raise AssertionError("unreachable")
+
+    def check(self) -> None:
+        """Is the API server there at all? (ClusterUnreachable at once; 5xx retried.)"""
+        self._get("/version")
+
+    def _must_exist(self, path: str, kind: str, name: str) -> dict:
         try:
-            return self.kube.get(path)
+            return self._get(path)
         except KubeApiError as exc:
             if exc.status == 404:
-                raise NotFound(f"{what} not found in namespace {self.namespace()}",
-                               hint=f"`meshtui logs -n {self.namespace()}` lists nothing? try -A, or check the name"
-                               ) from None
+                raise NotFound(f"{kind} {name!r} not found in namespace {self.namespace()}",
+                               hint=f"check the name: kubectl get {kind}s -n {self.namespace()}") from None
             raise
 
     # -- the buffer ------------------------------------------------------------------------
@@ -280,7 +303,7 @@ class LogEngine:
     def list_targets(self) -> list[Target]:
         self.resolve()
         query = {"labelSelector": self._selector, "fieldSelector": self._field_selector}
-        pods = self.kube.get(self._collection(), **{k: v for k, v in query.items() if v}).get("items", [])
+        pods = self._get(self._collection(), **{k: v for k, v in query.items() if v}).get("items", [])
         return [target for pod in pods for target in targets_of(pod, self.query)]
 
     def fetch_all(self, workers: int = 32) -> Iterator[Fetched]:
@@ -295,12 +318,17 @@ class LogEngine:
             for future in as_completed(futures):
                 yield future.result()
 
+    def lines_of(self, chunks: list[Chunk]) -> list[LogLine]:
+        """Chunks as line objects, the query's line filters applied."""
+        lines = [line for chunk in chunks for line in chunk_lines(chunk)]
+        if self.line_filter.active:
+            lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
+        return lines
+
     def fetch(self, *, timestamps: bool = True, workers: int = 32) -> Iterator[LogBatch]:
         """One batch of lines per container as it completes (filters applied; errors as events)."""
         for fetched in self.fetch_all(workers):
-            lines = [line for chunk in fetched.chunks for line in chunk_lines(chunk)]
-            if self.line_filter.active:
-                lines = [line for line in lines if self.line_filter.matches(line)]
+            lines = self.lines_of(fetched.chunks)
             events = [n.text() for n in fetched.notices if n.kind == "gap"]
             if fetched.error:
                 events.append(f"{fetched.source.name}: {fetched.error}")

@@ -76,8 +76,8 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
         pods = [p for p in state.store.list(state.type("pods"), namespace)
                 if matches(p["metadata"].get("labels") or {}) and p.get("status", {}).get("containerStatuses")
                 and not p["metadata"].get("deletionTimestamp")]
-        targets = [(p["metadata"]["name"], app_container(p, body.get("container"))) for p in pods]
-        targets = [(name, c) for name, c in targets if c]
+        named = [(p["metadata"]["name"], app_container(p, body.get("container"))) for p in pods]
+        targets = [(name, c) for name, c in named if c]
         if not targets or total <= 0:
             return respond({"pods": [], "lines": 0})
         per_pod = [total // len(targets) + (1 if i < total % len(targets) else 0) for i in range(len(targets))]
