@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from meshtui.adapters.kube import KubeApiError, KubeClient
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.timefmt import format_ns
+from meshtui.services.log_plain import RECENT, PlainProgress, read_plain
 from meshtui.services.log_reader import Anomaly, Chunk, Notice, Source, StreamReader, stream_errors
 from meshtui.services.log_stamps import Position
 from meshtui.services.log_tail import backoff
@@ -67,14 +68,21 @@ class _Once:
 
 
 def fetch_container(kube: KubeClient, source: Source, *, tail: int | None, since_seconds: int | None,
-                    previous: bool = False, attempts: int = ATTEMPTS) -> Fetched:
-    """Read one container's log now, resuming after cuts; `error` is set when it could not be completed."""
+                    previous: bool = False, attempts: int = ATTEMPTS, plain: bool = False) -> Fetched:
+    """Read one container's log now, resuming after cuts; `error` is set when it could not be completed.
+
+    `plain`: a whole-log read may go without timestamps (`log_plain`), the CLI's fast path.
+    """
     fetched = Fetched(source)
     owner = _Once(fetched)
+    tries = _Tries(attempts)
+    if plain and tail is None and since_seconds is None and not previous:
+        skipping = _plain(kube, fetched, tries)
+        if skipping is None:
+            return fetched
+        owner = skipping
     reader = StreamReader(kube, owner)
     errors = stream_errors()
-    failures = 0
-    started = time.monotonic()
     while True:
         position = owner.position
         params: dict[str, object] = {"container": source.container, "timestamps": True}
@@ -91,18 +99,89 @@ def fetch_container(kube: KubeClient, source: Source, *, tail: int | None, since
             reader.read(params, verify=position, accept_gap=True, confirm=False)
             return fetched
         except errors as exc:
-            cause = f"stream cut ({type(exc).__name__})"
-            failures = failures + 1 if owner.position == position else 0  # progress is not a failure
+            tries.failed(f"stream cut ({type(exc).__name__})", progress=owner.position != position)
         except KubeApiError as exc:
             if exc.status == 404 or (400 <= exc.status < 500 and exc.status not in (408, 429)):
                 fetched.error = exc.message
                 return fetched
-            cause, failures = exc.message, failures + 1
+            tries.failed(exc.message)
         except MeshtuiError as exc:
-            cause, failures = exc.message, failures + 1
-        if failures >= attempts:
-            fetched.error = f"gave up after {failures} failed attempts in {time.monotonic() - started:.1f} s: {cause}"
+            tries.failed(exc.message)
+        if tries.exhausted:
+            fetched.error = tries.give_up()
             return fetched
-        if failures:
-            time.sleep(backoff(failures))
-        fetched.notices.append(Notice("retry", source, cause, since=owner.position, attempts=failures))
+        tries.wait()
+        fetched.notices.append(Notice("retry", source, tries.cause, since=owner.position, attempts=tries.count))
+
+
+class _Tries:
+    """Failures in a row (progress resets them), bounded backoff, and the message when giving up."""
+
+    def __init__(self, attempts: int) -> None:
+        self.attempts, self.count, self.cause, self.started = attempts, 0, "", time.monotonic()
+
+    def failed(self, cause: str, progress: bool = False) -> None:
+        self.cause = cause
+        self.count = 0 if progress else self.count + 1
+
+    @property
+    def exhausted(self) -> bool:
+        return self.count >= self.attempts
+
+    def wait(self) -> None:
+        if self.count:
+            time.sleep(backoff(self.count))
+
+    def give_up(self) -> str:
+        return f"gave up after {self.count} failed attempts in {time.monotonic() - self.started:.1f} s: {self.cause}"
+
+
+def _plain(kube: KubeClient, fetched: Fetched, tries: _Tries) -> _Once | None:
+    """The unstamped whole-log read. None when done (or failed); else the owner to go on stamped with."""
+    errors = stream_errors()
+    progress = PlainProgress()
+    while True:
+        try:
+            read_plain(kube, fetched.source, fetched.chunks, progress)
+            return None
+        except errors as exc:
+            tries.failed(f"stream cut ({type(exc).__name__})")
+        except KubeApiError as exc:
+            if exc.status == 404 or (400 <= exc.status < 500 and exc.status not in (408, 429)):
+                fetched.error = exc.message
+                return None
+            tries.failed(exc.message)
+        except MeshtuiError as exc:
+            tries.failed(exc.message)
+        if progress.count:
+            fetched.notices.append(Notice("retry", fetched.source, tries.cause, attempts=tries.count))
+            return _Skip(fetched, progress)
+        if tries.exhausted:
+            fetched.error = tries.give_up()
+            return None
+        tries.wait()
+
+
+class _Skip(_Once):
+    """Going on stamped from the start after a cut plain read: the lines already delivered are skipped."""
+
+    def __init__(self, fetched: Fetched, progress: PlainProgress) -> None:
+        super().__init__(fetched)
+        self.skip, self.expect = progress.count, progress.recent
+        self.seen: list[bytes] = []
+
+    def on_chunk(self, chunk: Chunk, position: Position | None) -> None:
+        self.position = position
+        if self.skip > 0:
+            lines = chunk.data.split(b"\n")[:-1]  # rare fallback: objects per line are fine here
+            take = min(self.skip, len(lines))
+            self.seen = (self.seen + [line.partition(b" ")[2] for line in lines[:take]])[-RECENT:]
+            self.skip -= take
+            if self.skip == 0 and self.seen != self.expect[-len(self.seen):]:
+                self.fetched.notices.append(Notice("gap", self.source, "log rotated while reading: lines after "
+                                                   "the first cut may be missing or repeated"))
+            rest = lines[take:]
+            if not rest:
+                return
+            chunk = Chunk(chunk.source, b"\n".join(rest) + b"\n", len(rest))
+        self.fetched.chunks.append(chunk)

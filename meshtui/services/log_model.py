@@ -87,11 +87,14 @@ def chunk_lines(chunk: Chunk) -> list[LogLine]:
     if chunk.marker is not None:
         return [LogLine(s.namespace, s.pod, s.container, s.version, 0, chunk.data.decode("utf-8", "replace"), 0,
                         s.instance, chunk.marker)]
+    lines = chunk.data.split(b"\n")[:-1]
+    if not chunk.stamped:
+        return [LogLine(s.namespace, s.pod, s.container, s.version, 0, raw.decode("utf-8", "replace"), 0, s.instance)
+                for raw in lines]
     out = []
-    for raw in chunk.data.split(b"\n"):
-        if raw:
-            ts, text = split_stamped(raw)
-            out.append(LogLine(s.namespace, s.pod, s.container, s.version, ts, text, 0, s.instance))
+    for raw in lines:
+        ts, text = split_stamped(raw)
+        out.append(LogLine(s.namespace, s.pod, s.container, s.version, ts, text, 0, s.instance))
     return out
 
 

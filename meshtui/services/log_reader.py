@@ -49,12 +49,14 @@ class Source:
 
 @dataclass(slots=True)
 class Chunk:
-    """Complete stamped lines (`STAMP text\\n` each) from one source, in order; or a restart marker."""
+    """Complete lines from one source, in order: stamped (`STAMP text\\n`) unless `stamped` is False;
+    or a restart marker (`marker` set, `data` its text)."""
 
     source: Source
     data: bytes
     count: int
     marker: str | None = None
+    stamped: bool = True
 
 
 @dataclass(frozen=True)

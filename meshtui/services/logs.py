@@ -306,14 +306,16 @@ class LogEngine:
         pods = self._get(self._collection(), **{k: v for k, v in query.items() if v}).get("items", [])
         return [target for pod in pods for target in targets_of(pod, self.query)]
 
-    def fetch_all(self, workers: int = 32) -> Iterator[Fetched]:
-        """Every matching container's log now, in parallel, as each completes (complete, or `error` set)."""
+    def fetch_all(self, workers: int = 32, plain: bool = False) -> Iterator[Fetched]:
+        """Every matching container's log now, in parallel, as each completes (complete, or `error` set).
+
+        `plain`: whole-log reads go without timestamps (chunks with `stamped=False`; the CLI's fast path)."""
         targets = self.list_targets()
         if not targets:
             return
         tail, since = self.query.effective_tail(), self.query.since_seconds
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
-            futures = [pool.submit(fetch_container, self.kube, t.source(), tail=tail, since_seconds=since)
+            futures = [pool.submit(fetch_container, self.kube, t.source(), tail=tail, since_seconds=since, plain=plain)
                        for t in targets]
             for future in as_completed(futures):
                 yield future.result()

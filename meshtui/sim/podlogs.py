@@ -20,8 +20,22 @@ from dataclasses import dataclass, field
 
 RING = 100_000
 """Lines kept per container instance (SimOptions.ring)."""
-MAX_BYTES = 1 << 20
+MAX_BYTES = 2 << 20
 """Bytes of log lines kept per container instance (the kubelet rotates at 10 MiB; the demo runs for hours)."""
+
+
+_SECONDS: dict[int, bytes] = {}
+
+
+def stamp(ns: int) -> bytes:
+    """`format_ts(ns)` as bytes, the seconds part cached (lines are written many to a second)."""
+    seconds, frac = divmod(ns, 1_000_000_000)
+    base = _SECONDS.get(seconds)
+    if base is None:
+        if len(_SECONDS) > 4096:
+            _SECONDS.clear()
+        base = _SECONDS[seconds] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)).encode()
+    return base + (b".%09d" % frac).rstrip(b"0") + b"Z" if frac else base + b"Z"
 
 
 def format_ts(ns: int) -> str:
@@ -58,6 +72,7 @@ class Instance:
 
     number: int
     lines: deque[tuple[int, bytes]] = field(default_factory=deque)
+    """(ns, `STAMP text`): the stamp is made once, when the line is written; reads only join."""
     appended: int = 0
     """Lines ever written to this instance."""
     rotated: int = 0
@@ -113,8 +128,9 @@ class ContainerLog:
             data = data.replace(b"\n", b" ")
             now = max(now, self.last_ts + 1)
             self.last_ts = now
-            store.append((now, data))
-            size += len(data) + 1
+            line_ = stamp(now) + b" " + data
+            store.append((now, line_))
+            size += len(line_) + 1
             count += 1
         instance.appended += count
         instance.size += size
@@ -167,10 +183,12 @@ def select(instance: Instance, since_ns: int | None, tail: int | None) -> list[t
     return chosen
 
 
-def render(entries: Iterable[tuple[int, bytes]], timestamps: bool) -> bytes:
+def render(entries: list[tuple[int, bytes]], timestamps: bool) -> bytes:
+    if not entries:
+        return b""
     if timestamps:
-        return b"".join(format_ts(ts).encode() + b" " + data + b"\n" for ts, data in entries)
-    return b"".join(data + b"\n" for _, data in entries)
+        return b"\n".join([line for _, line in entries]) + b"\n"
+    return b"\n".join([line.partition(b" ")[2] for _, line in entries]) + b"\n"
 
 
 class PodLogs:
@@ -236,5 +254,5 @@ class PodLogs:
         if log is None:
             return []
         kept = [log.previous, log.current] if log.previous is not None else [log.current]
-        return [{**i.summary(), "entries": [[format_ts(ts), data.decode("utf-8", "replace")]
+        return [{**i.summary(), "entries": [[format_ts(ts), data.partition(b" ")[2].decode("utf-8", "replace")]
                                              for ts, data in i.lines]} for i in kept]

@@ -103,6 +103,23 @@ def test_no_follow_is_complete_despite_cuts_and_errors(sim_factory: SimFactory) 
     assert notices and {n["notice"] for n in notices} == {"retry"}
 
 
+def test_plain_no_follow_fast_path_is_complete_despite_cuts_and_errors(sim_factory: SimFactory) -> None:
+    """The unstamped whole-log read: cut, it goes on stamped and skips what it already wrote."""
+    sim = sim_factory()
+    pods = pods_of(sim, "app=ratings")
+    for pod in pods:
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "ratings",
+                                "lines": [f"{pod} line {i}" for i in range(120)]})
+    sim.set_faults(drop_log_streams_after=13, api_error_rate=0.2)
+    result = run_cli("logs", "-n", "shop", "-l", "app=ratings", "-c", "^ratings$", "--no-follow", env=env_for(sim))
+    sim.set_faults(drop_log_streams_after=0, api_error_rate=0)
+    assert result.returncode == 0, result.stderr
+    for pod in pods:
+        got = [line.split(" ", 2)[2] for line in result.stdout.splitlines() if line.startswith(f"{pod} ")]
+        assert got == node_log(sim, pod, "ratings")[0]
+    assert "reading again" in result.stderr  # the cuts happened and were noticed
+
+
 def test_a_gap_is_reported_and_the_exit_code_says_so(sim: SimCluster, tmp_path: Path) -> None:
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     pod = pods_of(sim, "app=ratings,version=v1")[0]

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _no_follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery) -> int:
     containers = 0
-    for fetched in engine.fetch_all():
+    for fetched in engine.fetch_all(plain=sink.raw and not query.timestamps):
         containers += 1
         sink.notices(fetched.notices)
         if sink.raw:

@@ -1,8 +1,9 @@
 """How `meshtui logs` writes: prefixed byte chunks, exact JSON, one notice per event, signals.
 
-`LineSink` owns stdout for the command. Its fast path turns a chunk of stamped lines
-(`STAMP text\\n` ...) into `PREFIX text\\n` ... with one `re.sub` over the whole chunk,
-so 200,000 lines cost a few regex passes, not 200,000 Python objects. On a terminal
+`LineSink` owns stdout for the command. Its fast paths never make an object per line:
+a chunk of unstamped lines (the whole-log `--no-follow` read) is prefixed with one
+`bytes.replace`; a chunk of stamped lines (`STAMP text\\n`, follow mode) becomes
+`PREFIX text\\n` with one `re.sub` over the whole chunk. On a terminal
 the bytes pass `inert_bytes` and names are inert and coloured; to a pipe the lines go
 out as the container wrote them (like `kubectl logs`: a pipe is for programs, and
 `--json` is there for exact, unambiguous output). `Signals` turns the first Ctrl-C or
@@ -99,7 +100,9 @@ class LineSink:
                 continue
             data = inert_bytes(chunk.data) if self.tty else chunk.data
             prefix = self.prefix(chunk.source)
-            if self.query.timestamps:
+            if not chunk.stamped:  # the plain whole-log read: one replace for the whole chunk
+                parts.append(prefix + data[:-1].replace(b"\n", b"\n" + prefix) + b"\n")
+            elif self.query.timestamps:
                 parts.append(_LINE_START.sub(prefix.replace(b"\\", b"\\\\"), data))
             else:
                 parts.append(_DROP_STAMP.sub(prefix.replace(b"\\", b"\\\\"), data))
