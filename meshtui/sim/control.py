@@ -89,16 +89,21 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
                 floods[0] -= 1
 
         async def write_all() -> None:
+            """At `rate` lines/s overall (paced by the clock, any rate), or as fast as possible in batches."""
+            loop = asyncio.get_running_loop()
             written = [0] * len(targets)
-            batch = 2000 if rate <= 0 else max(1, int(rate / 20))
+            started = loop.time()
+            step = max(1, 2000 // len(targets))
             while any(w < n for w, n in zip(written, per_pod, strict=True)):
+                elapsed = loop.time() - started
                 for i, (pod, container) in enumerate(targets):
                     start = written[i]
-                    end = min(per_pod[i], start + max(1, batch // len(targets)))
+                    due = start + step if rate <= 0 else int(elapsed * rate * per_pod[i] / total) + 1
+                    end = min(per_pod[i], due, start + 2000)
                     if end > start:
                         state.logs.write(namespace, pod, container, [flood_line(pod, k) for k in range(start, end)])
                         written[i] = end
-                await asyncio.sleep(0 if rate <= 0 else 0.05)
+                await asyncio.sleep(0 if rate <= 0 else 0.02)
         floods[0] += 1
         asyncio.get_running_loop().create_task(run())
         return respond({"pods": [name for name, _ in targets], "lines": sum(per_pod)})

@@ -112,9 +112,7 @@ class Scenario:
             for row in counts[f"{NS}/{pod}/{container}"]:
                 if row["instance"] in instances:  # the node kept every line: the truth is complete
                     assert row["rotated"] == 0 and row["lines"] == len(instances[row["instance"]]), row
-        expected = sum(len(lines) for instances in self.truth.values() for lines in instances.values())
-        wait(lambda: _count(delivered()) >= expected, timeout, f"{expected} lines delivered",
-             lambda: self.progress(delivered()))
+        wait(lambda: self.complete(delivered()), timeout, "every line delivered", lambda: self.progress(delivered()))
         return self._settle(sim, delivered)
 
     def _scale(self, sim: SimCluster, core: client.CoreV1Api, apps: client.AppsV1Api) -> None:
@@ -154,6 +152,11 @@ class Scenario:
         wait(arrived, 60, "the sentinel lines")
         return delivered()
 
+    def complete(self, got: Delivered) -> bool:
+        """Every container instance has at least as many lines as it wrote (more would be duplicates)."""
+        return all(sum(1 for x, _, m in got.get(key, []) if x == instance and not m) >= len(lines)
+                   for key, instances in self.truth.items() for instance, lines in instances.items())
+
     def progress(self, got: Delivered) -> str:
         """Per container instance: delivered / written (for a failure message)."""
         return "; ".join(f"{pod[-11:]} #{i}: {sum(1 for x, _, m in got.get((pod, c), []) if x == i and not m)}"
@@ -171,7 +174,3 @@ class Scenario:
                 assert have == lines, f"{key} #{instance}: lines differ from what the container wrote"
             markers = [i for i, _, marker in entries if marker]
             assert markers == sorted(instances)[1:], f"{key}: restart markers {markers}"
-
-
-def _count(got: Delivered) -> int:
-    return sum(1 for entries in got.values() for _, _, marker in entries if not marker)

@@ -30,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
 
     add_query_arguments(parser)
     parser.add_argument("--no-follow", action="store_true", help="print what is there now and exit")
+    parser.epilog = ("every line exactly once per container instance: cut streams and API errors are retried and "
+                     "resumed\nfrom the last line (one notice each on stderr); restarts are marked; lost lines are "
+                     "reported.\nexit codes: 0 all delivered, 1 not found or lines not delivered, 2 bad input, "
+                     "130 Ctrl-C, 143 SIGTERM\n(lines already received are written first)")
 
 
 def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
