@@ -297,3 +297,12 @@ async def test_status_line_shows_reconnecting_streams_and_recovery(sim: SimClust
         sim.set_faults(drop_log_streams_after=0, api_error_rate=0)
         await wait_for(pilot, lambda: "streams: 3 following" in str(status.render()), timeout=30, what="recovered")
         assert sum(1 for x in panel.view.lines if x.raw == "cut after this") == 3
+
+
+async def test_a_missing_pod_is_said_in_the_status_line(sim: SimCluster) -> None:
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(140, 40)) as pilot:
+        panel = await logs_ready(pilot, app, "-n shop pod/nope")
+        status = panel.query_one("#log-status")
+        await wait_for(pilot, lambda: "pod 'nope' not found in namespace shop" in str(status.render()),
+                       what="the not-found message")

@@ -27,7 +27,7 @@ from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.logs import LogLine
-from meshtui.domain.text import inert
+from meshtui.domain.text import inert, inert_lines
 from meshtui.domain.timefmt import format_ns
 from meshtui.services.log_model import StreamSummary
 from meshtui.services.log_query import LogQuery, parse_query
@@ -315,9 +315,9 @@ class LogsPanel(ReportsFailures, Vertical):
         from meshtui.ui.screens.text_view import TextViewScreen
 
         fields = line.fields
-        body = json.dumps(fields, indent=2, ensure_ascii=False) if fields else line.raw
+        body = inert_lines(json.dumps(fields, indent=2, ensure_ascii=False)) if fields else inert(line.raw)
         header = f"{line.namespace}/{line.pod} {line.container} #{line.instance}  {format_ns(line.ts) if line.ts else ''}"
-        self.app.push_screen(TextViewScreen(inert(header), f"{line.raw}\n\n{body}" if fields else body))
+        self.app.push_screen(TextViewScreen(inert(header), f"{inert(line.raw)}\n\n{body}" if fields else body))
 
     def action_pivot(self) -> None:
         line = self.view.current()
