@@ -124,6 +124,23 @@ class LogQuery:
         return " ".join(parts)
 
 
+def selector_of(deploy: dict) -> str:
+    """A Deployment's spec.selector as a label selector string (matchLabels and matchExpressions)."""
+    selector = deploy.get("spec", {}).get("selector") or {}
+    parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
+        if op == "In":
+            parts.append(f"{key} in ({','.join(values)})")
+        elif op == "NotIn":
+            parts.append(f"{key} notin ({','.join(values)})")
+        elif op == "Exists":
+            parts.append(key)
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts)
+
+
 FILTER_LOOK = re.compile(r"^[A-Za-z_][\w.-]*\s*(>=|<=|!=|=~|!~|==|=|>|<|~)")
 DEFAULT_BUFFER = 50_000
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Protocol
@@ -24,6 +23,7 @@ from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
 from meshtui.domain.errors import MeshtuiError, NotFound
 from meshtui.domain.logs import LineFilter, LogLine, marker_text
 from meshtui.services.feed import ResourceFeed
+from meshtui.services.log_buffer import LineBuffer
 from meshtui.services.log_fetch import Fetched, fetch_container
 from meshtui.services.log_model import (
     LogBatch,
@@ -33,7 +33,7 @@ from meshtui.services.log_model import (
     declared_sidecars,
     targets_of,
 )
-from meshtui.services.log_query import LogQuery
+from meshtui.services.log_query import LogQuery, selector_of
 from meshtui.services.log_reader import Chunk, Notice
 from meshtui.services.log_tail import ContainerTail, backoff
 
@@ -69,19 +69,10 @@ class LogEngine:
         self.kube = kube
         self.query = query.validate()
         self.line_filter: LineFilter = query.line_filter()
-        self.on_ready = on_ready or (lambda: None)
-        self.capacity = capacity
-        self.drop_when_full = drop_when_full
         self.raw = raw and not self.line_filter.active
-        self.dropped = 0
         self.tails: dict[tuple[str, str, str, str], ContainerTail] = {}
-        self.events: deque[str] = deque(maxlen=200)
-        self.notices: deque[Notice] = deque(maxlen=10_000)
         self.failure: str | None = None
-        self._buffer: deque[LogLine | Chunk] = deque()
-        self._count = 0
-        self._lock = threading.Condition()
-        self._pending = False
+        self._buffer = LineBuffer(capacity, drop_when_full, on_ready or (lambda: None))
         self._stopped = threading.Event()
         self._feed: ResourceFeed | None = None
         self._synced = False
@@ -137,79 +128,49 @@ class LogEngine:
             raise
 
     # -- the buffer ------------------------------------------------------------------------
+    @property
+    def on_ready(self) -> Callable[[], None]:
+        """Called (from a tail's thread) when there is something to drain; once until drained."""
+        return self._buffer.on_ready
+
+    @on_ready.setter
+    def on_ready(self, callback: Callable[[], None]) -> None:
+        self._buffer.on_ready = callback
+
+    @property
+    def dropped(self) -> int:
+        return self._buffer.dropped
+
     def _deliver(self, chunk: Chunk) -> None:
         """A tail's callback (its thread): convert, filter, buffer; blocks when full and not dropping."""
-        items: list[LogLine | Chunk]
         if self.raw:
-            items, count = [chunk], chunk.count
-        else:
-            lines = chunk_lines(chunk)
-            if self.line_filter.active:
-                lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
-            items, count = list(lines), len(lines)
-        if not items:
+            self._buffer.put([chunk], chunk.count)
             return
-        with self._lock:
-            if not self.drop_when_full:
-                while self._count + count > self.capacity and self._count and not self._stopped.is_set():
-                    self._lock.wait(0.2)
-            self._buffer.extend(items)
-            self._count += count
-            if self.drop_when_full and self._count > self.capacity:
-                self._evict(self._count - self.capacity)
-            notify = not self._pending
-            self._pending = True
-        if notify:
-            self.on_ready()
-
-    def _evict(self, overflow: int) -> None:
-        while overflow > 0 and self._buffer:
-            item = self._buffer.popleft()
-            size = item.count if isinstance(item, Chunk) else 1
-            self._count -= size
-            overflow -= size
-            self.dropped += size
+        lines = chunk_lines(chunk)
+        if self.line_filter.active:
+            lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
+        if lines:
+            self._buffer.put(list(lines), len(lines))
 
     def _notify(self, notice: Notice) -> None:
-        """A tail's notice: restarts become marker lines in the stream, the rest goes to `notices`."""
+        """A tail's notice: a restart becomes a marker line in the stream; the others are kept for drain."""
         if notice.kind == "restarted":
             source = notice.source
             text = marker_text(source.container, source.instance, notice.message)
             self._deliver(Chunk(source, text.encode(), 0, marker="restarted"))
-        with self._lock:
-            if notice.kind in NOTICE_KINDS:
-                self.notices.append(notice)
-                self.events.append(notice.text())
-            notify = not self._pending
-            self._pending = True
-        if notify:
-            self.on_ready()
+        self._buffer.note(notice if notice.kind in NOTICE_KINDS else None)
 
     def drain(self, limit: int | None = None) -> LogBatch:
         """Take buffered lines (all, or about `limit`), notices and the streams' summary; thread-safe."""
-        with self._lock:
-            items: list[LogLine | Chunk] = []
-            taken = 0
-            while self._buffer and (limit is None or taken < limit):
-                item = self._buffer.popleft()
-                items.append(item)
-                taken += item.count if isinstance(item, Chunk) else 1
-            self._count -= taken
-            if not self._buffer:
-                self._pending = False
-            self._lock.notify_all()
-            notices = list(self.notices)
-            self.notices.clear()
-            events = list(self.events)
-            self.events.clear()
+        items, notices = self._buffer.take(limit)
         summary = self.summary()
         lines = [item for item in items if isinstance(item, LogLine)]
         chunks = [item for item in items if isinstance(item, Chunk)]
-        return LogBatch(lines, self.dropped, summary.live, events, chunks=chunks, notices=notices, summary=summary)
+        return LogBatch(lines, self.dropped, summary.live, [n.text() for n in notices], chunks=chunks,
+                        notices=notices, summary=summary)
 
     def buffered(self) -> int:
-        with self._lock:
-            return self._count
+        return self._buffer.count
 
     def summary(self) -> StreamSummary:
         summary = StreamSummary(failure=self.failure)
@@ -237,11 +198,7 @@ class LogEngine:
         self._feed.start()
 
     def _signal(self) -> None:
-        with self._lock:
-            notify = not self._pending
-            self._pending = True
-        if notify:
-            self.on_ready()
+        self._buffer.note(None)
 
     def _pods_changed(self) -> None:
         feed = self._feed
@@ -268,8 +225,6 @@ class LogEngine:
                 if self._stopped.is_set():
                     return
                 self.tails[key] = tail.start()
-                if not initial:
-                    self.events.append(f"following new container {target.pod}/{target.container}")
         gone = {tuple(key.split("/", 1)) for key in changes.deletes}
         for key, tail in list(self.tails.items()):
             if (key[0], key[1]) in gone or (changes.resynced and (key[0], key[1]) not in seen):
@@ -286,8 +241,7 @@ class LogEngine:
             self._feed.stop()
         for tail in list(self.tails.values()):
             tail.stop()
-        with self._lock:
-            self._lock.notify_all()
+        self._buffer.close()
 
     def close(self) -> None:
         self.stop()
@@ -335,23 +289,6 @@ class LogEngine:
             if fetched.error:
                 events.append(f"{fetched.source.name}: {fetched.error}")
             yield LogBatch(lines, events=events, notices=fetched.notices)
-
-
-def selector_of(deploy: dict) -> str:
-    """A Deployment's spec.selector as a label selector string (matchLabels and matchExpressions)."""
-    selector = deploy.get("spec", {}).get("selector") or {}
-    parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts)
 
 
 def pivot_query(request_id: str, namespace: str | None, all_namespaces: bool = True) -> LogQuery:

@@ -14,11 +14,9 @@ characters typed after it).
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
-from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -26,13 +24,11 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
-from meshtui.domain.logs import LogLine
-from meshtui.domain.text import inert, inert_lines
-from meshtui.domain.timefmt import format_ns
 from meshtui.services.log_model import StreamSummary
 from meshtui.services.log_query import LogQuery, parse_query
 from meshtui.services.logs import LogSession, LogSource
 from meshtui.ui.failures import ReportsFailures
+from meshtui.ui.panels.logs_lines import LineActions
 from meshtui.ui.panels.logs_status import StatusFacts, status_text
 from meshtui.ui.widgets.log_view import LogView
 from meshtui.ui.widgets.query_input import QueryInput
@@ -49,15 +45,7 @@ class LogsArrived(Message):
         return isinstance(message, LogsArrived)
 
 
-class PivotLoaded(Message):
-    def __init__(self, request_id: str, lines: list[LogLine], error: str | None = None) -> None:
-        super().__init__()
-        self.request_id = request_id
-        self.lines = lines
-        self.error = error
-
-
-class LogsPanel(ReportsFailures, Vertical):
+class LogsPanel(LineActions, ReportsFailures, Vertical):
     """Query box, status line, log view."""
 
     FAILURE_SOURCE = "Logs"
@@ -306,76 +294,7 @@ class LogsPanel(ReportsFailures, Vertical):
         self.box.value = self.query_obj.describe()
         self.open_query(self.box.value, None)
 
-    def action_expand(self) -> None:
-        line = self.view.current()
-        if line is None:
-            return
-        import json
-
-        from meshtui.ui.screens.text_view import TextViewScreen
-
-        fields = line.fields
-        body = inert_lines(json.dumps(fields, indent=2, ensure_ascii=False)) if fields else inert(line.raw)
-        header = f"{line.namespace}/{line.pod} {line.container} #{line.instance}  {format_ns(line.ts) if line.ts else ''}"
-        self.app.push_screen(TextViewScreen(inert(header), f"{inert(line.raw)}\n\n{body}" if fields else body))
-
-    def action_pivot(self) -> None:
-        line = self.view.current()
-        rid = line.request_id if line else None
-        if not rid:
-            self.app.notify("the selected line carries no request id (move the cursor with ↑/↓)", severity="warning")
-            return
-        self.app.notify(f"collecting every line of request {inert(rid)}…", markup=False)
-        self._collect_pivot(rid, line.namespace if line else None)
-
-    @work(thread=True, exclusive=True, group="pivot", exit_on_error=False)
-    def _collect_pivot(self, rid: str, namespace: str | None) -> None:
-        session = self.session
-        if session is None:
-            return
-        try:
-            lines = session.pivot(rid, namespace)
-        except MeshtuiError as exc:
-            self.post_message(PivotLoaded(rid, [], exc.message))
-            return
-        self.post_message(PivotLoaded(rid, lines))
-
-    @on(PivotLoaded)
-    def _pivot_loaded(self, message: PivotLoaded) -> None:
-        from meshtui.ui.screens.text_view import TextViewScreen
-
-        if message.error:
-            self.app.notify(message.error, severity="error", markup=False)
-            return
-        self.last_pivot = message.request_id
-        rows = [f"{format_ns(x.ts)[11:23]}  {inert(x.namespace)}/{inert(x.pod)}  {inert(x.container)}\n"
-                f"    {inert(x.raw)}" for x in message.lines]
-        hops = len({(x.pod, x.container) for x in message.lines})
-        title = (f"request {inert(message.request_id)}: {len(message.lines)} lines from {hops} containers "
-                 "(gateway, sidecars, apps)")
-        self.app.push_screen(TextViewScreen(title, "\n".join(rows) or "no lines found in the last hour"))
-
     def action_clear(self) -> None:
         self.view.clear()
         self.received = self.dropped = 0
         self._status()
-
-    def action_save(self) -> None:
-        if not self.view.lines:
-            self.app.notify("nothing to save", severity="warning")
-            return
-        target = Path.home() / f"meshtui-logs-{time.strftime('%Y%m%d-%H%M%S')}.log"
-        wiring = getattr(self.app, "wiring", None)
-        self._save(target, list(self.view.lines), getattr(wiring, "masker", None))
-
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
-    def _save(self, target: Path, lines: list[LogLine], masker: object) -> None:
-        """Full, untruncated lines (secrets masked) to a file, off the event loop."""
-        mask = getattr(masker, "mask", None)
-        with target.open("w", encoding="utf-8", errors="surrogateescape") as fh:
-            for line in lines:
-                text = mask(line.raw) if callable(mask) else line.raw
-                fh.write(f"{format_ns(line.ts) if line.ts else '-'} {line.namespace}/{line.pod} {line.container} "
-                         f"{text}\n")
-        self.app.call_from_thread(self.app.notify, f"saved {len(lines):,} lines (full, untruncated) to {target}",
-                                  markup=False)

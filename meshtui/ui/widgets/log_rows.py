@@ -10,6 +10,7 @@ measured (cached per line, forgotten when they scroll far away).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
 
@@ -96,6 +97,14 @@ class WrapLayout:
             index -= 1
         return min(index, max(0, count - 1))
 
+    def top_ending_at(self, index: int, width: int, height: int) -> int:
+        """The first line of a screen whose last line is `index`."""
+        used, first = 0, index
+        while first >= 0 and used + self.rows_of(first, width) <= height:
+            used += self.rows_of(first, width)
+            first -= 1
+        return min(first + 1, index)
+
     def from_top(self, top: int, count: int, width: int, height: int) -> list[tuple[int, int]]:
         """(ring index, part) for each screen row, the line `top` first."""
         rows: list[tuple[int, int]] = []
@@ -113,3 +122,20 @@ class WrapLayout:
             rows = [(index, part) for part in range(self.rows_of(index, width))] + rows
             index -= 1
         return rows[-height:] if len(rows) > height else rows
+
+
+def scan(lines: LineRing, pattern: re.Pattern[str], at: int, left: int, forward: bool,
+         budget: int) -> tuple[int | None, int, int]:
+    """At most `budget` lines of a search, from absolute line `at` (exclusive), wrapping around.
+
+    Returns (ring index of the match or None, where to go on from, lines left to scan).
+    """
+    count = len(lines)
+    step = 1 if forward else -1
+    for _ in range(min(budget, left)):
+        left -= 1
+        index = (at + step - lines.first) % max(1, count)
+        at = index + lines.first
+        if pattern.search(lines[index].raw):
+            return index, at, left
+    return None, at, left

@@ -12,12 +12,10 @@ Scrolling up pauses following; End resumes it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
@@ -29,25 +27,11 @@ from textual.strip import Strip
 from meshtui.domain.logs import LogLine, truncate
 from meshtui.domain.text import inert
 from meshtui.domain.timefmt import format_ns
-from meshtui.ui.widgets.log_rows import LineRing, WrapLayout
+from meshtui.ui.widgets.log_rows import LineRing, WrapLayout, scan
+from meshtui.ui.widgets.log_style import LineLook, compact
 
-PALETTE_KEYS = ["primary", "secondary", "accent", "success", "warning"]
-SUMMARY_FIELDS = ("status", "method", "path", "duration", "duration_ms", "upstream_cluster", "request_id", "service",
-                  "version")
 SEARCH_STEP = 4000
 """Lines scanned per step of a search; the event loop renders and reads keys between steps."""
-
-
-def compact(line: LogLine) -> str:
-    """level / message / selected fields, for JSON and Envoy lines."""
-    fields = line.fields
-    if not fields:
-        return line.raw
-    level = str(line.level or "").upper()[:5].ljust(5)
-    message = str(fields.get("msg") or fields.get("message") or "")
-    extras = " ".join(f"{k}={fields[k]}" for k in SUMMARY_FIELDS if k in fields and str(fields[k]) not in ("", "-")
-                      and k not in ("msg",))
-    return f"{level} {message}  {extras}".rstrip()
 
 
 class LogView(ScrollView, can_focus=True):
@@ -90,7 +74,7 @@ class LogView(ScrollView, can_focus=True):
         self._strips: dict[int, Strip] = {}
         self._rows: list[tuple[int, int]] = []
         self._rows_key: tuple[object, ...] = ()
-        self._styles: dict[str, Style] = {}
+        self._look = LineLook()
         self._max_width = 0
         self._version = 0
         self._search_at = 0
@@ -170,7 +154,7 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def _theme_changed(self) -> None:
-        self._styles.clear()
+        self._look.clear()
         self._changed()
 
     # -- measuring and layout ----------------------------------------------------------------
@@ -233,48 +217,14 @@ class LogView(ScrollView, can_focus=True):
         self._changed()
 
     # -- rendering ---------------------------------------------------------------------------
-    def _pod_style(self, pod: str) -> Style:
-        style = self._styles.get(pod)
-        if style is None:
-            theme = self.app.current_theme
-            key = PALETTE_KEYS[int(hashlib.md5(pod.encode()).hexdigest(), 16) % len(PALETTE_KEYS)]
-            style = Style(color=str(getattr(theme, key) or theme.primary), bold=True)
-            self._styles[pod] = style
-        return style
-
-    def _marks(self, text: str) -> list[tuple[int, int]]:
-        spans = []
-        for pattern in (self.search, self.highlight):
-            if pattern is not None:
-                spans += [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
-        return sorted(spans)
-
     def _strip(self, index: int) -> Strip:
-        """The whole (unwrapped) row of one line, styled."""
+        """The whole (unwrapped) row of one line, styled; cached for the frame."""
         key = index + self.lines.first
         strip = self._strips.get(key)
-        if strip is not None:
-            return strip
-        line = self.lines[index]
-        prefix, text = self._parts(index)
-        theme = self.app.current_theme
-        base = Style(bgcolor=str(theme.panel)) if key == self._cursor else Style()
-        pod_end = len(prefix) - len(inert(line.container)) - 1
-        segments = [Segment(prefix[:pod_end], base + self._pod_style(line.pod)),
-                    Segment(prefix[pod_end:], base + Style(dim=True))]
-        if line.marker is not None:
-            segments.append(Segment(text, base + Style(color=str(theme.accent or theme.primary), bold=True)))
-        else:
-            mark = Style(bgcolor=str(theme.warning), color=str(theme.background), bold=True)
-            cursor = 0
-            for start, end in self._marks(text):
-                if start < cursor:
-                    continue
-                segments.append(Segment(text[cursor:start], base))
-                segments.append(Segment(text[start:end], base + mark))
-                cursor = end
-            segments.append(Segment(text[cursor:], base))
-        strip = self._strips[key] = Strip(segments)
+        if strip is None:
+            prefix, text = self._parts(index)
+            strip = self._strips[key] = self._look.strip(self.lines[index], prefix, text, self.app.current_theme,
+                                                         key == self._cursor, (self.search, self.highlight))
         return strip
 
     def render_line(self, y: int) -> Strip:
@@ -340,11 +290,8 @@ class LogView(ScrollView, can_focus=True):
                 if index < (rows[0][0] if rows else 0):
                     self.scroll_to(y=index, animate=False, immediate=True)
                 else:  # put the cursor line at the bottom
-                    used, first = 0, index
-                    while first >= 0 and used + self._layout.rows_of(first, self._width) <= self._height:
-                        used += self._layout.rows_of(first, self._width)
-                        first -= 1
-                    self.scroll_to(y=min(first + 1, index), animate=False, immediate=True)
+                    top = self._layout.top_ending_at(index, self._width, self._height)
+                    self.scroll_to(y=top, animate=False, immediate=True)
         elif index < top:
             self.scroll_to(y=index, animate=False, immediate=True)
         elif index >= top + self._height:
@@ -366,22 +313,17 @@ class LogView(ScrollView, can_focus=True):
     def _search_step(self) -> None:
         if not self.searching or self.search is None:
             return
-        count = len(self.lines)
-        step = 1 if self._search_forward else -1
-        for _ in range(min(SEARCH_STEP, self._search_left)):
-            self._search_left -= 1
-            index = (self._search_at + step - self.lines.first) % max(1, count)
-            self._search_at = index + self.lines.first
-            if self.search.search(self.lines[index].raw):
-                self.searching = False
-                self.following = False
-                self.cursor = index
-                self.post_message(self.Paused())
-                self._show_cursor()
-                self.post_message(self.Searched(True))
-                return
-        if self._search_left > 0:
+        found, self._search_at, self._search_left = scan(self.lines, self.search, self._search_at,
+                                                         self._search_left, self._search_forward, SEARCH_STEP)
+        if found is not None:
+            self.searching = False
+            self.following = False
+            self.cursor = found
+            self.post_message(self.Paused())
+            self._show_cursor()
+            self.post_message(self.Searched(True))
+        elif self._search_left > 0:
             self.set_timer(0.001, self._search_step)  # let a frame and the keys in
-            return
-        self.searching = False
-        self.post_message(self.Searched(False))
+        else:
+            self.searching = False
+            self.post_message(self.Searched(False))
