@@ -72,6 +72,8 @@ class LogEngine:
         self.raw = raw and not self.line_filter.active
         self.tails: dict[tuple[str, str, str, str], ContainerTail] = {}
         self.failure: str | None = None
+        if drop_when_full and query.buffer:
+            capacity = min(capacity, query.buffer)  # a consumer that keeps N lines never needs more queued
         self._buffer = LineBuffer(capacity, drop_when_full, on_ready or (lambda: None))
         self._stopped = threading.Event()
         self._feed: ResourceFeed | None = None

@@ -148,7 +148,7 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
         self.error = None
         self.box.set_class(False, "-invalid")
         self.query_obj = query
-        self.view.clear(query.buffer or self._default_cap())
+        self.view.clear(query.buffer or self._default_cap())  # the engine queues no more than the view keeps
         self.view.highlight = query.highlight_regex()
         self.view.set_timestamps(query.timestamps)
         self.dropped = self.received = 0
@@ -156,7 +156,8 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
         self.last_event = ""
         self.mode = "query"
         try:
-            self.engine = self.session.logs(query, on_ready=self._lines_ready)
+            cap = query.buffer or self._default_cap()
+            self.engine = self.session.logs(replace(query, buffer=cap), on_ready=self._lines_ready)
         except MeshtuiError as exc:
             self._reject(exc.message)
             return
