@@ -95,13 +95,14 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=300)
     args = parser.parse_args()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            check=False).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("XDG_STATE_HOME", "XDG_CONFIG_HOME"):
             os.environ[name] = str(Path(tmp) / name.lower())
         os.environ["KUBECONFIG"] = str(Path(tmp) / "kubeconfig")
         data = asyncio.run(run(args.seconds, args.rate, args.sample, args.warmup))
-    data["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                    text=True, check=False).stdout.strip()
+    data["commit"] = commit
     report("logs_rss", data)
 
 
