@@ -62,7 +62,7 @@ class LineLook:
     def strip(self, line: LogLine, prefix: str, text: str, theme: Theme, cursor: bool,
               patterns: tuple[re.Pattern[str] | None, ...]) -> Strip:
         base = Style(bgcolor=str(theme.panel)) if cursor else Style()
-        pod_end = prefix.rfind(" ", 0, len(prefix) - 1)  # the prefix ends "POD CONTAINER "
+        pod_end = prefix.rfind(" ", 0, len(prefix) - 1) + 1  # the prefix ends "POD CONTAINER "
         segments = [Segment(prefix[:pod_end], base + self.pod(theme, line.pod)),
                     Segment(prefix[pod_end:], base + Style(dim=True))]
         if line.marker is not None:
