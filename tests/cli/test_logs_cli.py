@@ -11,10 +11,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from kubernetes import client
 
 from tests.conftest import MESHTUI, SimCluster, SimFactory, api_client, run_cli
-from tests.services.log_oracle import Delivered, Scenario, node_log, post, wait
+from tests.services.log_oracle import CUTS, Delivered, node_log, post, scenario_for, wait
 
 
 def env_for(sim: SimCluster) -> dict[str, str]:
@@ -43,13 +44,15 @@ def start(sim: SimCluster, out: Path, err: Path, *args: str) -> subprocess.Popen
                             env={**os.environ, **env_for(sim)})
 
 
-def test_follow_exactly_once_under_faults_then_sigterm_flushes(sim_factory: SimFactory, tmp_path: Path) -> None:
+@pytest.mark.parametrize("drop_after", CUTS)
+def test_follow_exactly_once_under_faults_then_sigterm_flushes(sim_factory: SimFactory, tmp_path: Path,
+                                                                 drop_after: int) -> None:
     sim = sim_factory()
     out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
     proc = start(sim, out, err, "-n", "shop", "-l", "app=catalog", "-c", "^catalog$", "--tail=-1", "--json")
     try:
-        wait(lambda: len(json_delivered(out)) == 3, 30, "the three catalog pods' first lines")
-        scenario = Scenario(drop_after=13, lines=600, rate=150, latency_ms=0)
+        wait(lambda: len(json_delivered(out)) == 3, 60, "the three catalog pods' first lines")
+        scenario = scenario_for(drop_after)
         got = scenario.run(sim, lambda: json_delivered(out))
         scenario.check(got)
     finally:

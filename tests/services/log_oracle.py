@@ -174,3 +174,19 @@ class Scenario:
                 assert have == lines, f"{key} #{instance}: lines differ from what the container wrote"
             markers = [i for i, _, marker in entries if marker]
             assert markers == sorted(instances)[1:], f"{key}: restart markers {markers}"
+
+
+def scenario_for(drop_after: int) -> Scenario:
+    """A fresh scenario per consumer (it records the truth it finds). Rates stay well under what the faulted
+    channel carries (N lines per round trip of 300+ ms): a follower that cannot keep up is physics, not a lost line.
+    20 % API errors throughout; 300 ms latency where N leaves room for it."""
+    return {
+        1: lambda: Scenario(drop_after=1, lines=45, rate=15, latency_ms=0, scale_lines=3),
+        7: lambda: Scenario(drop_after=7, lines=300, rate=30, latency_ms=300),
+        13: lambda: Scenario(drop_after=13, lines=600, rate=150, latency_ms=0),
+        97: lambda: Scenario(drop_after=97, lines=3000, rate=300, latency_ms=300),
+    }[drop_after]()
+
+
+CUTS = (1, 7, 13, 97)
+"""Streams cut every N lines, for N in these (issue 13)."""

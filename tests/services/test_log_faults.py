@@ -17,16 +17,7 @@ from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import TailState
 from meshtui.services.logs import LogEngine
 from tests.conftest import SimFactory
-from tests.services.log_oracle import Delivered, Scenario, post, wait
-
-# Rates stay well under what the faulted channel carries (N lines per round trip of 300+ ms):
-# a follower that cannot keep up is physics, not a lost line.
-CASES = {
-    1: Scenario(drop_after=1, lines=45, rate=15, latency_ms=0, scale_lines=3),
-    7: Scenario(drop_after=7, lines=300, rate=30, latency_ms=300),
-    13: Scenario(drop_after=13, lines=600, rate=200, latency_ms=0),
-    97: Scenario(drop_after=97, lines=3000, rate=300, latency_ms=300),
-}
+from tests.services.log_oracle import CUTS, Delivered, post, scenario_for, wait
 
 
 class Collector:
@@ -63,10 +54,10 @@ class Collector:
         self._thread.join(5)
 
 
-@pytest.mark.parametrize("drop_after", sorted(CASES))
+@pytest.mark.parametrize("drop_after", CUTS)
 def test_exactly_once_per_instance_under_faults(sim_factory: SimFactory, drop_after: int) -> None:
     sim = sim_factory()
-    scenario = CASES[drop_after]
+    scenario = scenario_for(drop_after)
     engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
                        LogQuery(namespace="shop", selector="app=catalog", containers="^catalog$", tail=-1),
                        drop_when_full=False, capacity=1_000_000)

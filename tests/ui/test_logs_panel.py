@@ -14,7 +14,7 @@ from meshtui.services.log_model import StreamSummary
 from meshtui.ui.app import MeshApp
 from meshtui.ui.screens.text_view import TextViewScreen
 from tests.conftest import SimCluster, SimFactory
-from tests.services.log_oracle import Delivered, Scenario
+from tests.services.log_oracle import CUTS, Delivered, scenario_for
 from tests.ui.helpers import make_app, notifications
 from tests.ui.helpers import wait_for as wait_briefly
 
@@ -269,8 +269,10 @@ async def test_theme_change_restyles_the_view(sim: SimCluster) -> None:
         assert before is not None and after is not None and before.color != after.color
 
 
-async def test_the_panel_shows_every_line_once_under_faults(sim_factory: SimFactory) -> None:
-    """Cuts every 13 lines, 20 % API errors, a crash, a deletion and a scale up and down, during a follow."""
+@pytest.mark.parametrize("drop_after", CUTS)
+async def test_the_panel_shows_every_line_once_under_faults(sim_factory: SimFactory, drop_after: int) -> None:
+    """Cuts every N lines, 20 % API errors (and 300 ms latency for N = 7, 97), a crash, a deletion and a scale
+    up and down, during a follow."""
     sim = sim_factory()
     app = make_app(str(sim.kubeconfig))
     async with app.run_test(size=(160, 45)) as pilot:
@@ -287,7 +289,7 @@ async def test_the_panel_shows_every_line_once_under_faults(sim_factory: SimFact
                 got.setdefault((line.pod, line.container), []).append((line.instance, line.raw, line.marker is not None))
             return got
 
-        scenario = Scenario(drop_after=13, lines=600, rate=150)
+        scenario = scenario_for(drop_after)
         got = await asyncio.to_thread(scenario.run, sim, delivered)
         scenario.check(got)
         assert max(s.reconnects for s in seen) > 0
