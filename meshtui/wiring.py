@@ -1,8 +1,13 @@
-"""The composition root: builds adapters and services from settings.
+"""The composition root: builds adapters and services from settings (implements `WiringPort`).
 
 The CLI, the TUI and the tests all build meshtui through `Wiring`, so a test that
 points `kubeconfig` at the simulated cluster exercises exactly the production
 objects. Everything is created on first use: a command pays only for what it touches.
+
+There is one way to a cluster: `_open_session()` connects the API client, builds the
+safety guard (`_guard`, the only place one is made) and the services on top of them.
+The CLI uses one such session for the whole command (`kube`, `guard`, `cluster`,
+`routes` are its parts); the TUI opens a fresh, verified one per connect.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ if TYPE_CHECKING:
     from meshtui.adapters.docker_engine import DockerEngine
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
+    from meshtui.domain.checks import Check
+    from meshtui.domain.cluster import ContextInfo
     from meshtui.services.cluster import ClusterService
     from meshtui.services.guard import Guard
+    from meshtui.services.provision.service import Provisioner
     from meshtui.services.routes import RouteService
     from meshtui.services.session import Session
     from meshtui.services.usage import UsageService
@@ -37,33 +45,105 @@ class Wiring:
     masker: Masker = field(default_factory=Masker)
     demo: SimCluster | None = None
 
-    @cached_property
-    def kube(self) -> KubeClient:
-        """The API client for the selected context (raises ClusterUnreachable)."""
+    # -- the one way to a cluster --------------------------------------------------------
+    def _connect(self) -> KubeClient:
+        """The API client for the selected context (raises ClusterUnreachable; UsageError for an unknown --context)."""
         from meshtui.adapters.kube import KubeClient
+        from meshtui.domain.errors import ClusterUnreachable
 
-        return KubeClient.connect(self.kubeconfig, self.context)
+        try:
+            return KubeClient.connect(self.kubeconfig, self.context)
+        except ClusterUnreachable:
+            self.check_context()
+            raise
 
-    @cached_property
-    def guard(self) -> Guard:
-        """The safety guard for the selected context (what counts as local, and the flags)."""
-        from meshtui.services import state
+    def check_context(self) -> None:
+        """Raise UsageError (exit 2) when `--context` names a context the kubeconfig does not have.
+
+        Reads the kubeconfig only. A kubeconfig that is missing or unreadable is not this error:
+        that is the cluster being unreachable, reported when connecting.
+        """
+        from meshtui.adapters.kube import load_contexts
+        from meshtui.domain.errors import ClusterUnreachable, UsageError
+
+        if not self.context:
+            return
+        try:
+            names = [c.name for c in load_contexts(self.kubeconfig)[0]]
+        except ClusterUnreachable:
+            return
+        if self.context not in names:
+            import difflib
+
+            close = difflib.get_close_matches(self.context, names, n=1)
+            raise UsageError(f"no context {self.context!r} in the kubeconfig",
+                             hint=f"did you mean {close[0]!r}?" if close else f"contexts: {', '.join(names) or 'none'}")
+
+    def _guard(self, kube: KubeClient) -> Guard:
+        """The safety guard for a client: what counts as local (kubeconfig + resolver only), and the user's flags."""
         from meshtui.services.guard import Guard
 
-        return Guard.for_context(self.kube.context, state.created_contexts(), allow_remote=self.allow_remote,
-                                 read_only=self.read_only)
+        return Guard.for_client(kube, allow_remote=self.allow_remote, read_only=self.read_only)
 
-    @cached_property
-    def cluster(self) -> ClusterService:
+    def _open_session(self, *, verify: bool) -> Session:
+        """Connect and build the services on the connection; `verify` asks the server once first."""
+        from meshtui.services.session import Session
+
+        kube = self._connect()
+        try:
+            guard = self._guard(kube)  # judged before any request reaches the server
+            if verify:
+                kube.version()
+        except BaseException:
+            kube.close()
+            raise
+        return Session(kube, guard, self._cluster_service, self._route_service, self._usage_service,
+                       kubeconfig=self.kubeconfig)
+
+    @staticmethod
+    def _cluster_service(kube: KubeClient, guard: Guard) -> ClusterService:
         from meshtui.services.cluster import ClusterService
 
-        return ClusterService(self.kube, self.guard)
+        return ClusterService(kube, guard)
 
-    @cached_property
-    def routes(self) -> RouteService:
+    @staticmethod
+    def _route_service(kube: KubeClient, guard: Guard) -> RouteService:
         from meshtui.services.routes import RouteService
 
-        return RouteService(self.kube, self.guard)
+        return RouteService(kube, guard)
+
+    @staticmethod
+    def _usage_service(kube: KubeClient | None, guard: Guard | None, kind_cluster: str | None = None) -> UsageService:
+        from meshtui.adapters.docker_engine import DockerEngine
+        from meshtui.services.usage import UsageService, cluster_containers
+
+        cluster, provider = cluster_containers(kube.context.name, guard.locality.provider) \
+            if kube is not None and guard is not None else (None, "")
+        if kind_cluster:
+            cluster, provider = kind_cluster, "kind"
+        return UsageService(kube, DockerEngine(timeout=5), cluster=cluster, provider=provider)
+
+    # -- the CLI's session and its parts -------------------------------------------------
+    @cached_property
+    def _cli(self) -> Session:
+        return self._open_session(verify=False)
+
+    @property
+    def kube(self) -> KubeClient:
+        """The API client for the selected context (raises ClusterUnreachable)."""
+        return self._cli.kube
+
+    @property
+    def guard(self) -> Guard:
+        return self._cli.guard
+
+    @property
+    def cluster(self) -> ClusterService:
+        return self._cli.cluster
+
+    @property
+    def routes(self) -> RouteService:
+        return self._cli.routes
 
     @cached_property
     def docker(self) -> DockerEngine:
@@ -71,70 +151,78 @@ class Wiring:
 
         return DockerEngine()
 
-    def session(self) -> Session:
-        """A fresh session for the TUI (raises ClusterUnreachable)."""
-        from meshtui.adapters.kube import KubeClient
-        from meshtui.services import state
-        from meshtui.services.guard import Guard
-        from meshtui.services.session import Session
+    def usage(self, kind_cluster: str | None = None) -> UsageService:
+        """Usage for the current context (host level even without a cluster)."""
+        from meshtui.domain.errors import ClusterUnreachable
 
-        kube = KubeClient.connect(self.kubeconfig, self.context)
         try:
-            kube.version()
-        except Exception:
-            kube.close()
-            raise
-        guard = Guard.for_context(kube.context, state.created_contexts(), allow_remote=self.allow_remote,
-                                  read_only=self.read_only)
-        return Session.create(kube, guard)
+            session = self._cli
+        except ClusterUnreachable:
+            return self._usage_service(None, None, kind_cluster)
+        return self._usage_service(session.kube, session.guard, kind_cluster)
+
+    # -- the TUI ---------------------------------------------------------------------------
+    def session(self) -> Session:
+        """A fresh, verified session for the TUI (raises ClusterUnreachable)."""
+        return self._open_session(verify=True)
 
     def start_demo(self, **options: object) -> SimCluster:
-        """Start the simulated cluster in this process and point this wiring at it."""
+        """Start the simulated cluster in this process (once) and point this wiring at it."""
         from meshtui.config import paths
         from meshtui.domain.cluster import SIM_CONTEXT
         from meshtui.sim import SimCluster, SimOptions
 
+        if self.demo is not None and self.demo.kubeconfig is not None:  # already running: go back to it
+            self.use_cluster(str(self.demo.kubeconfig), SIM_CONTEXT)
+            return self.demo
         kubeconfig = paths.state_dir() / "sim" / f"kubeconfig-{os.getpid()}"
         sim = SimCluster(SimOptions(**options), kubeconfig=kubeconfig).start()  # type: ignore[arg-type]
         self.demo = sim
         self.use_cluster(str(kubeconfig), SIM_CONTEXT)
         return sim
 
+    def is_demo(self, context: ContextInfo) -> bool:
+        """Whether `context` is the demo cluster this process started (not just any `meshtui-sim`)."""
+        demo = self.demo
+        return demo is not None and demo.url.rstrip("/") == context.server.rstrip("/")
+
     def use_cluster(self, kubeconfig: str | None, context: str) -> None:
         """Point this wiring at another cluster (after `up` created it); the next session uses it."""
         self.kubeconfig, self.context = kubeconfig or self.kubeconfig, context
-        for name in ("kube", "guard", "cluster", "routes"):
-            if name == "kube" and "kube" in self.__dict__:
-                self.kube.close()
-            self.__dict__.pop(name, None)
+        cli = self.__dict__.pop("_cli", None)
+        if cli is not None:
+            cli.close()
 
-    def provisioner(self, profile: str):  # type: ignore[no-untyped-def]
+    # -- profiles, doctor, provisioning --------------------------------------------------
+    def profiles(self) -> list[str]:
+        """Names of the profiles found (user's directory first)."""
+        from meshtui.config.loader import discover_profiles
+
+        return sorted(discover_profiles())
+
+    def provisioner(self, profile: str) -> Provisioner:
         """`up`/`down` for a profile (the Setup panel and the CLI)."""
         from meshtui.services.provision.service import Provisioner
 
         return Provisioner(self.load_profile(profile), self.masker, self.docker, self.kubeconfig)
 
-    def doctor(self, profile: str | None) -> list:  # type: ignore[type-arg]
+    def plan_up(self, profile: str) -> list[tuple[str, str]]:
+        """(id, title) of every step `up -p profile` runs, in order (reads the profile and its manifests)."""
+        from meshtui.services.provision.plan import build_plan
+
+        provisioner = self.provisioner(profile)
+        return [(step.id, step.title) for step in build_plan(provisioner.loaded, provisioner.provider)]
+
+    def plan_down(self, profile: str) -> list[str]:
+        """What `down -p profile` removes (only what `up` recorded as created)."""
+        return self.provisioner(profile).down_plan()
+
+    def doctor(self, profile: str | None) -> list[Check]:
         """Run the doctor for a profile (the Setup panel)."""
         from meshtui.services.doctor import DoctorOptions, run_doctor
 
         loaded = self.load_profile(profile) if profile else None
         return run_doctor(DoctorOptions(loaded, self.kubeconfig, self.context), self.docker)
-
-    def usage(self, kind_cluster: str | None = None) -> UsageService:
-        """Usage for the current context (host level even without a cluster)."""
-        from meshtui.adapters.docker_engine import DockerEngine
-        from meshtui.domain.errors import ClusterUnreachable
-        from meshtui.services.usage import UsageService, cluster_containers
-
-        try:
-            kube = self.kube
-            cluster, provider = cluster_containers(kube.context.name, self.guard.locality.provider)
-        except ClusterUnreachable:
-            kube, cluster, provider = None, None, ""
-        if kind_cluster:
-            cluster, provider = kind_cluster, "kind"
-        return UsageService(kube, DockerEngine(timeout=5), cluster=cluster, provider=provider)
 
     def load_profile(self, name: str) -> LoadedProfile:
         """Load a profile and teach the masker its secrets before anything prints."""
@@ -145,8 +233,9 @@ class Wiring:
         return loaded
 
     def close(self) -> None:
-        if "kube" in self.__dict__:
-            self.kube.close()
+        cli = self.__dict__.pop("_cli", None)
+        if cli is not None:
+            cli.close()
         if "docker" in self.__dict__:
             self.docker.close()
         demo = self.__dict__.get("demo")

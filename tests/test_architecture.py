@@ -2,7 +2,9 @@
 
 Two checks: the static import graph of every module (top-level imports; imports inside
 functions are how `cli` opens the TUI lazily), and a subprocess that imports each headless
-package and proves `textual` was not loaded.
+package and proves `textual` was not loaded. The simulated cluster is the test oracle, so
+it may import nothing of the product at all: not at module level, not inside a function,
+not under TYPE_CHECKING, not dynamically - checked statically and by importing it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"domain"},
     "adapters": {"domain", "config"},
     "services": {"domain", "config", "adapters"},
-    "sim": {"domain", "config"},
+    "sim": set(),
     "cli": {"cli", "domain", "config", "services"},
     "ui": {"ui", "domain", "config", "services"},
     "wiring": {"domain", "config", "adapters", "services"},
@@ -33,6 +35,15 @@ HEADLESS = ["domain", "config", "adapters", "services", "cli", "sim"]
 def layer_of(path: Path) -> str:
     rel = path.relative_to(PACKAGE)
     return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 or rel.stem == "wiring" else "root"
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module of `from X import y`, resolving relative imports against `path`."""
+    if not node.level:
+        return node.module or ""
+    package = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)[:-1]
+    base = package[:len(package) - node.level + 1]
+    return ".".join([*base, node.module] if node.module else base)
 
 
 def internal_imports(path: Path, top_level_only: bool) -> list[tuple[int, str]]:
@@ -50,8 +61,8 @@ def internal_imports(path: Path, top_level_only: bool) -> list[tuple[int, str]]:
             continue
         if isinstance(node, ast.Import):
             found += [(node.lineno, a.name) for a in node.names if a.name.startswith("meshtui")]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("meshtui"):
-            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.ImportFrom) and _absolute(path, node).startswith("meshtui"):
+            found.append((node.lineno, _absolute(path, node)))
     return found
 
 
@@ -79,6 +90,28 @@ def test_layers_point_one_way() -> None:
             if target not in ALLOWED[layer]:
                 violations.append(f"{path.relative_to(PACKAGE)}:{line} ({layer}) imports {module}")
     assert violations == []
+
+
+def test_the_simulator_imports_nothing_of_the_product() -> None:
+    """Everywhere in meshtui/sim: module level, functions, TYPE_CHECKING blocks, relative imports."""
+    bad = [f"{p.relative_to(PACKAGE)}:{line} {mod}" for p in all_modules() if layer_of(p) == "sim"
+           for line, mod in internal_imports(p, top_level_only=False)
+           if mod != "meshtui" and not mod.startswith("meshtui.sim")]
+    dynamic = [str(p.relative_to(PACKAGE)) for p in all_modules() if layer_of(p) == "sim"
+               and any(word in p.read_text() for word in ("import_module(", "__import__("))]
+    assert bad == [] and dynamic == []
+
+
+def test_importing_the_simulator_loads_no_product_module() -> None:
+    code = ("import importlib, pkgutil, sys\n"
+            "import meshtui.sim\n"
+            "for info in pkgutil.iter_modules(meshtui.sim.__path__):\n"
+            "    importlib.import_module('meshtui.sim.' + info.name)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('meshtui') and m != 'meshtui'\n"
+            "             and not m.startswith('meshtui.sim')))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_ui_never_imports_adapters_even_lazily() -> None:

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 SIZE = (150, 42)
 
 
-async def _until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(pilot, condition, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         await pilot.pause()
@@ -44,32 +44,34 @@ async def shoot(out: Path, kubeconfig: str) -> list[Path]:
     app = MeshApp(Wiring(kubeconfig=kubeconfig), UserSettings())
     async with app.run_test(size=SIZE) as pilot:
         await _until(pilot, lambda: app.session is not None and len(app.panel("overview").pods) > 10)
-        await asyncio.sleep(1.5)
+        await _until(pilot, lambda: "ingress 200" in str(app.query_one("#health").render()))
         save(app, "overview")
         await pilot.press("2")
         app.panel("logs").open_query("-n shop storefront --sidecars", None)
         await _until(pilot, lambda: len(app.panel("logs").view.lines) > 20)
         save(app, "logs")
         await pilot.press("3")
-        await _until(pilot, lambda: getattr(app.panel("resources"), "snapshot", None) is not None)
-        await asyncio.sleep(1.0)
+        await _until(pilot, lambda: app.panel("resources").samples >= 2)
         save(app, "resources")
         await pilot.press("4")
         traffic = app.panel("traffic")
         await _until(pilot, lambda: bool(getattr(traffic, "hosts", None)))
         traffic.select_host("catalog")
-        await asyncio.sleep(2.0)
+        await _until(pilot, lambda: traffic.draft is not None and traffic.draft.host == "catalog"
+                     and traffic.observation is not None and traffic.observation.total > 0)
         save(app, "traffic")
         await pilot.press("5")
-        await asyncio.sleep(3.0)
+        setup = app.panel("setup")
+        await _until(pilot, lambda: bool(setup.checks) and setup.plan_profile is not None)
         save(app, "setup")
     tour = MeshApp(Wiring(kubeconfig=kubeconfig), UserSettings(), tour="canary")
     async with tour.run_test(size=SIZE) as pilot:
         await _until(pilot, lambda: tour.tour_run is not None)
         await pilot.press("4")
         await _until(pilot, lambda: tour.tour_run.index >= 1)
-        tour.panel("traffic").select_host("catalog")
-        await asyncio.sleep(2.0)
+        traffic = tour.panel("traffic")
+        await _until(pilot, lambda: traffic.draft is not None and traffic.observation is not None
+                     and traffic.observation.total > 0)
         save(tour, "tour")
         tour.tour_run.reset()
     return saved

@@ -64,6 +64,7 @@ class StatsCollector:
         return containers
 
     def _read(self, container_id: str) -> None:
+        gone: tuple[type[BaseException], ...] = (DockerUnavailable, *docker_errors())
         try:
             for sample in self.engine.stats_stream(container_id):
                 if self._stop.is_set():
@@ -74,7 +75,7 @@ class StatsCollector:
                         return
                     entry.sample = sample
                     entry.received = time.monotonic()
-        except (DockerUnavailable, *docker_errors()):
+        except gone:
             pass
         finally:
             with self._lock:

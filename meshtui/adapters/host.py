@@ -50,11 +50,7 @@ def snapshot(disk_path: str) -> HostSnapshot:
         disk_total, disk_used = disk.total, disk.used
     except OSError:
         disk_total = disk_used = 0
-    try:
-        net = psutil.net_io_counters()
-        sent, recv = (net.bytes_sent, net.bytes_recv) if net else (0, 0)
-    except OSError:
-        sent = recv = 0
+    sent, recv = network_bytes()
     try:
         load = os.getloadavg()
     except OSError:
@@ -65,6 +61,30 @@ def snapshot(disk_path: str) -> HostSnapshot:
         mem_total=mem.total, mem_used=mem.total - mem.available, mem_available=mem.available,
         swap_total=swap.total, swap_used=swap.used, disk_path=path, disk_total=disk_total,
         disk_used=disk_used, net_sent=sent, net_recv=recv)
+
+
+def _loopback(name: str, stats: dict[str, object]) -> bool:
+    flags = getattr(stats.get(name), "flags", "")
+    return "loopback" in str(flags).split(",") or name == "lo" or name.startswith("lo0")
+
+
+def network_bytes() -> tuple[int, int]:
+    """(sent, received) bytes over every interface but loopback.
+
+    Loopback traffic is sent and received at once by this machine (the simulated cluster, a
+    local registry, port-forwards), so counting it would make download always equal upload.
+    """
+    try:
+        counters = psutil.net_io_counters(pernic=True)
+        stats: dict[str, object] = dict(psutil.net_if_stats())
+    except OSError:
+        return 0, 0
+    sent = recv = 0
+    for name, counter in counters.items():
+        if not _loopback(name, stats):
+            sent += counter.bytes_sent
+            recv += counter.bytes_recv
+    return sent, recv
 
 
 def cpu_count() -> int:

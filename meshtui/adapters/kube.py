@@ -10,91 +10,35 @@ building the client's pydantic models for each would cost more than the whole re
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from meshtui.adapters import imports
+from meshtui.adapters.kubeconfig import default_kubeconfig, load_contexts, resolve_context
 from meshtui.domain.cluster import ContextInfo
 from meshtui.domain.errors import ClusterUnreachable, MeshtuiError
+from meshtui.domain.text import inert
+
+__all__ = ["KubeApiError", "KubeClient", "WatchStream", "default_kubeconfig", "load_contexts", "path_for",
+           "resolve_context", "shutdown_response"]
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
-MINIKUBE_EXTENSION = "minikube.sigs.k8s.io"
 
 
 class KubeApiError(MeshtuiError):
     """The API server answered with an error status."""
 
     def __init__(self, status: int, reason: str, message: str, body: dict | None = None) -> None:
+        message, reason = inert(message), inert(reason)  # the server's words: external text
         super().__init__(f"{message} (HTTP {status} {reason})".strip())
         self.status = status
         self.reason = reason
         self.api_message = message
         self.body = body or {}
-
-
-def default_kubeconfig() -> str:
-    """`$KUBECONFIG` (may be a `:`-separated list) or `~/.kube/config`."""
-    return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-
-
-def _has_minikube_extension(entry: Mapping[str, Any]) -> bool:
-    for ext in entry.get("extensions") or []:
-        data = ext.get("extension") or {}
-        if isinstance(data, Mapping) and data.get("provider") == MINIKUBE_EXTENSION:
-            return True
-    return False
-
-
-def load_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str | None]:
-    """All contexts of the (merged) kubeconfig and the current context's name."""
-    imports.ensure(*imports.KUBE)
-    from kubernetes.config.kube_config import KubeConfigMerger
-
-    paths = kubeconfig or default_kubeconfig()
-    existing = [p for p in paths.split(os.pathsep) if p and Path(os.path.expanduser(p)).is_file()]
-    if not existing:
-        raise ClusterUnreachable(f"no kubeconfig at {paths}",
-                                 hint="create a cluster with `meshtui up`, or try `meshtui demo`")
-    try:
-        merged = KubeConfigMerger(os.pathsep.join(existing)).config
-        raw = merged.value if hasattr(merged, "value") else merged
-    except Exception as exc:  # the merger raises bare exceptions on malformed YAML
-        raise ClusterUnreachable(f"cannot read kubeconfig {paths}: {exc}") from None
-    def unwrap(items: Any) -> list[dict]:
-        return [getattr(item, "value", item) for item in items or [] if isinstance(getattr(item, "value", item), dict)]
-
-    clusters = {c.get("name"): c.get("cluster") or {} for c in unwrap(raw.get("clusters"))}
-    clusters_full = {c.get("name"): c for c in unwrap(raw.get("clusters"))}
-    contexts = []
-    for entry in unwrap(raw.get("contexts")):
-        ctx = entry.get("context") or {}
-        cluster_name = ctx.get("cluster", "")
-        contexts.append(ContextInfo(
-            name=entry.get("name", ""), cluster=cluster_name,
-            server=str(clusters.get(cluster_name, {}).get("server", "")),
-            user=ctx.get("user", ""), namespace=ctx.get("namespace"),
-            minikube=_has_minikube_extension(ctx) or _has_minikube_extension(clusters.get(cluster_name, {}))
-            or _has_minikube_extension(clusters_full.get(cluster_name, {}))))
-    return contexts, raw.get("current-context") or None
-
-
-def resolve_context(kubeconfig: str | None, context: str | None) -> ContextInfo:
-    """The context to use: `--context` or the kubeconfig's current one."""
-    contexts, current = load_contexts(kubeconfig)
-    wanted = context or current
-    if not wanted:
-        raise ClusterUnreachable("the kubeconfig has no current context", hint="pass --context NAME")
-    for ctx in contexts:
-        if ctx.name == wanted:
-            return ctx
-    names = ", ".join(c.name for c in contexts) or "none"
-    raise ClusterUnreachable(f"context {wanted!r} is not in the kubeconfig (contexts: {names})")
 
 
 def _status_error(status: int, reason: str, data: bytes) -> KubeApiError:
@@ -171,7 +115,7 @@ class KubeClient:
             api_client = kconfig.new_client_from_config(config_file=kubeconfig or default_kubeconfig(),
                                                         context=ctx.name, persist_config=False)
         except Exception as exc:
-            raise ClusterUnreachable(f"cannot use context {ctx.name!r}: {exc}") from None
+            raise ClusterUnreachable(inert(f"cannot use context {ctx.name!r}: {exc}")) from None
         # Many concurrent log streams and watches share this pool.
         api_client.rest_client.pool_manager.connection_pool_kw["maxsize"] = 64
         return cls(ctx, api_client)
@@ -179,6 +123,11 @@ class KubeClient:
     @property
     def server(self) -> str:
         return str(self.api_client.configuration.host)
+
+    def transport(self) -> tuple[str, str | None, str | None]:
+        """(server URL, proxy URL, no_proxy) exactly as the client's configuration will use them (no request)."""
+        config = self.api_client.configuration
+        return str(config.host), config.proxy or None, config.no_proxy or None
 
     def _call(self, method: str, path: str, query: Mapping[str, Any] | None, body: Any,
               content_type: str | None, timeout: Any, accept: str = "application/json") -> Any:

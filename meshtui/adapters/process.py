@@ -164,3 +164,91 @@ def stream(argv: Sequence[str], *, timeout: float, on_line: Callable[[str, str],
         sel.close()
     return ProcessResult(tuple(argv), proc.returncode, "\n".join(captured["stdout"]),
                          "\n".join(captured["stderr"]), time.monotonic() - started)
+
+
+# -- processes meshtui started and may later stop -------------------------------------------
+@dataclass(frozen=True)
+class ProcessIdentity:
+    """A process told apart from any later one that reuses its PID: PID + start time + command line."""
+
+    pid: int
+    started: float
+    cmdline: tuple[str, ...]
+
+
+def identify(pid: int, expect: Sequence[str] | None = None, wait: float = 5.0) -> ProcessIdentity | None:
+    """The identity of a live process (None when it is gone, a zombie, or not readable).
+
+    Right after `Popen` returns, the kernel may not have set the new program's arguments yet
+    (/proc/PID/cmdline reads empty for a moment): wait up to `wait` seconds for a command line,
+    and for `expect` when given.
+    """
+    import psutil
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            proc = psutil.Process(pid)
+            with proc.oneshot():
+                if proc.status() == psutil.STATUS_ZOMBIE:
+                    return None
+                found = ProcessIdentity(pid, proc.create_time(), tuple(proc.cmdline()))
+        except (psutil.Error, OSError):
+            return None
+        settled = bool(found.cmdline) and (expect is None or list(found.cmdline) == list(expect))
+        if settled or time.monotonic() > deadline:
+            return found if found.cmdline else None
+        time.sleep(0.01)
+
+
+def still_running(recorded: ProcessIdentity) -> bool:
+    """True only while the PID belongs to the very process recorded (same start time and command line)."""
+    current = identify(recorded.pid)
+    return (current is not None and abs(current.started - recorded.started) < 0.05
+            and current.cmdline == recorded.cmdline)
+
+
+def find(cmdline: Sequence[str]) -> list[ProcessIdentity]:
+    """Live processes of this user whose command line is exactly `cmdline` (e.g. a server meshtui started)."""
+    import psutil
+
+    wanted, found = list(cmdline), []
+    uid = os.getuid()
+    for proc in psutil.process_iter(["pid", "cmdline", "create_time", "uids", "status"]):
+        info = proc.info
+        if info.get("cmdline") == wanted and info.get("status") != psutil.STATUS_ZOMBIE \
+                and info.get("uids") is not None and info["uids"].real == uid:
+            found.append(ProcessIdentity(int(info["pid"]), float(info["create_time"]), tuple(wanted)))
+    return found
+
+
+def stop(recorded: ProcessIdentity, grace: float = 5.0) -> bool:
+    """SIGTERM, then SIGKILL after `grace`, the recorded process (and its group when it leads one).
+
+    Nothing is signalled unless PID, start time and command line still match: after a reboot or a
+    crash the PID may belong to anyone. Returns False when the process was not (or no longer) ours.
+    """
+    import psutil
+
+    if not still_running(recorded):
+        return False
+    try:
+        proc = psutil.Process(recorded.pid)
+        leads_group = os.getpgid(recorded.pid) == recorded.pid
+        members = [proc, *proc.children(recursive=True)]
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if leads_group and still_running(recorded):
+                os.killpg(recorded.pid, sig)
+            else:
+                for member in members:
+                    if member.is_running():  # psutil checks the start time: a reused PID is not signalled
+                        member.send_signal(sig)
+            _gone, alive = psutil.wait_procs(members, timeout=grace if sig == signal.SIGTERM else 2.0)
+            if not alive:
+                break
+            members = alive
+    except (psutil.NoSuchProcess, ProcessLookupError):
+        pass
+    except (psutil.AccessDenied, PermissionError):
+        return False
+    return True

@@ -13,9 +13,13 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from meshtui import __version__
 from meshtui.domain.errors import EXIT_FAILED, EXIT_USAGE, MeshtuiError
+
+if TYPE_CHECKING:
+    from meshtui.cli.context import CliContext
 
 # name -> (module under meshtui.cli.commands, one-line help); order is the --help order.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -46,9 +50,23 @@ class _VersionAction(argparse.Action):
         parser.exit(0)
 
 
-def global_options() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """argparse, but under `--json` a usage error is the JSON error document (still exit 2)."""
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        if _Parser.json_errors:
+            from meshtui.cli.output import json_error
+
+            sys.stderr.write(json_error(f"{self.prog}: {message}", f"{self.prog} --help", EXIT_USAGE) + "\n")
+            self.exit(EXIT_USAGE)
+        super().error(message)
+
+
+def global_options() -> _Parser:
     """Flags shared by every command; SUPPRESS defaults let them appear on either side."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = _Parser(add_help=False)
     group = parent.add_argument_group("global options")
     group.add_argument("--kubeconfig", metavar="PATH", default=argparse.SUPPRESS,
                        help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
@@ -70,7 +88,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def build_parser() -> argparse.ArgumentParser:
     parent = global_options()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="meshtui", parents=[parent], formatter_class=_Formatter,
         description="meshtui: your local Kubernetes + Istio mesh in one terminal app.\n"
                     "Run with no command to open the TUI.",
@@ -86,19 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_tui(args: argparse.Namespace, ctx: object) -> int:
+def _run_tui(args: argparse.Namespace, ctx: CliContext) -> int:
     from meshtui.cli.commands import tui
 
-    return tui.run(args, ctx)  # type: ignore[arg-type]
+    return tui.run(args, ctx)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, run, and map every outcome to an exit code; never a traceback for user errors."""
     from meshtui.cli.context import CliContext
 
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    _Parser.json_errors = "--json" in arguments[:arguments.index("--")] if "--" in arguments else "--json" in arguments
     parser = build_parser()
     try:
-        args, extra = parser.parse_known_args(list(argv) if argv is not None else None)
+        args, extra = parser.parse_known_args(arguments)
         if extra:
             module = importlib.import_module(f"meshtui.cli.commands.{args._module}") if hasattr(args, "_module") \
                 else None
@@ -118,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(f"meshtui.cli.commands.{args._module}")
         return int(module.run(args, ctx) or 0)
     except MeshtuiError as exc:
-        ctx.out.error(exc.message, exc.hint)
+        ctx.out.error(exc.message, exc.hint, exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
         ctx.out.note("interrupted")
@@ -134,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("MESHTUI_DEBUG"):
             raise
         ctx.out.error(f"internal error: {type(exc).__name__}: {exc}",
-                      "re-run with MESHTUI_DEBUG=1 for the traceback and please report it")
+                      "re-run with MESHTUI_DEBUG=1 for the traceback and please report it", EXIT_FAILED)
         return EXIT_FAILED
 
 

@@ -2,7 +2,9 @@
 
 Every line passes through the secret `Masker`. Colour is used only on a TTY and
 never when `NO_COLOR` is set. `--json` switches every command to machine output:
-one JSON document (or one object per line for streams such as logs).
+one JSON document (or one object per line for streams such as logs) on stdout, and
+every error as one JSON document on stderr:
+`{"error": {"message": ..., "hint": ..., "exit_code": N}}` (stdout then carries data only).
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ def color_enabled(stream: TextIO) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def json_error(message: str, hint: str | None, exit_code: int) -> str:
+    """The one shape of an error under `--json` (written to stderr)."""
+    return json.dumps({"error": {"message": message, "hint": hint, "exit_code": exit_code}}, ensure_ascii=False)
 
 
 class Output:
@@ -85,11 +92,18 @@ class Output:
                 cells.append(padded)
             self.stream.write("   ".join(cells).rstrip() + "\n")
 
-    def error(self, message: str, hint: str | None = None) -> None:
-        prefix = self.style("error:", "red", "bold") if color_enabled(self.err) else "error:"
-        self.err.write(f"meshtui: {prefix} {self.masker.mask(message)}\n")
+    def error(self, message: str, hint: str | None = None, exit_code: int = 1) -> None:
+        if self.json_mode:
+            self.err.write(json_error(self.masker.mask(message), self.masker.mask(hint) if hint else None,
+                                      exit_code) + "\n")
+            self.err.flush()
+            return
+        prefix = "\x1b[31;1merror:\x1b[0m" if color_enabled(self.err) else "error:"
+        from meshtui.domain.text import inert
+
+        self.err.write(f"meshtui: {prefix} {inert(self.masker.mask(message))}\n")
         if hint:
-            self.err.write(f"  hint: {self.masker.mask(hint)}\n")
+            self.err.write(f"  hint: {inert(self.masker.mask(hint))}\n")
         self.err.flush()
 
     def note(self, message: str) -> None:

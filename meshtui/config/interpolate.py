@@ -12,6 +12,13 @@ import re
 from collections.abc import Mapping
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_NESTING = 16
+"""Defaults inside defaults (`${A:-${B:-x}}`) this deep at most: deeper is an error, not a RecursionError."""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """`text` cut for an error message (a whole file must not end up in one)."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class InterpolationError(ValueError):
@@ -36,13 +43,13 @@ def _closing_brace(text: str, start: int) -> int:
             if depth == 0:
                 return i
         i += 1
-    raise InterpolationError(f"unclosed '${{' in {text!r}")
+    raise InterpolationError(f"unclosed '${{' in {_short(text)!r}")
 
 
-def _expand_braced(body: str, env: Mapping[str, str]) -> str:
+def _expand_braced(body: str, env: Mapping[str, str], depth: int) -> str:
     match = _NAME.match(body)
     if not match:
-        raise InterpolationError(f"invalid variable name in '${{{body}}}'")
+        raise InterpolationError(f"invalid variable name in '${{{_short(body)}}}'")
     name = match.group(0)
     rest = body[match.end():]
     value = env.get(name)
@@ -56,20 +63,22 @@ def _expand_braced(body: str, env: Mapping[str, str]) -> str:
             empty_counts = op.startswith(":")
             missing = value is None or (empty_counts and value == "")
             if op.endswith("-"):
-                return interpolate(arg, env) if missing else str(value)
+                return interpolate(arg, env, _depth=depth + 1) if missing else str(value)
             if op.endswith("?"):
                 if missing:
-                    detail = interpolate(arg, env) if arg else "is required"
+                    detail = interpolate(arg, env, _depth=depth + 1) if arg else "is required"
                     raise InterpolationError(f"variable {name}: {detail}", name)
                 return str(value)
-            return "" if missing else interpolate(arg, env)
-    raise InterpolationError(f"invalid substitution '${{{body}}}'", name)
+            return "" if missing else interpolate(arg, env, _depth=depth + 1)
+    raise InterpolationError(f"invalid substitution '${{{_short(body)}}}'", name)
 
 
-def interpolate(text: str, env: Mapping[str, str]) -> str:
+def interpolate(text: str, env: Mapping[str, str], *, _depth: int = 0) -> str:
     """Expand every variable reference in `text` from `env`."""
     if "$" not in text:
         return text
+    if _depth > MAX_NESTING:
+        raise InterpolationError(f"defaults nested more than {MAX_NESTING} levels deep")
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -83,7 +92,7 @@ def interpolate(text: str, env: Mapping[str, str]) -> str:
             i += 2
         elif text.startswith("${", i):
             end = _closing_brace(text, i + 2)
-            out.append(_expand_braced(text[i + 2:end], env))
+            out.append(_expand_braced(text[i + 2:end], env, _depth))
             i = end + 1
         else:
             match = _NAME.match(text, i + 1)

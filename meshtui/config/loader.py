@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import BaseModel, ValidationError
 
-from meshtui.config import paths
+from meshtui.config import paths, safe_yaml
 from meshtui.config.interpolate import InterpolationError, interpolate
 from meshtui.config.models import Profile
 from meshtui.domain.errors import ProfileError
 from meshtui.domain.secrets import is_secret_key
+from meshtui.domain.text import inert
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,11 @@ class LoadedProfile:
 
 
 def read_yaml(path: Path, missing_hint: str | None = None) -> tuple[yaml.Node | None, Any]:
-    """The composed node tree (for line numbers) and the data of a YAML file; ProfileError otherwise."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
-    except FileNotFoundError:
-        raise ProfileError("file not found", path=str(path), hint=missing_hint) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read: {exc}", path=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProfileError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}", path=str(path),
-                           line=mark.line + 1 if mark else None) from None
-    except RecursionError:
-        raise ProfileError("YAML nesting is too deep", path=str(path)) from None
+    """The composed node tree (for line numbers) and the data of a YAML file; ProfileError otherwise.
+
+    Read through `safe_yaml`: size cap, nesting, alias and duplicate-key checks, one error with file:line.
+    """
+    return safe_yaml.load_file(path, missing_hint=missing_hint)
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -100,7 +93,7 @@ def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Profile) -> type[Bas
     return model
 
 
-def _describe(error: dict[str, Any], root: type[BaseModel] = Profile) -> tuple[str, str | None]:
+def _describe(error: Mapping[str, Any], root: type[BaseModel] = Profile) -> tuple[str, str | None]:
     """Human text and an optional hint for one pydantic error."""
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -129,7 +122,7 @@ def _interpolate_tree(node: yaml.Node, data: Any, env: dict[str, str], path: Pat
         try:
             return interpolate(data, env)
         except InterpolationError as exc:
-            raise ProfileError(str(exc), path=str(path), line=_line_of(node, where),
+            raise ProfileError(inert(str(exc)), path=str(path), line=_line_of(node, where),
                                field=".".join(map(str, where)) or None,
                                hint=f"set {exc.variable} in the .env file or the environment, or give a default "
                                     f"with ${{{exc.variable}:-value}}" if exc.variable else None) from None
@@ -153,6 +146,9 @@ def _read_env(path: Path, data: dict[str, Any], root: yaml.Node) -> tuple[dict[s
                            line=_line_of(root, ("env_file",)), field="env_file",
                            hint=f"create {env_path} or remove env_file")
     if env_path.is_file():
+        if env_path.stat().st_size > safe_yaml.LIMITS.max_bytes:
+            raise ProfileError(f"env file {env_path} is larger than {safe_yaml.LIMITS.max_bytes // 1048576} MiB",
+                               path=str(path), field="env_file")
         file_values = {k: v for k, v in dotenv_values(env_path).items() if v is not None}
     merged = {**file_values, **os.environ}
     return file_values, merged
@@ -179,20 +175,7 @@ def load_profile_file(path: Path) -> LoadedProfile:
     path = Path(path)
     if not path.is_file():
         raise ProfileError("file not found", path=str(path), hint="meshtui profiles list shows the known profiles")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read: {exc}", path=str(path)) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ProfileError(f"YAML syntax error: {problem}", path=str(path),
-                           line=mark.line + 1 if mark else None) from None
-    except RecursionError:
-        raise ProfileError("YAML nesting is too deep", path=str(path)) from None
+    root, data = safe_yaml.load_file(path)
     if root is None or data is None:
         raise ProfileError("the file is empty; a profile needs at least a 'cluster' section", path=str(path))
     if not isinstance(data, dict):
@@ -213,7 +196,7 @@ def load_profile_file(path: Path) -> LoadedProfile:
         message, hint = _describe(first)
         if len(errors) > 1:
             message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise ProfileError(message, path=str(path), line=_line_of(root, loc),
+        raise ProfileError(inert(message), path=str(path), line=_line_of(root, loc),
                            field=".".join(str(p) for p in loc) or None, hint=hint) from None
     _check_files(profile, path, root)
     secrets = {value for key, value in file_env.items() if value and is_secret_key(key)}

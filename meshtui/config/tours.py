@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from meshtui.config import paths
 from meshtui.domain.errors import ProfileError
+from meshtui.domain.text import inert
 
 PanelName = Literal["overview", "logs", "resources", "traffic", "setup"]
 
@@ -101,6 +102,12 @@ class Condition(_OneOf):
     """The host's DestinationRule has a circuit breaker."""
     ingress_ok: bool | None = None
     """GET /api/healthz through the ingress gateway answers 2xx/3xx."""
+    calls_failing: HostRef | None = None
+    """The Logs panel shows failed calls (5xx) to the host, as its callers' sidecars logged them."""
+    host_shown: HostRef | None = None
+    """The Traffic panel shows the host's routes."""
+    plan_shown: str | None = None
+    """The Setup panel lists the steps `meshtui up` runs for this profile."""
 
 
 class FaultAction(HostRef):
@@ -119,6 +126,15 @@ class WeightsAction(HostRef):
 
     weights: dict[str, int]
     """Subset -> weight; must sum to 100."""
+
+
+class LogsQuery(_Model):
+    """A query typed into the Logs panel's query bar."""
+
+    query: str
+    """The query, as typed after `e` (e.g. `catalog -c istio-proxy status=5xx`)."""
+    namespace: str = "shop"
+    """Namespace the query runs in."""
 
 
 class ShowMe(_OneOf):
@@ -140,6 +156,12 @@ class ShowMe(_OneOf):
     """Remove injected faults."""
     breaker: HostRef | None = None
     """Add a circuit breaker to the host's DestinationRule."""
+    logs_query: LogsQuery | None = None
+    """Run a query in the Logs panel."""
+    show_host: HostRef | None = None
+    """Show a host's routes in the Traffic panel."""
+    show_plan: str | None = None
+    """Select a profile in the Setup panel and list the steps `up` would run."""
 
 
 class TourStep(_Model):
@@ -208,8 +230,8 @@ def load_tour_file(path: Path) -> LoadedTour:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
-        message, hint = _describe(first, Tour)  # type: ignore[arg-type]
-        raise ProfileError(message, path=str(path), line=_line_of(root, loc),
+        message, hint = _describe(first, Tour)
+        raise ProfileError(inert(message), path=str(path), line=_line_of(root, loc),
                            field=".".join(str(p) for p in loc) or None, hint=hint) from None
     return LoadedTour(path.stem, path.resolve(), tour)
 

@@ -189,6 +189,11 @@ class UsageSnapshot:
     notices: list[str] = field(default_factory=list)
 
 
+def shown_label(top: int, total: int, unit: str = "containers") -> str:
+    """`top 25 of 33 containers`, or `all 12 containers` when the top-N covers them all (0 = all)."""
+    return f"all {total} {unit}" if top <= 0 or top >= total else f"top {top} of {total} {unit}"
+
+
 def level(value: float | None, warn: float = 60.0, critical: float = 80.0) -> str:
     """`ok`, `warn` or `critical` for a percentage (of a limit)."""
     if value is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -90,13 +90,13 @@ class ClusterService:
 
     def info(self) -> ClusterInfo:
         ctx, locality = self.kube.context, self.guard.locality
-        base = {"context": ctx.name, "cluster": ctx.cluster, "server": ctx.server or self.kube.server,
-                "provider": locality.provider.value, "badge": locality.badge.value, "reason": locality.reason}
+        base = ClusterInfo(ctx.name, ctx.cluster, ctx.server or self.kube.server, locality.provider.value,
+                           locality.badge.value, locality.reason)
         try:
             version = self.kube.version().get("gitVersion")
         except MeshtuiError as exc:
-            return ClusterInfo(**base, reachable=False, error=exc.message)
-        return ClusterInfo(**base, kubernetes_version=version, istio_version=self.istio_version())
+            return replace(base, reachable=False, error=exc.message)
+        return replace(base, kubernetes_version=version, istio_version=self.istio_version())
 
     def istio_version(self) -> str | None:
         try:

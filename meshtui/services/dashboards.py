@@ -15,6 +15,7 @@ from meshtui.adapters import process
 from meshtui.adapters.kube import KubeApiError, path_for
 from meshtui.domain.cluster import Badge
 from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.text import inert
 
 if TYPE_CHECKING:
     from meshtui.adapters.kube import KubeClient
@@ -79,4 +80,4 @@ def open_dashboard(kube: KubeClient, guard: Guard, name: str, local: int, ready:
                             on_line=on_line, cancel=cancel)
     if not result.ok:
         raise MeshtuiError(f"kubectl port-forward exited {result.returncode}: "
-                           f"{(result.stderr or result.stdout).strip()[-200:]}")
+                           f"{inert((result.stderr or result.stdout).strip()[-200:])}")

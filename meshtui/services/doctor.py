@@ -17,10 +17,9 @@ from meshtui.adapters import host, imports, tools
 from meshtui.adapters.docker_engine import DockerEngine, DockerUnavailable
 from meshtui.config.loader import LoadedProfile
 from meshtui.domain.checks import Check, failed, human_bytes, passed, warned
-from meshtui.domain.cluster import classify
 from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.text import inert
 from meshtui.domain.versions import TOOLS, format_version
-from meshtui.services import state
 
 INOTIFY_WATCHES = 524288
 INOTIFY_INSTANCES = 512
@@ -173,21 +172,28 @@ def check_ports(profile: LoadedProfile | None, engine: DockerEngine) -> list[Che
 
 def check_context(options: DoctorOptions) -> Check:
     from meshtui.adapters.kube import KubeClient
+    from meshtui.services.guard import Guard
 
     try:
         client = KubeClient.connect(options.kubeconfig, options.context)
     except MeshtuiError as exc:
         return warned("kube context", exc.message, exc.hint or "meshtui up  (or: meshtui demo)")
-    locality = classify(client.context, state.created_contexts())
+    name = inert(client.context.name)
+    try:
+        locality = Guard.for_client(client).locality
+    except MeshtuiError as exc:
+        client.close()
+        return warned("kube context", f"{name}: {exc.message}", exc.hint, context=client.context.name)
+    where = f"{locality.badge.value}: {locality.reason}"
     try:
         version = client.version().get("gitVersion", "?")
     except MeshtuiError as exc:
-        return warned("kube context", f"{client.context.name} ({locality.badge.value}): {exc.message}",
-                      exc.hint, context=client.context.name, badge=locality.badge.value)
+        return warned("kube context", f"{name} ({where}): {exc.message}", exc.hint, context=client.context.name,
+                      badge=locality.badge.value, why=locality.reason)
     finally:
         client.close()
-    return passed("kube context", f"{client.context.name} ({locality.badge.value}, Kubernetes {version})",
-                  context=client.context.name, badge=locality.badge.value, server_version=version)
+    return passed("kube context", f"{name} ({where}; Kubernetes {inert(version)})", context=client.context.name,
+                  badge=locality.badge.value, why=locality.reason, server_version=version)
 
 
 def run_doctor(options: DoctorOptions, engine: DockerEngine | None = None) -> list[Check]:

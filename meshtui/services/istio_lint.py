@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
+from meshtui.config import safe_yaml
 from meshtui.domain.errors import ProfileError
 from meshtui.domain.istio_operator import Finding, lint, modernize
+from meshtui.domain.text import inert
 
 EXTRA_OBJECTS = {
     "values.global.mtls": "assets/istio/peer-authentication.yaml (PeerAuthentication, mtls STRICT)",
@@ -71,14 +73,8 @@ def parse(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         text = interpolate(text, os.environ)
     except InterpolationError as exc:
-        raise ProfileError(str(exc), path=str(path)) from None
-    try:
-        node = yaml.compose(text)
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProfileError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=str(path),
-                           line=mark.line + 1 if mark else None) from None
+        raise ProfileError(inert(str(exc)), path=str(path)) from None
+    node, document = safe_yaml.load(text, str(path))
     if not isinstance(document, dict) or node is None:
         raise ProfileError("expected an IstioOperator mapping (apiVersion, kind, spec)", path=str(path), line=1)
     lines: dict[str, int] = {}
@@ -98,10 +94,4 @@ def lint_text(text: str, path: Path) -> LintReport:
 def lint_file(path: Path | str) -> LintReport:
     """Lint one IstioOperator file (ProfileError when it cannot be read or parsed)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError("file not found", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read the file: {exc}", path=str(path)) from None
-    return lint_text(text, path)
+    return lint_text(safe_yaml.read_text(path), path)

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from meshtui.config import paths
 from meshtui.domain import routes as R
+from meshtui.domain.errors import MeshtuiError
 
 if TYPE_CHECKING:
-    from meshtui.config.tours import Condition, LoadedTour, TourStep
-    from meshtui.services.session import Session
+    from meshtui.config.tours import Condition, HostRef, LoadedTour, TourStep
+    from meshtui.domain.logs import LogLine
+    from meshtui.services.ports import SessionPort
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,29 @@ class ScreenFacts:
     panel: str = ""
     selected_app: str | None = None
     logs_pods: frozenset[str] = frozenset()
+    failing_hosts: frozenset[str] = frozenset()
+    """Hosts that log lines on screen show failed calls (5xx) to, from the callers' sidecars."""
     pivoted: bool = False
     usage_rows: int = 0
+    traffic_host: str | None = None
+    """The host whose routes the Traffic panel shows."""
+    plan_profile: str | None = None
+    """The profile whose `up` steps the Setup panel lists."""
+
+
+def failing_hosts(lines: list[LogLine]) -> frozenset[str]:
+    """Short names of the hosts that outbound sidecar access-log lines show failing (5xx)."""
+    found = set()
+    for line in lines:
+        fields = line.fields
+        if fields and fields.get("direction") == "outbound" and int(fields.get("status") or 0) >= 500:
+            found.add(str(fields.get("host") or "").split(".")[0])
+    return frozenset(found - {""})
+
+
+ROUTE_KINDS = frozenset({"route_weight", "fault_active", "fault_cleared", "breaker_active", "set_weights", "fault",
+                         "clear_fault", "breaker"})
+"""Conditions and actions that read or change a host's routes (the hosts a reset restores)."""
 
 
 def _progress_file(name: str) -> Path:
@@ -44,19 +67,23 @@ class TourRun:
     """One tour on one cluster."""
 
     loaded: LoadedTour
-    session: Session
+    session: SessionPort
     index: int = 0
     baseline: dict[str, Any] = field(default_factory=dict)
     finished: bool = False
 
     @classmethod
-    def start(cls, loaded: LoadedTour, session: Session) -> TourRun:
-        """Resume saved progress, or begin and record the routes the tour may change."""
+    def start(cls, loaded: LoadedTour, session: SessionPort) -> TourRun:
+        """Check the tour's requirements, then resume saved progress or begin and record the routes it may change."""
+        need = loaded.tour.requires.namespace
+        if need and need not in session.cluster.namespaces():
+            raise MeshtuiError(f"this tour needs the {need!r} namespace (the shop sample)",
+                               hint="run it on `meshtui demo`, or `meshtui up -p default` first")
         run = cls(loaded, session)
         try:
             saved = json.loads(_progress_file(loaded.name).read_text())
             ids = [s.id for s in loaded.tour.steps]
-            if saved.get("context") == session.kube.context.name and saved.get("step") in ids:
+            if saved.get("context") == session.context.name and saved.get("step") in ids:
                 run.index, run.baseline = ids.index(saved["step"]), saved.get("baseline", {})
                 run.finished = bool(saved.get("finished"))
         except (OSError, ValueError):
@@ -79,10 +106,11 @@ class TourRun:
         """(namespace, host) of every route the tour's conditions or actions mention."""
         found: list[tuple[str, str]] = []
         for step in self.loaded.tour.steps:
-            for part in (step.done_when.value, step.show_me.value if step.show_me else None):
-                host = getattr(part, "host", None)
-                if host and (part.namespace, host) not in found:
-                    found.append((part.namespace, host))
+            for kind, part in ((step.done_when.kind, step.done_when.value),
+                               (step.show_me.kind, step.show_me.value) if step.show_me else ("", None)):
+                host, namespace = getattr(part, "host", None), getattr(part, "namespace", None)
+                if kind in ROUTE_KINDS and host and namespace and (namespace, host) not in found:
+                    found.append((namespace, host))
         return found
 
     def _snapshot(self, host: str, namespace: str) -> dict[str, Any]:
@@ -98,7 +126,7 @@ class TourRun:
         path = _progress_file(self.loaded.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"step": self.step.id, "finished": self.finished, "baseline": self.baseline,
-                                    "context": self.session.kube.context.name}))
+                                    "context": self.session.context.name}))
 
     # -- conditions --------------------------------------------------------------------
     def holds(self, condition: Condition, facts: ScreenFacts) -> bool:
@@ -113,6 +141,12 @@ class TourRun:
             return facts.pivoted
         if kind == "usage_shown":
             return facts.panel == "resources" and facts.usage_rows > 0
+        if kind == "calls_failing":
+            return facts.panel == "logs" and value.host in facts.failing_hosts
+        if kind == "host_shown":
+            return facts.panel == "traffic" and facts.traffic_host == value.host
+        if kind == "plan_shown":
+            return facts.panel == "setup" and facts.plan_profile == value
         if kind == "ingress_ok":
             return bool(self.session.cluster.probe_ingress().ok)
         routes = self.session.routes.load(value.host, value.namespace).routes
@@ -140,12 +174,14 @@ class TourRun:
         return True
 
     # -- show me (route actions; the UI does the screen ones) ----------------------------
-    def perform_routes(self, kind: str, value: Any) -> str:
+    def perform_routes(self, kind: str, value: HostRef) -> str:
+        from meshtui.config.tours import FaultAction, WeightsAction
+
         service = self.session.routes
         loaded = service.load(value.host, value.namespace)
-        if kind == "set_weights":
+        if kind == "set_weights" and isinstance(value, WeightsAction):
             plan = service.plan(loaded, R.set_weights, dict(value.weights))
-        elif kind == "fault":
+        elif kind == "fault" and isinstance(value, FaultAction):
             plan = service.plan(loaded, R.set_fault, delay=value.delay, abort=value.abort, percent=value.percent)
         elif kind == "clear_fault":
             plan = service.plan(loaded, R.clear_fault)

@@ -189,19 +189,19 @@ class UsageService:
             nodes = [NodeMetric(name, None, None, cap[0], cap[1]) for name, cap in sorted(capacity.items())]
         usage_by = {(i["metadata"].get("namespace", ""), i["metadata"]["name"]): {
             c["name"]: c.get("usage") or {} for c in i.get("containers", [])} for i in pod_items}
-        pods = []
+        pods: list[ContainerMetric] = []
         for spec in specs.values():
             measured = usage_by.get((spec.namespace, spec.name))
             if self.metrics_available and measured is None:
                 continue  # metrics-server leaves out pods that are not running
             for container, (cpu_req, cpu_lim, mem_req, mem_lim) in spec.containers.items():
                 values = (measured or {}).get(container, {})
-                metric = ContainerMetric(spec.namespace, spec.name, container, spec.node, quantity(values.get("cpu")),
-                                         quantity(values.get("memory")), cpu_req, cpu_lim, mem_req, mem_lim,
-                                         is_sidecar(container, spec.sidecars, len(spec.containers)))
-                if metric.cpu is not None:
-                    self.series(f"pod/{metric.key}").add(metric.cpu, now)
-                pods.append(metric)
+                pod = ContainerMetric(spec.namespace, spec.name, container, spec.node, quantity(values.get("cpu")),
+                                      quantity(values.get("memory")), cpu_req, cpu_lim, mem_req, mem_lim,
+                                      is_sidecar(container, spec.sidecars, len(spec.containers)))
+                if pod.cpu is not None:
+                    self.series(f"pod/{pod.key}").add(pod.cpu, now)
+                pods.append(pod)
         return sorted(nodes, key=lambda n: n.name), pods
 
     def first_complete(self, timeout: float = 3.0) -> UsageSnapshot:
@@ -240,4 +240,6 @@ class UsageService:
             self._pods.stop()
         if self.collector is not None:
             self.collector.close()
+        if self.docker is not None:
+            self.docker.close()
 

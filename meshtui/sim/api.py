@@ -8,13 +8,14 @@ Paths are parsed the way the API server lays them out (`/api/v1/...`,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import yaml
 from aiohttp import web
 
-from meshtui.sim import istio_validation, metrics, patching, resources, tables
+from meshtui.sim import metrics, patching, resources, tables
 from meshtui.sim.resources import ResourceType
 from meshtui.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
 from meshtui.sim.store import ApiError
@@ -73,6 +74,10 @@ def _flag(request: web.Request, name: str) -> bool:
 async def body_of(request: web.Request) -> Any:
     raw = await request.read()
     ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
+    if ctype not in ("application/json", "application/yaml", "", patching.APPLY, patching.MERGE, patching.JSON_PATCH,
+                     patching.STRATEGIC):
+        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted "
+                       "media types include: application/json, application/yaml")
     try:
         if ctype in (patching.APPLY, "application/yaml"):
             return yaml.safe_load(raw) if raw else None
@@ -88,13 +93,6 @@ class ResourceApi:
         self.server = server
         self.state = server.state
         self.store = server.state.store
-        self.store.validators.append(self._validate)
-
-    @staticmethod
-    def _validate(rt: ResourceType, obj: dict) -> list[dict]:
-        if rt.group == resources.ISTIO_GROUP:
-            return istio_validation.validate(rt.kind, obj)
-        return []
 
     async def handle(self, request: web.Request, group: str, version: str, parts: list[str]) -> web.StreamResponse:
         try:
@@ -117,7 +115,10 @@ class ResourceApi:
                     return self._delete_collection(request, target)
             else:
                 if method == "GET":
-                    return respond(served(target.rt, self.store.get(target.rt, target.namespace, target.name)))
+                    obj = self.store.get(target.rt, target.namespace, target.name)
+                    if "as=Table" in request.headers.get("Accept", ""):
+                        return respond(tables.to_table(target.rt, [obj], obj["metadata"]["resourceVersion"]))
+                    return respond(served(target.rt, obj))
                 if method == "PUT":
                     return await self._replace(request, target)
                 if method == "PATCH":
@@ -141,7 +142,7 @@ class ResourceApi:
         except patching.PatchError as exc:
             return error(ApiError(422, "Invalid", str(exc)))
 
-    def matcher(self, request: web.Request, rt: ResourceType):  # type: ignore[no-untyped-def]
+    def matcher(self, request: web.Request, rt: ResourceType) -> Callable[[dict], bool]:
         labels = parse_label_selector(request.query.get("labelSelector"))
         fields = parse_field_selector(request.query.get("fieldSelector"), rt.kind)
         return lambda obj: labels(obj.get("metadata", {}).get("labels") or {}) and fields(obj)

@@ -11,7 +11,7 @@ import asyncio
 import time
 
 from meshtui.sim.state import SimState
-from meshtui.sim.store import now_iso
+from meshtui.sim.timefmt import now_iso
 
 
 def create_running_pods(state: SimState, namespace: str, count: int, app: str) -> list[str]:

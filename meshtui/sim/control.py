@@ -202,8 +202,12 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
         except (ValueError, TypeError) as exc:
             return _bad(str(exc))
         from meshtui.sim.bulk import create_running_pods
+        from meshtui.sim.store import ApiError
 
-        names = create_running_pods(state, namespace, count, app_label)
+        try:
+            names = create_running_pods(state, namespace, count, app_label)
+        except ApiError as exc:  # an invalid namespace or app label, as the API would answer
+            return respond(exc.status(), exc.code)
         return respond({"namespace": namespace, "pods": len(names)})
 
     async def churn(request: web.Request) -> web.Response:

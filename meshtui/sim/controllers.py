@@ -12,15 +12,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from meshtui.sim import kubelet
-from meshtui.sim.resources import ResourceType
-from meshtui.sim.state import ISTIO_VERSION, SimState
-from meshtui.sim.store import ApiError, WatchEvent, now_iso
+from meshtui.sim.admission import Admission
+from meshtui.sim.state import SimState
+from meshtui.sim.store import MAX_GENERATED_PREFIX, ApiError, WatchEvent
+from meshtui.sim.timefmt import now_iso
 
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-PROXY_IMAGE = f"docker.io/istio/proxyv2:{ISTIO_VERSION}"
 MAX_EVENTS = 3000
 
 
@@ -32,10 +33,6 @@ def template_hash(template: dict) -> str:
 def owner_ref(obj: dict) -> dict:
     return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
             "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
-
-
-def container_names(pod: dict) -> list[str]:
-    return [c["name"] for c in pod.get("spec", {}).get("containers", [])]
 
 
 class Controllers:
@@ -50,68 +47,8 @@ class Controllers:
         self._pod_seq = 0
 
     def install(self) -> None:
-        self.store.mutators.append(self._admit)
+        self.store.mutators.append(Admission(self.state).admit)
         self.store.listeners.append(self._on_event)
-
-    # -- admission ---------------------------------------------------------------------
-    def _admit(self, rt: ResourceType, obj: dict, old: dict | None) -> None:
-        if rt.kind == "Pod" and old is None:
-            self._default_pod(obj)
-        elif rt.kind == "Deployment":
-            spec = obj.setdefault("spec", {})
-            spec.setdefault("replicas", 1)
-            spec.setdefault("strategy", {"type": "RollingUpdate",
-                                         "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
-            obj.setdefault("status", old.get("status", {}) if old else {})
-        elif rt.kind == "Namespace":
-            obj.setdefault("status", {"phase": "Active"})
-            obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
-        elif rt.kind == "Service" and old is None:
-            spec = obj.setdefault("spec", {})
-            spec.setdefault("type", "ClusterIP")
-            if spec.get("clusterIP") != "None":
-                ip = f"10.96.{self.state.rng.randrange(1, 250)}.{self.state.rng.randrange(2, 250)}"
-                spec.setdefault("clusterIP", ip)
-                spec.setdefault("clusterIPs", [spec["clusterIP"]])
-            for port in spec.get("ports", []):
-                port.setdefault("protocol", "TCP")
-                port.setdefault("targetPort", port.get("port"))
-            meta = obj["metadata"]
-            if (meta.get("namespace"), meta.get("name")) == ("istio-system", "istio-ingressgateway") \
-                    and self.state.ingress_url:
-                # the simulated gateway's real listener, so `up` can probe it like a LoadBalancer
-                meta.setdefault("annotations", {})["sim.meshtui.dev/ingress-url"] = self.state.ingress_url
-
-    def _injected(self, pod: dict) -> bool:
-        namespace = self.store.find(self.state.type("namespaces"), None, pod["metadata"].get("namespace", ""))
-        labels = (namespace or {}).get("metadata", {}).get("labels", {})
-        opt_out = {**pod["metadata"].get("labels", {}), **pod["metadata"].get("annotations", {})}
-        return labels.get("istio-injection") == "enabled" and opt_out.get("sidecar.istio.io/inject") != "false"
-
-    def _default_pod(self, pod: dict) -> None:
-        spec = pod.setdefault("spec", {})
-        spec.setdefault("restartPolicy", "Always")
-        spec.setdefault("schedulerName", "default-scheduler")
-        spec.setdefault("serviceAccountName", "default")
-        spec.setdefault("terminationGracePeriodSeconds", 30)
-        names = container_names(pod)
-        if self._injected(pod) and "istio-proxy" not in names:
-            meta = pod["metadata"]
-            labels = meta.setdefault("labels", {})
-            labels.setdefault("security.istio.io/tlsMode", "istio")
-            labels.setdefault("service.istio.io/canonical-name", labels.get("app", meta.get("name", "")))
-            labels.setdefault("service.istio.io/canonical-revision", labels.get("version", "latest"))
-            meta.setdefault("annotations", {})["sidecar.istio.io/status"] = json.dumps(
-                {"initContainers": ["istio-init"], "containers": ["istio-proxy"], "volumes": ["istio-envoy"]})
-            spec.setdefault("initContainers", []).append(
-                {"name": "istio-init", "image": PROXY_IMAGE, "args": ["istio-iptables", "-p", "15001", "-z", "15006"],
-                 "resources": {"requests": {"cpu": "10m", "memory": "40Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}}})
-            spec.setdefault("containers", []).append(
-                {"name": "istio-proxy", "image": PROXY_IMAGE, "args": ["proxy", "sidecar"],
-                 "ports": [{"containerPort": 15090, "name": "http-envoy-prom", "protocol": "TCP"}],
-                 "resources": {"requests": {"cpu": "10m", "memory": "40Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}}})
-        pod["status"] = {"phase": "Pending", "qosClass": "Burstable",
-                         "conditions": [{"type": "PodScheduled", "status": "False", "lastTransitionTime": now_iso()}]}
 
     # -- event fan-in ------------------------------------------------------------------
     def _on_event(self, event: WatchEvent) -> None:
@@ -191,8 +128,7 @@ class Controllers:
         for rs in owned:
             want = replicas if rs["metadata"]["name"] == rs_name else 0
             if rs["spec"].get("replicas") != want:
-                self.store.mutate(replicasets, namespace, rs["metadata"]["name"],
-                                  lambda o, w=want: o["spec"].__setitem__("replicas", w))
+                self.store.mutate(replicasets, namespace, rs["metadata"]["name"], _set_replicas(want))
         current = [rs for rs in self.store.list(replicasets, namespace)
                    if any(r.get("uid") == deploy["metadata"]["uid"] for r in rs["metadata"].get("ownerReferences") or [])]
         ready = sum(rs.get("status", {}).get("readyReplicas", 0) for rs in current)
@@ -249,7 +185,8 @@ class Controllers:
     def _create_pod(self, rs: dict) -> dict:
         template = rs["spec"].get("template", {})
         suffix = "".join(self.state.rng.choice(NAME_ALPHABET) for _ in range(5))
-        body = {"metadata": {"name": f"{rs['metadata']['name']}-{suffix}",
+        # the ReplicaSet controller names pods by generateName "<rs>-": at most 58 + 5 characters
+        body = {"metadata": {"name": f"{rs['metadata']['name']}-"[:MAX_GENERATED_PREFIX] + suffix,
                              "labels": dict(template.get("metadata", {}).get("labels", {})),
                              "annotations": dict(template.get("metadata", {}).get("annotations", {})),
                              "ownerReferences": [owner_ref(rs)]},
@@ -262,6 +199,16 @@ class Controllers:
 
     # -- scheduler and kubelet ---------------------------------------------------------
     def _schedule(self, namespace: str, name: str, uid: str) -> None:
+        """The default scheduler binds only its own pods; a kubelet runs only on a node that exists."""
+        pod = self.store.find(self.state.type("pods"), namespace, name)
+        if pod is None:
+            return
+        spec = pod.get("spec", {})
+        node = spec.get("nodeName")
+        if node and self.store.find(self.state.type("nodes"), None, node) is None:
+            return  # bound to a node that does not exist: no kubelet ever starts it (stays Pending)
+        if not node and spec.get("schedulerName", "default-scheduler") != "default-scheduler":
+            return  # waits for another scheduler (stays Pending)
         kubelet.schedule(self, namespace, name, uid)
 
     # -- events ------------------------------------------------------------------------
@@ -292,6 +239,12 @@ class Controllers:
             old_ns, old_name = self._event_order.pop(0)
             if self.store.find(events, old_ns, old_name):
                 self.store.delete(events, old_ns, old_name)
+
+
+def _set_replicas(count: int) -> Callable[[dict], None]:
+    def change(obj: dict) -> None:
+        obj["spec"]["replicas"] = count
+    return change
 
 
 def is_ready(pod: dict) -> bool:

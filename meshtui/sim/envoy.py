@@ -13,11 +13,34 @@ Format (meshConfig.accessLogFile with the default accessLogFormat):
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from meshtui.sim.routing import PodInfo
-    from meshtui.sim.traffic import Outcome, Request
+
+
+@dataclass
+class Request:
+    """One simulated HTTP request as it travels the mesh."""
+
+    id: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    agent: str
+
+
+@dataclass
+class Outcome:
+    """What one hop answered: status, time taken, Envoy's response flags and details, the body."""
+
+    status: int
+    duration: float
+    flags: str = "-"
+    details: str = "via_upstream"
+    bytes: int = 0
+    body: dict | None = None
 
 
 def iso_now() -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
+import os
+import sys
+import uuid
 from pathlib import Path
 
 import yaml
 
-from meshtui.config import paths
 from meshtui.sim import resources
 from meshtui.sim.controllers import Controllers
 from meshtui.sim.state import CLUSTER_NAME, ISTIO_VERSION, KUBE_VERSION, SimState
@@ -23,10 +26,25 @@ SHOP_NAMESPACE = "shop"
 SIM_INGRESS_ANNOTATION = "sim.meshtui.dev/ingress-url"
 
 
+def shop_manifests() -> Path:
+    """`assets/apps/shop`: under $MESHTUI_ASSETS_DIR, beside the package in a checkout, or in <prefix>/share."""
+    override = os.environ.get("MESHTUI_ASSETS_DIR")
+    checkout = Path(__file__).resolve().parents[2] / "assets"
+    if override:
+        assets = Path(override)
+    else:
+        assets = checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "meshtui" / "assets"
+    return assets / "apps" / "shop"
+
+
 def node_names(workers: int) -> list[str]:
     names = [f"{CLUSTER_NAME}-control-plane"]
     names += [f"{CLUSTER_NAME}-worker{'' if i == 0 else i + 1}" for i in range(workers)]
     return names
+
+
+def _id(name: str, what: str) -> uuid.UUID:
+    return uuid.UUID(bytes=hashlib.sha256(f"{name}/{what}".encode()).digest()[:16], version=4)
 
 
 def _node(name: str, index: int, control_plane: bool) -> dict:
@@ -47,7 +65,10 @@ def _node(name: str, index: int, control_plane: bool) -> dict:
                                      {"type": "Hostname", "address": name}],
                        "nodeInfo": {"kubeletVersion": KUBE_VERSION, "containerRuntimeVersion": "containerd://2.1.3",
                                     "osImage": "Debian GNU/Linux 12 (bookworm)", "kernelVersion": "6.8.0",
-                                    "architecture": "amd64", "operatingSystem": "linux"}}}
+                                    "architecture": "amd64", "operatingSystem": "linux", "kubeProxyVersion": "",
+                                    # NodeSystemInfo's ids have no omitempty: a real node always carries them
+                                    "machineID": _id(name, "machine").hex, "systemUUID": str(_id(name, "system")),
+                                    "bootID": str(_id(name, "boot"))}}}
 
 
 def _deployment(name: str, namespace: str, labels: dict, containers: list[dict], replicas: int = 1,
@@ -164,7 +185,7 @@ class MeshBuilder:
         self.create({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
                      "metadata": {"name": "shop-env", "namespace": SHOP_NAMESPACE},
                      "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}})
-        self.apply_manifests(paths.assets_dir() / "apps" / "shop", SHOP_NAMESPACE)
+        self.apply_manifests(shop_manifests(), SHOP_NAMESPACE)
         for host, versions in (("catalog", ["v1", "v2", "v3"]), ("ratings", ["v1", "v2"])):
             self.create({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
                          "metadata": {"name": host, "namespace": SHOP_NAMESPACE},

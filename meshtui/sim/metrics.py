@@ -12,7 +12,7 @@ import time
 
 from meshtui.sim.routing import SIDECAR
 from meshtui.sim.state import SimState
-from meshtui.sim.store import now_iso
+from meshtui.sim.timefmt import now_iso
 
 KI = 1024
 

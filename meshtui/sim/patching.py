@@ -17,11 +17,13 @@ JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 APPLY = "application/apply-patch+yaml"
 
-# List fields merged by key in strategic merge patches (from the Kubernetes types).
-MERGE_KEYS = {
-    "containers": "name", "initContainers": "name", "ephemeralContainers": "name", "env": "name",
-    "volumes": "name", "volumeMounts": "mountPath", "ports": "containerPort", "imagePullSecrets": "name",
-    "conditions": "type", "tolerations": "key", "hostAliases": "ip", "envFrom": None,
+# List fields merged by key in strategic merge patches (from the Kubernetes types). `ports` is two
+# lists: a container's (patchMergeKey containerPort) and a Service's (patchMergeKey port).
+MERGE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "containers": ("name",), "initContainers": ("name",), "ephemeralContainers": ("name",), "env": ("name",),
+    "volumes": ("name",), "volumeMounts": ("mountPath",), "ports": ("containerPort", "port"),
+    "imagePullSecrets": ("name",), "conditions": ("type",), "tolerations": ("key",), "hostAliases": ("ip",),
+    "envFrom": None,
 }
 
 
@@ -44,11 +46,12 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
     """Merge patch with keyed list merging for built-in list fields."""
-    if isinstance(patch, list) and isinstance(target, list) and MERGE_KEYS.get(field):
-        key = MERGE_KEYS[field]
+    keys = MERGE_KEYS.get(field)
+    if isinstance(patch, list) and isinstance(target, list) and keys:
         result = [copy.deepcopy(item) for item in target]
         for item in patch:
-            if not isinstance(item, dict) or key not in item:
+            key = next((k for k in keys if isinstance(item, dict) and k in item), None)
+            if key is None:
                 result.append(copy.deepcopy(item))
                 continue
             index = next((i for i, cur in enumerate(result) if isinstance(cur, dict) and cur.get(key) == item[key]),
@@ -66,15 +69,15 @@ def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
         return copy.deepcopy(patch)
     if patch.get("$patch") == "replace":
         return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
-    result = dict(target) if isinstance(target, dict) else {}
+    merged = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if key.startswith("$"):
             continue
         if value is None:
-            result.pop(key, None)
+            merged.pop(key, None)
         else:
-            result[key] = strategic_merge_patch(result.get(key), value, key)
-    return result
+            merged[key] = strategic_merge_patch(merged.get(key), value, key)
+    return merged
 
 
 def _pointer(path: str) -> list[str]:

@@ -5,18 +5,19 @@ is what `previous=true` reads, older ones are gone, as on a node) and ends every
 stream of the old one. An instance keeps at most `max_bytes` of lines: beyond that the
 oldest lines are rotated away and counted, as a node's log rotation loses them.
 Timestamps are strictly increasing per container and formatted like Go's RFC3339Nano
-(trailing zeros trimmed). The sim imports nothing from meshtui, so it carries its own
-timestamp code here: it is the oracle the product's code is checked against.
+(trailing zeros trimmed), with the sim's own time code (timefmt.py; the sim imports
+nothing from meshtui): it is the oracle the product's code is checked against.
 """
 
 from __future__ import annotations
 
 import asyncio
-import calendar
 import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from meshtui.sim.timefmt import format_ns as format_ts
 
 RING = 100_000
 """Lines kept per container instance (SimOptions.ring)."""
@@ -36,34 +37,6 @@ def stamp(ns: int) -> bytes:
             _SECONDS.clear()
         base = _SECONDS[seconds] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)).encode()
     return base + (b".%09d" % frac).rstrip(b"0") + b"Z" if frac else base + b"Z"
-
-
-def format_ts(ns: int) -> str:
-    """Nanoseconds since the epoch -> RFC3339Nano in UTC (`2026-11-24T16:00:00.1234Z`)."""
-    seconds, frac = divmod(ns, 1_000_000_000)
-    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    digits = f"{frac:09d}".rstrip("0")
-    return f"{base}.{digits}Z" if digits else f"{base}Z"
-
-
-def parse_ts(text: str) -> int:
-    """RFC 3339 (any fraction length, `Z` or an offset) -> nanoseconds; ValueError otherwise."""
-    text = text.strip()
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1]
-    offset = 0
-    sign_at = max(text.rfind("+", 19), text.rfind("-", 19))
-    if sign_at > 0:
-        hours, _, minutes = text[sign_at + 1:].partition(":")
-        if not hours.isdigit() or (minutes and not minutes.isdigit()):
-            raise ValueError(f"bad offset in {text!r}")
-        offset = (int(hours) * 3600 + int(minutes or 0) * 60) * (1 if text[sign_at] == "+" else -1)
-        text = text[:sign_at]
-    main, _, frac = text.partition(".")
-    if frac and not frac.isdigit():
-        raise ValueError(f"bad fraction in {text!r}")
-    seconds = calendar.timegm(time.strptime(main, "%Y-%m-%dT%H:%M:%S")) - offset
-    return seconds * 1_000_000_000 + int((frac + "000000000")[:9])
 
 
 @dataclass

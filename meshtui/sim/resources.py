@@ -121,3 +121,12 @@ def group_versions() -> dict[str, list[str]]:
 
 def in_group_version(group: str, version: str) -> list[ResourceType]:
     return [rt for rt in RESOURCES if rt.group == group and rt.version == version]
+
+
+def stored_types() -> list[ResourceType]:
+    """One type per storage key (what a cascade walks); metrics are computed, never stored."""
+    seen: dict[str, ResourceType] = {}
+    for rt in RESOURCES:
+        if rt.group != METRICS_GROUP:
+            seen.setdefault(rt.storage_key, rt)
+    return list(seen.values())

@@ -130,10 +130,10 @@ class Topology:
                 continue
             ports = spec.get("ports") or [{"port": 80}]
             name = fqdn(meta["name"], meta["namespace"])
-            info = ServiceInfo(meta["namespace"], meta["name"], name, int(ports[0].get("port", 80)), selector)
-            info.pods = [p for p in ready if p.namespace == meta["namespace"]
-                         and all(p.labels.get(k) == v for k, v in selector.items())]
-            self.services[name] = info
+            service = ServiceInfo(meta["namespace"], meta["name"], name, int(ports[0].get("port", 80)), selector)
+            service.pods = [p for p in ready if p.namespace == meta["namespace"]
+                            and all(p.labels.get(k) == v for k, v in selector.items())]
+            self.services[name] = service
         self.virtual_services = sorted(virtual_services, key=lambda v: (v["metadata"].get("creationTimestamp", ""),
                                                                          v["metadata"]["name"]))
         self.destination_rules: dict[str, dict] = {}
@@ -248,12 +248,51 @@ def percent(value: dict | None, default: float = 100.0) -> float:
         return default
 
 
+_UNITS_NS = {"ns": 1, "us": 1_000, "\u00b5s": 1_000, "\u03bcs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
+             "m": 60_000_000_000, "h": 3_600_000_000_000}
+
+
+def go_duration_ns(text: str) -> int:
+    """Nanoseconds of a duration in Go's `time.ParseDuration` syntax (what istiod decodes with).
+
+    An optional sign, then numbers with optional fractions each followed by a unit, or a
+    bare "0". Raises ValueError with Go's reason otherwise ("missing unit", ...).
+    """
+    if not isinstance(text, str) or not text:
+        raise ValueError("invalid duration")
+    rest, sign = text, 1
+    if rest[0] in "+-":
+        sign, rest = (-1 if rest[0] == "-" else 1), rest[1:]
+    if rest == "0":
+        return 0
+    if not rest:
+        raise ValueError("invalid duration")
+    total, at = 0, 0
+    term = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+    while at < len(rest):
+        match = term.match(rest, at)
+        if match is None or match.end() == at:
+            raise ValueError("invalid duration")
+        whole, fraction, unit = match.group(1), match.group(2) or "", match.group(3)
+        if not whole and not fraction:
+            raise ValueError("invalid duration")
+        if not unit:
+            raise ValueError("missing unit in duration")
+        if unit not in _UNITS_NS:
+            raise ValueError(f"unknown unit {unit!r} in duration")
+        scale = _UNITS_NS[unit]
+        total += int(whole or "0") * scale + (int(fraction) * scale // 10 ** len(fraction) if fraction else 0)
+        if total > 2**63 - 1:
+            raise ValueError("invalid duration (overflow)")
+        at = match.end()
+    return sign * total
+
+
 def duration_ms(text: str | None) -> float | None:
-    """Istio duration string -> milliseconds."""
+    """Istio duration string -> milliseconds (None when absent or unreadable)."""
     if not text:
         return None
-    total = 0.0
-    for number, unit in re.findall(r"(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)", text):
-        factor = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1, "us": 0.001, "µs": 0.001, "ns": 1e-6}[unit]
-        total += float(number) * factor
-    return total or None
+    try:
+        return go_duration_ns(text) / 1_000_000 or None
+    except ValueError:
+        return None

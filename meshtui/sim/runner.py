@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import yaml
 from aiohttp import web
 
-from meshtui.domain.cluster import SIM_CONTEXT
 from meshtui.sim.control import ingress_app
 from meshtui.sim.controllers import Controllers
 from meshtui.sim.mesh import MeshBuilder
@@ -28,6 +27,8 @@ from meshtui.sim.state import SimOptions, SimState
 from meshtui.sim.traffic import Traffic
 
 T = TypeVar("T")
+SIM_CONTEXT = "meshtui-sim"
+"""The kubeconfig context of every simulated cluster (the product recognises it by this name)."""
 
 
 def kubeconfig_yaml(url: str, namespace: str = "shop") -> str:

@@ -26,7 +26,9 @@ Matcher = Callable[[Mapping[str, str]], bool]
 
 
 def _split(selector: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in selector:
         if ch == "(":
             depth += 1
@@ -101,6 +103,12 @@ def _field_value(obj: Mapping[str, Any], path: str) -> str:
     return "" if current is None else str(current)
 
 
+def _field_check(path: str, value: str, negate: bool) -> Callable[[Mapping[str, Any]], bool]:
+    def check(obj: Mapping[str, Any]) -> bool:
+        return (_field_value(obj, path) == value) != negate
+    return check
+
+
 def parse_field_selector(selector: str | None, kind: str) -> Callable[[Mapping[str, Any]], bool]:
     """A predicate over a whole object; unknown fields raise `SelectorError`."""
     if not selector:
@@ -114,8 +122,5 @@ def parse_field_selector(selector: str | None, kind: str) -> Callable[[Mapping[s
         path, op, value = m.groups()
         if path not in allowed:
             raise SelectorError(f'field label not supported: {path}')
-        if op == "!=":
-            checks.append(lambda obj, p=path, v=value: _field_value(obj, p) != v)
-        else:
-            checks.append(lambda obj, p=path, v=value: _field_value(obj, p) == v)
+        checks.append(_field_check(path, value, op == "!="))
     return lambda obj: all(check(obj) for check in checks)

@@ -1,10 +1,11 @@
 """The simulated API server: aiohttp routes, fault middleware, watch and log streams.
 
-Streams behave like the real ones: a watch sends its backlog then live events, bookmarks
-when asked, ends after `timeoutSeconds`, and answers a compacted version with an ERROR
-event carrying a 410 Status; a `follow` log stream sends lines as they are written and
-ends when the container restarts or the pod goes. The fault controls can slow or fail
-requests and cut streams mid-flight, as flaky networks and restarts do.
+Streams behave like the real ones: a watch (watchstream.py) sends its backlog then
+live events, bookmarks when asked, ends after `timeoutSeconds`, and answers a
+compacted version with an ERROR event carrying a 410 Status; a `follow` log stream
+sends lines as they are written and ends when the container restarts or the pod goes.
+The fault controls can slow or fail requests and cut streams mid-flight, as flaky
+networks and restarts do.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ import itertools
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from meshtui.sim import discovery, podlogs
-from meshtui.sim.api import ResourceApi, Target, dumps, error, respond, served
-from meshtui.sim.podlogs import parse_ts, render, select
+from meshtui.sim import discovery, podlogs, watchstream
+from meshtui.sim.api import ResourceApi, Target, error, respond
+from meshtui.sim.podlogs import render, select
 from meshtui.sim.state import SimState
-from meshtui.sim.store import ApiError, WatchEvent
+from meshtui.sim.store import ApiError
+from meshtui.sim.timefmt import parse_ns
 
 log = logging.getLogger("meshtui.sim")
 
-BOOKMARK_EVERY = 5.0
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class SimServer:
@@ -86,7 +89,7 @@ class SimServer:
         return bool(deployment and deployment.get("status", {}).get("availableReplicas"))
 
     @web.middleware
-    async def _faults(self, request: web.Request, handler):  # type: ignore[no-untyped-def]
+    async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
         if path.startswith("/api") or path.startswith("/openapi") or path == "/version":
             faults = self.state.faults
@@ -135,82 +138,8 @@ class SimServer:
 
     # -- watch -------------------------------------------------------------------------
     async def watch_handler(self, request: web.Request, target: Target) -> web.StreamResponse:
-        rt = target.rt
-        matches = self.api.matcher(request, rt)
-        response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        try:
-            watcher, backlog = self.state.store.open_watch(rt, target.namespace, matches,
-                                                           request.query.get("resourceVersion"))
-        except ApiError as exc:
-            if exc.code != 410:
-                raise
-            await response.prepare(request)
-            await response.write(dumps({"type": "ERROR", "object": exc.status()}) + b"\n")
-            return response
-        await response.prepare(request)
-        timeout = request.query.get("timeoutSeconds")
-        deadline = time.monotonic() + (float(timeout) if timeout else 1800.0)
-        opened = time.monotonic()
-        bookmarks = request.query.get("allowWatchBookmarks", "").lower() in ("true", "1")
-        try:
-            for event in backlog:
-                line = self._event_line(rt, event, matches, target.namespace)
-                if line:
-                    await response.write(line)
-            next_bookmark = time.monotonic() + BOOKMARK_EVERY
-            while True:
-                now = time.monotonic()
-                if now >= deadline:
-                    break
-                drop_every = self.state.faults.drop_watches_every  # read live: applies to open streams too
-                if drop_every and now - opened >= drop_every:
-                    if request.transport is not None:
-                        request.transport.close()
-                    return response
-                wait = min(deadline, next_bookmark, now + 0.25) - now
-                try:
-                    event = await asyncio.wait_for(watcher.queue.get(), max(wait, 0.01))
-                except asyncio.TimeoutError:
-                    if bookmarks and time.monotonic() >= next_bookmark:
-                        await response.write(dumps({"type": "BOOKMARK", "object": {
-                            "kind": rt.kind, "apiVersion": rt.api_version,
-                            "metadata": {"resourceVersion": str(self.state.store.rv)}}}) + b"\n")
-                        next_bookmark = time.monotonic() + BOOKMARK_EVERY
-                    continue
-                if event is None:  # the client fell too far behind
-                    break
-                chunk = [self._event_line(rt, event, matches, target.namespace)]
-                while not watcher.queue.empty() and len(chunk) < 500:
-                    more = watcher.queue.get_nowait()
-                    if more is None:
-                        break
-                    chunk.append(self._event_line(rt, more, matches, target.namespace))
-                data = b"".join(c for c in chunk if c)
-                if data:
-                    await response.write(data)
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
-        finally:
-            self.state.store.close_watch(watcher)
-        return response
-
-    @staticmethod
-    def _event_line(rt, event: WatchEvent, matches, namespace: str | None) -> bytes | None:  # type: ignore[no-untyped-def]
-        if namespace is not None and event.namespace != namespace:
-            return None
-        kind = event.type
-        now_matches = matches(event.obj)
-        if kind == "MODIFIED" and event.old is not None:
-            was = matches(event.old)
-            if was and not now_matches:
-                kind = "DELETED"
-            elif not was and now_matches:
-                kind = "ADDED"
-            elif not was:
-                return None
-        elif not now_matches:
-            return None
-        return dumps({"type": kind, "object": served(rt, event.obj)}) + b"\n"
+        return await watchstream.serve(self.state, request, target.rt, target.namespace,
+                                       self.api.matcher(request, target.rt))
 
     # -- logs --------------------------------------------------------------------------
     async def logs_handler(self, request: web.Request, target: Target) -> web.StreamResponse:
@@ -247,7 +176,7 @@ class SimServer:
             since_ns = time.time_ns() - _number(q["sinceSeconds"], "sinceSeconds") * 1_000_000_000
         elif q.get("sinceTime"):
             try:
-                since_ns = parse_ts(q["sinceTime"])
+                since_ns = parse_ns(q["sinceTime"])
             except (ValueError, IndexError):
                 raise ApiError(400, "BadRequest", f"invalid sinceTime {q['sinceTime']!r}") from None
         tail = _number(q["tailLines"], "tailLines") if q.get("tailLines") not in (None, "") else None

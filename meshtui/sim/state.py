@@ -142,11 +142,7 @@ class SimState:
 
     def stored_types(self) -> list[resources.ResourceType]:
         """One type per storage key (for cascades)."""
-        seen: dict[str, resources.ResourceType] = {}
-        for rt in resources.RESOURCES:
-            if rt.group != resources.METRICS_GROUP:
-                seen.setdefault(rt.storage_key, rt)
-        return list(seen.values())
+        return resources.stored_types()
 
     def count_request(self, host: str, subset: str) -> None:
         key = f"{host}/{subset or '-'}"

@@ -13,9 +13,9 @@ import asyncio
 import json
 import time
 import uuid
-from dataclasses import dataclass
 
 from meshtui.sim import envoy
+from meshtui.sim.envoy import Outcome, Request
 from meshtui.sim.routing import (
     SIDECAR,
     PodInfo,
@@ -31,25 +31,6 @@ from meshtui.sim.state import SimState
 
 USER_AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0", "curl/8.5.0", "Mozilla/5.0 (Macintosh) Safari/605.1"]
 GATEWAY = "istio-system/shop-gateway"
-
-
-@dataclass
-class Request:
-    id: str
-    method: str
-    path: str
-    headers: dict[str, str]
-    agent: str
-
-
-@dataclass
-class Outcome:
-    status: int
-    duration: float
-    flags: str = "-"
-    details: str = "via_upstream"
-    bytes: int = 0
-    body: dict | None = None
 
 
 class Traffic:
@@ -157,7 +138,7 @@ class Traffic:
             self._log_outbound(caller, request, authority, outcome, "-", "-", "-")
             return outcome
         dest = pick_destination(rule, self.rng) if rule else None
-        dest_host = fqdn(dest["destination"]["host"], vs["metadata"]["namespace"]) if dest else host or ""
+        dest_host = fqdn(dest["destination"]["host"], vs["metadata"]["namespace"]) if dest and vs else host or ""
         subset = (dest or {}).get("destination", {}).get("subset") or ""
         service = topo.services.get(dest_host)
         port = int((dest or {}).get("destination", {}).get("port", {}).get("number") or (service.port if service else 80))
@@ -175,7 +156,7 @@ class Traffic:
         extra, flags = 0.0, "-"
         if delay and self.rng.random() * 100 < percent(delay.get("percentage")):
             extra, flags = duration_ms(delay.get("fixedDelay")) or 0.0, "DI"
-        if rule and rule.get("mirror"):
+        if rule and vs and rule.get("mirror"):
             if self.rng.random() * 100 < percent(rule.get("mirrorPercentage")):
                 self._mirror(caller, request, rule["mirror"], vs["metadata"]["namespace"])
         outcome, upstream = self._attempts(caller, request, dest_host, subset, port, rule, fault, depth)

@@ -1,31 +1,35 @@
 """MeshApp: the header, the panels by number key, help, palette, themes, and the session.
 
-The app owns the connection: a thread worker builds a `Session` through `wiring`
-and posts `Connected`; panels then attach to it. With no reachable cluster the app
-opens on Setup, where `D` starts the simulated cluster in-process and reconnects.
+The app owns the connection (`ConnectionControls`, in `ui/connection.py`): panels attach
+to the session it makes, and are told when there is none. Every worker failure reaches
+the status line, a notification and the log file; thread workers get an executor sized
+for IO, so a slow API server never queues file-only jobs behind it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar, cast, overload
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from meshtui.config import paths
-from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.text import inert
 from meshtui.services import logfile
 from meshtui.ui.actions import ActionInfo, describe_bindings
+from meshtui.ui.connection import ConnectionControls, SessionPanel
 from meshtui.ui.failures import ReportsFailures, WorkerFailed
 from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
 from meshtui.ui.panels.logs import LogsPanel
@@ -37,13 +41,20 @@ from meshtui.ui.tour import TourControls
 from meshtui.ui.widgets.header import ClusterHeader
 from meshtui.ui.widgets.tour_drawer import TourDrawer
 
+if TYPE_CHECKING:
+    from meshtui.config.settings import UserSettings
+    from meshtui.services.ports import SessionPort, WiringPort
+
+W = TypeVar("W", bound=Widget)
+WORKER_THREADS = 48
+
 
 @dataclass(frozen=True)
 class PanelSpec:
     id: str
     title: str
     key: str
-    widget: type
+    widget: type[Widget]
 
 
 PANELS = [
@@ -65,8 +76,8 @@ THEMES = [
 class PanelCommands(Provider):
     """Every action of every panel in the command palette (ctrl+p)."""
 
-    def _entries(self) -> Iterable[tuple[str, str, Any]]:
-        app: MeshApp = self.app  # type: ignore[assignment]
+    def _entries(self) -> Iterable[tuple[str, str, Callable[[], None]]]:
+        app = cast(MeshApp, self.app)
         for info in app.all_actions():
             if info.panel == "App":
                 continue
@@ -86,7 +97,7 @@ class PanelCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
-class MeshApp(ReportsFailures, TourControls, App):
+class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
     """The meshtui terminal app."""
 
     FAILURE_SOURCE = "meshtui"
@@ -104,8 +115,9 @@ class MeshApp(ReportsFailures, TourControls, App):
         Binding("f8", "tour_reset", "Tour: reset", id="app.tour_reset", show=False),
     ]
 
-    def __init__(self, wiring: Any, settings: Any, *, demo: bool = False, start_panel: str | None = None,
-                 demo_options: dict | None = None, tour: str | None = None) -> None:
+    def __init__(self, wiring: WiringPort, settings: UserSettings, *, demo: bool = False,
+                 start_panel: str | None = None, demo_options: dict[str, object] | None = None,
+                 tour: str | None = None) -> None:
         super().__init__()
         self.tour_name = tour
         self.wiring = wiring
@@ -113,8 +125,9 @@ class MeshApp(ReportsFailures, TourControls, App):
         self.demo = demo
         self.demo_options = demo_options or {}
         self.start_panel = start_panel
-        self.session: Any = None
-        self.read_only = bool(getattr(wiring, "read_only", False))
+        self.session: SessionPort | None = None
+        self.read_only = wiring.read_only
+        self.connecting = False
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -123,12 +136,18 @@ class MeshApp(ReportsFailures, TourControls, App):
             with TabbedContent(initial=self.start_panel or PANELS[0].id, id="panels"):
                 for spec in PANELS:
                     with TabPane(f"{spec.key} {spec.title}", id=spec.id):
+                        yield Static("", id=f"offline-{spec.id}", classes="offline-notice", markup=False)
                         yield spec.widget(id=f"panel-{spec.id}")
             yield TourDrawer(id="tour-drawer")
         yield Static("", id="status-line", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        # Thread workers run on the loop's default executor, which has cpu+4 threads (6 on a
+        # 2-core laptop): with a slow API server, six workers waiting on it would queue a
+        # file-only job (a profile's plan) behind them for minutes. Workers are IO-bound.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="meshtui-worker"))
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = self.settings.theme if self.settings.theme in self.available_themes else "meshtui-dark"
@@ -136,67 +155,31 @@ class MeshApp(ReportsFailures, TourControls, App):
             self.set_keymap(self.settings.keymap)
         self.query_one(TourDrawer).display = False
         self.query_one("#status-line", Static).display = False
+        for notice in self.query(".offline-notice"):
+            notice.display = False
         self.setup_tour()
-        self.connect()
+        self.connect(demo=self.demo)
 
-    def panel(self, panel_id: str) -> Any:
-        return self.query_one(f"#panel-{panel_id}")
+    @overload
+    def panel(self, panel_id: str) -> Widget: ...
+    @overload
+    def panel(self, panel_id: str, kind: type[W]) -> W: ...
 
-    # -- connection --------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
-    def connect(self) -> None:
-        try:
-            if self.demo and self.wiring.demo is None:
-                self.wiring.start_demo(**self.demo_options)
-            session = self.wiring.session()
-        except MeshtuiError as exc:
-            self.post_message(Connected(None, exc.message, exc.hint))
-            return
-        except Exception as exc:  # a failure to connect is a notice, never a crash
-            self.post_message(Connected(None, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(Connected(session))
+    def panel(self, panel_id: str, kind: type[Widget] = Widget) -> Widget:
+        """The panel widget with `panel_id`, checked to be a `kind`."""
+        return self.query_one(f"#panel-{panel_id}", kind)
 
-    @on(Connected)
-    def _connected(self, message: Connected) -> None:
-        header = self.query_one(ClusterHeader)
-        setup = self.panel("setup")
-        if message.session is None:
-            header.show(None)
-            setup.configure(self.wiring, connected=False, error=message.error)
-            self.action_show_panel("setup")
-            self.notify(message.error or "no cluster", title="Not connected", severity="warning", timeout=8)
-            return
-        if self.session is not None:
-            self.session.close()
-        self.session = message.session
-        for spec in PANELS:
-            panel = self.panel(spec.id)
-            if hasattr(panel, "attach"):
-                panel.attach(self.session)
-        setup.configure(self.wiring, connected=True)
-        self.load_info()
-        self.refresh_bindings()
-        self.action_show_panel(self.start_panel or "overview")
-        self.start_tour()
+    def session_panels(self) -> dict[str, SessionPanel]:
+        """The panels that work on the connected cluster, by id (all but Setup)."""
+        return {spec.id: panel for spec in PANELS if isinstance(panel := self.panel(spec.id), SessionPanel)}
 
-    @work(thread=True, exclusive=True, group="info", exit_on_error=False)
-    def load_info(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        info = session.cluster.info()
-        self.call_from_thread(self.query_one(ClusterHeader).show, info, session.guard.read_only)
-
-    def start_demo(self) -> None:
-        """Switch to the simulated cluster (started in this process)."""
-        if self.wiring.demo is not None and self.session is not None and \
-                self.session.kube.context.name == "meshtui-sim":
-            self.notify("already on the demo cluster")
-            return
-        self.notify("starting the simulated cluster…")
-        self.demo = True
-        self.connect()
+    def worker_failed(self, job: str, error: BaseException) -> None:
+        if job == "connect":  # an unexpected error while connecting: offline, not "connecting…" forever
+            self.post_message(Connected(None, f"{type(error).__name__}: {error}"))
+        elif job == "info" and self.session is not None:
+            self._header_unreachable(self.session, str(error))
+        elif job.startswith("tour"):
+            self.tour_failed(job, error)
 
     # -- actions -----------------------------------------------------------------------
     def action_show_panel(self, panel_id: str) -> None:
@@ -225,7 +208,7 @@ class MeshApp(ReportsFailures, TourControls, App):
 
     def action_toggle_theme(self) -> None:
         self.theme = "meshtui-light" if self.theme != "meshtui-light" else "meshtui-dark"
-        overview = self.panel("overview")
+        overview = self.panel("overview", OverviewPanel)
         overview._invalidate()
         overview._schedule_render()
         self.notify(f"theme: {self.theme}")
@@ -259,7 +242,7 @@ class MeshApp(ReportsFailures, TourControls, App):
     @on(LogsRequested)
     def _logs_requested(self, message: LogsRequested) -> None:
         self.action_show_panel("logs")
-        self.panel("logs").open_query(message.query, message.namespace)
+        self.panel("logs", LogsPanel).open_query(message.query, message.target_namespace)
 
     def on_unmount(self) -> None:
         if self.session is not None:

@@ -1,20 +1,29 @@
-"""Nothing fails silently: every worker that ends in an error reaches the user.
+"""Nothing fails silently: every worker that ends in an error reaches the user; no panel waits forever.
 
 Textual's `Worker.StateChanged` does not bubble, so each widget that runs workers mixes in
 `ReportsFailures`. On ERROR it posts `WorkerFailed` (which does bubble) to the app, which
 shows it on the status line and as a notification and writes the traceback to the log
 file; and it calls the widget's `worker_failed()` so the panel can replace its spinner
 or blank area with the error in place.
+
+The same mixin carries the app's other promise to every panel: when there is no cluster
+(connecting failed, or the cluster went away) the app calls `show_offline()` on each
+panel. A panel that renders that in place (the Overview's health line instead of
+"connecting…") returns True; the default returns False and the app then shows a
+notice line above the panel, so no panel keeps waiting for a cluster that is not there.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from meshtui.domain.errors import MeshtuiError
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
 
 
 class WorkerFailed(Message):
@@ -45,8 +54,16 @@ class ReportsFailures:
             return
         source = self.FAILURE_SOURCE or type(self).__name__
         job = event.worker.group or event.worker.name or "background job"
-        self.post_message(WorkerFailed(source, job, event.worker.error))  # type: ignore[attr-defined]
+        pump: MessagePump = self  # type: ignore[assignment]  # the mixin is only used on widgets and the app
+        pump.post_message(WorkerFailed(source, job, event.worker.error))
         self.worker_failed(job, event.worker.error)
 
     def worker_failed(self, job: str, error: BaseException) -> None:
         """Show the failure in place (replace a spinner, fill a blank area); the app already notified."""
+
+    def show_offline(self, reason: str, hint: str | None = None) -> bool:
+        """There is no cluster (`reason`): render that in place and return True, or False for the app's notice.
+
+        Called on the event loop; `attach(session)` is the way back online.
+        """
+        return False

@@ -6,15 +6,22 @@ coalesced instead of piling up (the handler then reads the latest state itself).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from meshtui.domain.checks import Check
+    from meshtui.services.cluster import ClusterInfo, ProbeResult
+    from meshtui.services.ports import SessionPort
+    from meshtui.services.provision.steps import ProvisionEvent
+    from meshtui.services.tours import TourRun
 
 
 class Connected(Message):
     """A session to a cluster is ready (or failed: `error` set)."""
 
-    def __init__(self, session: Any, error: str | None = None, hint: str | None = None) -> None:
+    def __init__(self, session: SessionPort | None, error: str | None = None, hint: str | None = None) -> None:
         super().__init__()
         self.session = session
         self.error = error
@@ -22,8 +29,11 @@ class Connected(Message):
 
 
 class ClusterInfoLoaded(Message):
-    def __init__(self, info: Any) -> None:
+    """The header's facts about the connected cluster were read (for `session`)."""
+
+    def __init__(self, session: SessionPort, info: ClusterInfo) -> None:
         super().__init__()
+        self.session = session
         self.info = info
 
 
@@ -39,13 +49,21 @@ class FeedChanged(Message):
 
 
 class IngressProbed(Message):
-    def __init__(self, result: Any) -> None:
+    def __init__(self, result: ProbeResult) -> None:
         super().__init__()
         self.result = result
 
 
+class ProfilesFound(Message):
+    """The Setup panel's profile list was read from disk (off the event loop)."""
+
+    def __init__(self, profiles: list[str]) -> None:
+        super().__init__()
+        self.profiles = profiles
+
+
 class DoctorFinished(Message):
-    def __init__(self, checks: list[Any], profile: str | None, error: str | None = None) -> None:
+    def __init__(self, checks: list[Check], profile: str | None, error: str | None = None) -> None:
         super().__init__()
         self.checks = checks
         self.profile = profile
@@ -69,26 +87,45 @@ class ActionFailed(Message):
 
 
 class LogsRequested(Message):
-    """Open the Logs panel on a query (from the Overview's `l`)."""
+    """Open the Logs panel on a query (from the Overview's `l`, the Resources panel's Enter)."""
 
     def __init__(self, query: str, namespace: str | None) -> None:
         super().__init__()
         self.query = query
-        self.namespace = namespace
+        self.target_namespace = namespace
+        """The query's namespace (not `namespace`: Message uses that name for its handlers)."""
 
 
 class ProvisionReported(Message):
-    """A step of `up`/`down` started, printed a line, finished or failed."""
+    """A step of `up`/`down` (or the metrics-server install) started, printed a line, finished or failed."""
 
-    def __init__(self, event: Any) -> None:
+    def __init__(self, event: ProvisionEvent) -> None:
         super().__init__()
         self.event = event
+
+
+class PlanReady(Message):
+    """What `up`/`down` of a profile would do, read off the event loop (to show, or to confirm).
+
+    `verb` is `plan` (preview), `up`, `resume` or `down`; `steps` are (id, title) of `up`'s
+    steps, `lines` what `down` removes.
+    """
+
+    def __init__(self, verb: str, profile: str, *, steps: list[tuple[str, str]] | None = None,
+                 lines: list[str] | None = None, error: str | None = None, hint: str | None = None) -> None:
+        super().__init__()
+        self.verb = verb
+        self.profile = profile
+        self.steps = steps or []
+        self.lines = lines or []
+        self.error = error
+        self.hint = hint
 
 
 class TourEvaluated(Message):
     """A tour step's condition was checked (`moved`: the run advanced or was reset)."""
 
-    def __init__(self, run: Any, moved: bool, error: str | None = None) -> None:
+    def __init__(self, run: TourRun, moved: bool, error: str | None = None) -> None:
         super().__init__()
         self.run = run
         self.moved = moved

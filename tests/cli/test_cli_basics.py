@@ -24,11 +24,44 @@ def test_python_dash_m_works() -> None:
 
 
 def test_help_lists_commands_that_exist() -> None:
+    from meshtui.cli.main import COMMANDS
+
     result = run_cli("--help")
-    assert result.returncode == 0
-    for command in ("doctor", "profiles"):
-        assert command in result.stdout
-    assert "exit codes" in result.stdout
+    assert result.returncode == 0 and "exit codes" in result.stdout
+    listed = {line.split()[0] for line in result.stdout.split("commands:")[1].splitlines()[1:] if line.strip()
+              and line.startswith("    ") and not line.startswith("     ")}
+    assert listed == set(COMMANDS) and len(listed) == 12, listed
+    for command in COMMANDS:  # each one exists: its own --help works and names it
+        sub = run_cli(command, "--help")
+        assert sub.returncode == 0 and f"meshtui {command}" in sub.stdout, (command, sub.stderr)
+
+
+def test_unknown_context_is_bad_input(sim) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("status", "--kubeconfig", str(sim.kubeconfig), "--context", "meshtui-sm")
+    assert result.returncode == 2, result.stderr
+    assert "no context 'meshtui-sm'" in result.stderr and "did you mean 'meshtui-sim'?" in result.stderr
+    ok = run_cli("status", "--kubeconfig", str(sim.kubeconfig), "--context", "meshtui-sim", "--no-probe")
+    assert ok.returncode == 0, ok.stderr
+    tui = run_cli("--kubeconfig", str(sim.kubeconfig), "--context", "typo")  # the TUI: refused before it opens
+    assert tui.returncode == 2 and "no context 'typo'" in tui.stderr
+
+
+def test_json_errors_are_json_on_stderr(sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cases = [
+        (["--json", "frobnicate"], 2),
+        (["usage", "--json", "--interval", "0.1"], 2),
+        (["status", "--json", "--kubeconfig", str(sim.kubeconfig), "--context", "typo"], 2),
+        (["status", "--json", "--kubeconfig", str(tmp_path / "missing")], 1),
+        (["profiles", "show", "defualt", "--json"], 2),
+        (["usage", "--json", "--top", "-3"], 2),
+    ]
+    for args, code in cases:
+        result = run_cli(*args)
+        assert result.returncode == code, (args, result.stderr)
+        error = json.loads(result.stderr)["error"]
+        assert error["exit_code"] == code and error["message"], (args, error)
+        assert result.stdout == "", (args, result.stdout)
+    assert json.loads(run_cli("--json", "frobnicate").stderr)["error"]["hint"] == "meshtui --help"
 
 
 def test_unknown_command_is_a_usage_error() -> None:

@@ -2,13 +2,20 @@
 
 A kubeconfig can then name a server that is not local (`http://prod.example.internal`)
 with `proxy-url` pointing here: the client only ever talks to loopback, but the safety
-guard sees a remote cluster, exactly as with a corporate proxy.
+guard sees a remote cluster, exactly as with a corporate proxy. The relay counts the
+connections it accepted and the request lines it forwarded, so a test can prove that a
+refused command never reached the cluster at all.
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
+from pathlib import Path
+
+_REQUEST_LINE = re.compile(rb"(?:^|\r\n)(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|CONNECT) (\S+) HTTP/1\.[01]\r\n")
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class Relay:
@@ -19,8 +26,16 @@ class Relay:
         self.server.bind(("127.0.0.1", 0))
         self.server.listen(64)
         self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self.requests: list[tuple[str, str]] = []
+        """(method, target) of every request seen going to the cluster."""
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def writes(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [r for r in self.requests if r[0] in WRITE_METHODS]
 
     def _accept(self) -> None:
         while not self._stop.is_set():
@@ -28,21 +43,30 @@ class Relay:
                 client, _ = self.server.accept()
             except OSError:
                 return
+            with self._lock:
+                self.connections += 1
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port))
             except OSError:
                 client.close()
                 continue
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, requests: bool) -> None:
+        tail = b""
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
                     break
+                if requests:
+                    window = tail + data
+                    found = [(m.group(1).decode(), m.group(2).decode(errors="replace"))
+                             for m in _REQUEST_LINE.finditer(window) if m.end() > len(tail)]
+                    with self._lock:
+                        self.requests.extend(found)
+                    tail = window[-2048:]
                 sink.sendall(data)
         except OSError:
             pass
@@ -58,13 +82,14 @@ class Relay:
         self.server.close()
 
 
-def remote_kubeconfig(path, relay: Relay, context: str = "prod-eu") -> str:  # type: ignore[no-untyped-def]
+def remote_kubeconfig(path: Path, relay: Relay, context: str = "prod-eu",
+                      server: str = "http://prod.example.internal:6443") -> str:
+    """A kubeconfig whose only context names a remote server, reached through the relay as its proxy."""
     import yaml
 
     path.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": context,
-        "clusters": [{"name": context, "cluster": {"server": "http://prod.example.internal:6443",
-                                                   "proxy-url": f"http://127.0.0.1:{relay.port}"}}],
+        "clusters": [{"name": context, "cluster": {"server": server, "proxy-url": f"http://127.0.0.1:{relay.port}"}}],
         "users": [{"name": context, "user": {"token": "t"}}],
         "contexts": [{"name": context, "context": {"cluster": context, "user": context, "namespace": "shop"}}]}))
     return str(path)

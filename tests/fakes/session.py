@@ -20,6 +20,7 @@ from meshtui.domain.workloads import event_summary, node_summary, pod_summary
 from meshtui.services.cluster import ClusterInfo, ProbeResult
 from meshtui.services.feed import FeedChanges, FeedState
 from meshtui.services.guard import Guard
+from tests.fakes.routes import FakeObserver, FakeRoutes
 
 NOW = 1795514700.0  # 2026-11-24T10:05:00Z: the fake clock of every snapshot
 CREATED = "2026-11-24T10:00:00Z"
@@ -195,48 +196,6 @@ class FakeUsage:
         pass
 
 
-class FakeRoutes:
-    """Fixed routes: catalog 90/10 with a tester match, and an observed split."""
-
-    class _Undo:
-        @staticmethod
-        def depth(namespace: str, host: str) -> int:
-            return 1
-
-    undo_store = _Undo()
-
-    def hosts(self, namespace: str | None) -> list[Any]:
-        from meshtui.services.routes import HostSummary
-
-        return [HostSummary("shop", "catalog", ["v1", "v2", "v3"], "catalog", "catalog", {"v1": 90, "v2": 10}, 2,
-                            False, True),
-                HostSummary("shop", "ratings", ["v1", "v2"], "ratings", "ratings", {"v1": 100}, 1, False, False)]
-
-    def load(self, host: str, namespace: str | None) -> Any:
-        from meshtui.domain import routes as R
-        from meshtui.services.routes import Loaded
-
-        vs = {"hosts": [host], "http": [
-            {"name": "match-end-user-tester", "match": [{"headers": {"end-user": {"exact": "tester"}}}],
-             "route": [{"destination": {"host": host, "subset": "v3"}}]},
-            {"name": "primary", "route": [{"destination": {"host": host, "subset": "v1"}, "weight": 90},
-                                          {"destination": {"host": host, "subset": "v2"}, "weight": 10}],
-             "fault": {"abort": {"httpStatus": 503, "percentage": {"value": 5.0}}}}]}
-        return Loaded(R.Routes(host, "shop", vs, R.subsets_from_versions(host, ["v1", "v2", "v3"]), ["v1", "v2", "v3"]),
-                      {"metadata": {"name": host}}, {"metadata": {"name": host}})
-
-
-class FakeObserver:
-    def observation(self) -> Any:
-        from meshtui.services.observe import summarize
-
-        samples = [("v1", 200, 18)] * 86 + [("v1", 503, 1)] * 4 + [("v2", 200, 45)] * 9 + [("v3", 200, 20)]
-        return summarize("catalog", "shop", samples, 60)
-
-    def close(self) -> None:
-        pass
-
-
 @dataclass
 class FakeCluster:
     def info(self) -> ClusterInfo:
@@ -262,6 +221,10 @@ class FakeSession:
     @property
     def kube(self) -> Any:
         return type("K", (), {"context": self.guard.context})()
+
+    @property
+    def context(self) -> ContextInfo:
+        return self.guard.context
 
     def feed(self, name: str, on_change: Callable[[], None]) -> FakeFeed:
         return FakeFeed(name, on_change)
@@ -311,6 +274,22 @@ class FakeWiring:
 
     def start_demo(self, **options: Any) -> None:
         raise AssertionError("snapshots never start the demo")
+
+    def is_demo(self, context: ContextInfo) -> bool:
+        return False
+
+    def profiles(self) -> list[str]:
+        return ["default", "minimal", "seed-demo", "sim"]
+
+    def plan_up(self, profile: str) -> list[tuple[str, str]]:
+        return [("preflight", "check tools, Docker, ports and the Istio overlay"),
+                ("cluster", f"kind cluster {profile} (context kind-{profile})"),
+                ("istio", "Istio, demo profile"), ("manifests", "apply the apps' manifests"),
+                ("rollouts", "wait for the deployments to roll out"),
+                ("ingress", "GET /api/healthz through the ingress gateway")]
+
+    def plan_down(self, profile: str) -> list[str]:
+        return []
 
     def close(self) -> None:
         pass

@@ -43,7 +43,7 @@ def state(tmp_path: Path) -> Path:
     yield path
     pid = None
     try:
-        pid = journal(path)["created"].get("sim_pid")
+        pid = (journal(path)["created"].get("sim") or {}).get("pid")
     except (OSError, ValueError, KeyError):
         pass
     run_cli("down", "-p", "sim", "--yes", timeout=60)
@@ -93,7 +93,7 @@ def test_killed_halfway_the_next_run_resumes_without_repeating_finished_steps(st
     proc.wait(10)
     finished_before = {e["step"] for e in seen if e["event"] == "done"}
     assert {"preflight", "cluster", "istio"} <= finished_before and "ingress" not in finished_before
-    sim_pid = journal(state)["created"]["sim_pid"]
+    sim_pid = journal(state)["created"]["sim"]["pid"]
     assert alive(sim_pid)  # the cluster survives its creator, like a kind cluster
 
     result = run_cli("up", "-p", "sim", "--json", timeout=180)
@@ -102,7 +102,7 @@ def test_killed_halfway_the_next_run_resumes_without_repeating_finished_steps(st
     for step in finished_before:
         assert after[step] == "skipped", (step, after)
     assert after["ingress"] == "done"
-    assert journal(state)["created"]["sim_pid"] == sim_pid  # no second cluster
+    assert journal(state)["created"]["sim"]["pid"] == sim_pid  # no second cluster
     skipped = [e for e in events(result.stdout) if e["event"] == "skipped" and e["step"] == "cluster"]
     assert skipped[0]["text"] == "done in an earlier run"
 

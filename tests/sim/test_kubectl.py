@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -96,20 +98,34 @@ def test_logs_follow_on_a_sidecar_pod_streams_lines_as_they_arrive(demo: Demo) -
                        "jsonpath={.items[0].metadata.name}").stdout
     proc = subprocess.Popen(["kubectl", "--kubeconfig", str(demo.kubeconfig), "logs", "-f", "-n", "shop", pod, "-c",
                              "catalog", "--tail=0"], stdout=subprocess.PIPE, text=True)
-    try:
-        time.sleep(1.0)
-        body = json.dumps({"namespace": "shop", "pod": pod, "container": "catalog", "lines": ["arrives-live-1"]})
-        sent = time.monotonic()
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True).start()
+
+    def push(text: str) -> None:
+        body = json.dumps({"namespace": "shop", "pod": pod, "container": "catalog", "lines": [text]})
         urllib.request.urlopen(urllib.request.Request(demo.url + "/_sim/log", data=body.encode(), method="POST"),
                                timeout=5).read()
-        assert proc.stdout is not None
-        line = ""
-        while "arrives-live-1" not in line and time.monotonic() - sent < 10:
-            line = proc.stdout.readline()
-        assert "arrives-live-1" in line
-        assert time.monotonic() - sent < 2.0
+
+    def seen(text: str, pushing: bool) -> bool:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if pushing:
+                push(text)  # --tail=0: only lines written after the stream opened come back
+            try:
+                if text in lines.get(timeout=0.5):
+                    return True
+            except queue.Empty:
+                continue
+        return False
+
+    try:
+        assert seen("stream-open", pushing=True)  # the follow stream is established
+        push("arrives-live-1")
+        assert seen("arrives-live-1", pushing=False)
+        assert proc.poll() is None  # delivered while the stream stays open: live, not at its end
     finally:
         proc.kill()
+        proc.communicate(timeout=10)
 
 
 def test_logs_by_label_with_prefix(demo: Demo) -> None:

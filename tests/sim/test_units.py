@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from meshtui.domain.timefmt import format_ns as format_ts
-from meshtui.domain.timefmt import parse_ns as parse_ts
 from meshtui.sim import patching
 from meshtui.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
-from meshtui.sim.tables import human_duration
+from meshtui.sim.timefmt import format_ns as format_ts
+from meshtui.sim.timefmt import human_duration
+from meshtui.sim.timefmt import parse_ns as parse_ts
 
 
 @pytest.mark.parametrize("selector,labels,expected", [
@@ -75,8 +75,10 @@ def test_json_patch_operations() -> None:
         patching.json_patch(doc, [{"op": "remove", "path": "/nope"}])
 
 
-@pytest.mark.parametrize("seconds,text", [(5, "5s"), (119, "119s"), (125, "2m5s"), (600, "10m"), (3 * 3600, "3h"),
-                                          (26 * 3600, "26h"), (3 * 86400 + 3600, "3d1h"), (40 * 86400, "40d")])
+@pytest.mark.parametrize("seconds,text", [
+    (-1.5, "0s"), (-2, "<invalid>"), (5, "5s"), (119, "119s"), (125, "2m5s"), (600, "10m"), (179 * 60, "179m"),
+    (3 * 3600, "3h"), (5 * 3600 + 180, "5h3m"), (26 * 3600, "26h"), (3 * 86400 + 3600, "3d1h"), (40 * 86400, "40d"),
+    (729 * 86400, "729d"), (800 * 86400, "2y70d"), (9 * 365 * 86400, "9y")])
 def test_human_duration(seconds: int, text: str) -> None:
     assert human_duration(seconds) == text
 

@@ -29,3 +29,15 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0, 
 
 def notifications(app: MeshApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+def screen_text(app: MeshApp) -> str:
+    """What the terminal shows now, as plain text lines (from Textual's own screenshot)."""
+    import html
+    import re
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for match in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>',
+                             app.export_screenshot()):
+        rows.setdefault(float(match.group(2)), []).append((float(match.group(1)), html.unescape(match.group(3))))
+    return "\n".join("".join(text for _x, text in sorted(row)).replace("\xa0", " ") for _y, row in sorted(rows.items()))

@@ -6,12 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
+@pytest.mark.timeout(900)
 def test_screenshot_script_saves_every_panel_and_a_tour(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(ROOT / "assets" / "screenshots" / "generate.py"), "--out",
-                             str(tmp_path)], capture_output=True, text=True, timeout=240)
+                             str(tmp_path)], capture_output=True, text=True, timeout=840)
     assert result.returncode == 0, result.stderr[-3000:]
     names = {p.stem for p in tmp_path.glob("*.svg")}
     assert names == {"overview", "logs", "resources", "traffic", "setup", "tour"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, TabbedContent
+from textual.command import CommandPalette
+from textual.widgets import DataTable, OptionList, TabbedContent
 
 from meshtui.config.settings import UserSettings
 from meshtui.ui.app import PANELS
@@ -46,9 +47,15 @@ async def test_help_lists_every_binding_of_every_panel(sim: SimCluster) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one(DataTable)
-        ids = {str(table.get_row_at(i)[3]) for i in range(table.row_count)}
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        ids = {row[3] for row in rows}
         expected = {info.id for info in app.all_actions()}
         assert ids == expected and len(ids) > 25
+        # keys as users type them, never Textual's key names
+        keys = {row[3]: row[1] for row in rows}
+        assert keys["app.help"] == "?" and keys["resources.faster"] == "+ / =" and keys["app.tour_show_me"] == "F6"
+        assert keys["resources.drill"] == "Enter" and keys["overview.filter"] == "/"
+        assert not any("_" in key or "," in key for key in keys.values()), keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -58,9 +65,15 @@ async def test_command_palette_offers_panel_actions(sim: SimCluster) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await connected(pilot, app)
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
         await pilot.press(*"Setup: Run doctor")
-        await pilot.pause(0.3)
+
+        def offered() -> bool:
+            options = app.screen.query_one(OptionList)
+            return options.highlighted is not None and "Setup: Run doctor" in str(
+                options.get_option_at_index(options.highlighted).prompt)
+
+        await wait_for(pilot, offered, what="the palette to offer Setup: Run doctor")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.query_one(TabbedContent).active == "setup", what="setup panel")
 
@@ -81,9 +94,10 @@ async def test_q_quits(sim: SimCluster) -> None:
     app = make_app(str(sim.kubeconfig))
     async with app.run_test(size=(160, 45)) as pilot:
         await connected(pilot, app)
+        assert app.return_code is None  # still running
         await pilot.press("q")
-        await pilot.pause()
-    assert app.return_code in (0, None)
+        await wait_for(pilot, lambda: app.return_code is not None, what="the app to exit")
+    assert app.return_code == 0
 
 
 async def test_no_cluster_opens_setup_with_a_demo_offer(tmp_path: Path) -> None:
@@ -93,10 +107,19 @@ async def test_no_cluster_opens_setup_with_a_demo_offer(tmp_path: Path) -> None:
         banner = str(app.query_one("#setup-banner").render())
         assert "No cluster reachable" in banner and "D" in banner
         assert "OFFLINE" in str(app.query_one("#badge").render())
-        await wait_for(pilot, lambda: app.query_one("#checks", DataTable).row_count > 5, what="doctor checks")
+        # every panel says there is no cluster instead of waiting for one
+        for panel in ("overview", "logs", "resources", "traffic"):
+            notice = app.query_one(f"#offline-{panel}")
+            assert notice.display and "Not connected" in str(notice.render()) and "D starts" in str(notice.render())
+        assert "connecting" not in str(app.query_one("#health").render())
+        await wait_for(pilot, lambda: len(app.panel("setup").checks) > 5, what="doctor checks")
         await pilot.press("D")
         await wait_for(pilot, lambda: app.session is not None, timeout=20, what="demo session")
         await wait_for(pilot, lambda: len(app.panel("overview").pods) > 10, what="demo pods")
         assert app.query_one(TabbedContent).active == "overview"
         assert any("starting the simulated cluster" in n for n in notifications(app))
+        assert not any(notice.display for notice in app.query(".offline-notice"))
+        await pilot.press("5")
+        await pilot.press("D")
+        assert any("already on the demo cluster" in n for n in notifications(app))
     app.wiring.close()

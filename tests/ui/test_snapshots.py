@@ -1,4 +1,7 @@
-"""A few SVG snapshots of the main screens at a pinned size, from a fixed inventory and clock."""
+"""A few SVG snapshots of the main screens at a pinned size, from a fixed inventory and clock.
+
+Each waits for the state it pictures (a condition), never for a fixed time.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +29,26 @@ def app() -> MeshApp:
     return MeshApp(FakeWiring(), UserSettings())
 
 
+async def until(pilot, condition) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.helpers import wait_for
+
+    await wait_for(pilot, condition, timeout=30)
+    await pilot.pause()
+
+
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(10):
-        await pilot.pause(0.05)
+    """Connected, the Overview's rows all drawn, the header (with the guard's reason laid out) and the ingress line drawn."""
+    app = pilot.app
+
+    def drawn() -> bool:
+        pods = app.panel("overview").pods
+        health = str(app.query_one("#health").render())
+        return (app.session is not None and len(pods) > 5 and f"({len(pods)} shown)" in health
+                and "ingress" in health and app.query_one("#pods").row_count == len(pods)
+                and "meshtui-sim" in str(app.query_one("#where").render())
+                and app.query_one("#why").size.width > 0)
+
+    await until(pilot, drawn)
 
 
 def test_overview(snap_compare) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +59,7 @@ def test_logs(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("2")
-        await settle(pilot)
+        await until(pilot, lambda: len(pilot.app.panel("logs").view.lines) > 0)
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=before)
 
@@ -48,7 +68,8 @@ def test_setup(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("5")
-        await settle(pilot)
+        setup = pilot.app.panel("setup")
+        await until(pilot, lambda: bool(setup.checks) and setup.plan_profile is not None)
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=before)
 
@@ -57,7 +78,9 @@ def test_help(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("question_mark")
-        await settle(pilot)
+        from meshtui.ui.screens.help import HelpScreen
+
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=before)
 
@@ -66,7 +89,7 @@ def test_resources(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("3")
-        await settle(pilot)
+        await until(pilot, lambda: pilot.app.panel("resources").snapshot is not None)
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=before)
 
@@ -75,8 +98,9 @@ def test_traffic(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("4")
-        await settle(pilot)
-        pilot.app.panel("traffic")._observe()
-        await settle(pilot)
+        traffic = pilot.app.panel("traffic")
+        await until(pilot, lambda: traffic.draft is not None and traffic.observer is not None)
+        traffic._observe()
+        await until(pilot, lambda: traffic.observation is not None)
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=before)

@@ -41,6 +41,7 @@ def test_every_shipped_tour_is_valid() -> None:
         assert run_cli("tour", str(path), "--validate").returncode == 0
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("name", ["first-look", "canary", "resilience", "from-the-seed"])
 async def test_tour_runs_to_the_end_and_reset_restores_the_routes(name: str, sim_factory) -> None:  # type: ignore[no-untyped-def]
     sim: SimCluster = sim_factory(rate=30.0)

@@ -93,18 +93,21 @@ def test_faults_mirrors_timeouts_and_breakers() -> None:
 
 
 def test_validation_like_istio_and_istioctl_analyze() -> None:
-    bad = R.set_weights(routes(), {"v1": 50, "v9": 50})
-    codes = [f.code for f in R.validate(bad)]
+    missing = routes()
+    missing.vs["http"][1]["route"][0]["destination"]["subset"] = "v9"
+    codes = [f.code for f in R.validate(missing)]
     assert "IST0101" in codes
     wrong_sum = routes()
     wrong_sum.vs["http"][1]["route"] = [{"destination": {"host": "reviews", "subset": "v1"}, "weight": 70},
                                         {"destination": {"host": "reviews", "subset": "v2"}, "weight": 20}]
-    assert any("sum to 90" in f.message for f in R.validate(wrong_sum))
+    assert [(f.level, "sum to 90" in f.message) for f in R.validate(wrong_sum)] == [("warning", True)]
     negative = routes()
     negative.vs["http"][1]["route"][0]["weight"] = -5
-    assert any("non-negative" in f.message for f in R.validate(negative))
+    assert any("whole number from 0" in f.message for f in R.validate(negative))
     pct = R.set_fault(routes(), abort=503, percent=150)
-    assert any("0-100" in f.message for f in R.validate(pct))
+    assert any("0 or within 0.0001-100" in f.message for f in R.validate(pct))
     both = R.set_timeout(R.set_fault(routes(), abort=503, percent=10), "1s")
     assert [f.level for f in R.validate(both)] == ["warning"]
     assert R.validate(routes()) == []
+    with pytest.raises(R.RouteError, match="no subset v9"):
+        R.set_weights(routes(), {"v1": 50, "v9": 50})

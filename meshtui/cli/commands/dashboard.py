@@ -15,6 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from meshtui.services.dashboards import free_port, open_dashboard
 
+    if args.port and not 1 <= args.port <= 65535:
+        from meshtui.domain.errors import UsageError
+
+        raise UsageError(f"--port {args.port} is not a TCP port (1-65535)")
     wiring = ctx.wiring
     port = args.port or free_port()
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from meshtui.sim import SimOptions
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
@@ -21,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     parser.add_argument("--no-crashes", action="store_true", help="never crash containers on purpose")
 
 
-def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _options(args: argparse.Namespace) -> SimOptions:
     from meshtui.sim import SimOptions
 
     if args.rate < 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.text import inert
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
@@ -29,14 +30,15 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         out.json({"profile": profile.name if profile else None, "ok": not failed, "counts": counts(checks),
                   "checks": [check.to_dict() for check in checks]})
         return 1 if failed else 0
-    out.line(out.style(f"meshtui doctor — profile {profile.name if profile else '(none)'}", "bold"))
+    out.line(out.style(f"meshtui doctor — profile {inert(profile.name) if profile else '(none)'}", "bold"))
     width = max(len(check.name) for check in checks)
     for check in checks:
         mark = {"pass": "ok  ", "warn": "warn", "fail": "FAIL"}[check.status.value]
         colour = {"pass": "green", "warn": "yellow", "fail": "red"}[check.status.value]
-        out.line(f"{out.style(mark, colour, 'bold')}  {check.name.ljust(width)}  {check.reason}")
+        # reasons quote tool output, Docker's answers and kubeconfig names: inert before the terminal
+        out.line(f"{out.style(mark, colour, 'bold')}  {inert(check.name).ljust(width)}  {inert(check.reason)}")
         if check.fix:
-            out.line(f"      {' ' * width}  fix: {check.fix}")
+            out.line(f"      {' ' * width}  fix: {inert(check.fix)}")
     totals = counts(checks)
     out.line(f"{totals['pass']} passed, {totals['warn']} warnings, {totals['fail']} failed")
     return 1 if failed else 0

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.text import inert
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
@@ -28,9 +29,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             raise UsageError("down deletes the cluster; pass --yes to confirm when not on a terminal")
         ctx.out.line("meshtui down will:")
         for line in lines:
-            ctx.out.line(f"  {line}")
+            ctx.out.line(f"  {inert(line)}")
         ctx.out.flush()
         if not confirm("Proceed?"):
             ctx.out.line("nothing changed")
             return 1
+    provisioner.preload()
     return execute(ctx, lambda cancel, emit: provisioner.down(emit, cancel), provisioner.loaded.name, "down")

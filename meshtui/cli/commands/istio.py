@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.text import inert
+
+if TYPE_CHECKING:
+    from meshtui.services.istio_lint import LintReport
 
 KIND_STYLE = {"removed": ("removed", "yellow"), "unknown": ("unknown", "red"), "deprecated": ("deprecated", "dim")}
 
@@ -23,18 +28,18 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
                       help="write the suggested modern overlay to OUT (one input file only)")
 
 
-def _report(ctx: CliContext, report) -> None:  # type: ignore[no-untyped-def]
+def _report(ctx: CliContext, report: LintReport) -> None:
     out = ctx.out
     blocking = len(report.blocking)
     head = out.style("ok", "green") if not blocking else out.style(f"{blocking} field(s) istioctl rejects", "red")
-    out.line(f"{report.path}: {head}")
-    for finding in report.findings:
+    out.line(f"{inert(report.path)}: {head}")
+    for finding in report.findings:  # field paths are keys from the file: external text
         label, colour = KIND_STYLE[finding.kind]
         where = f"line {finding.line}" if finding.line else "—"
-        out.line(f"  {out.style(f'{label:<10}', colour)} {finding.path}  ({where})")
+        out.line(f"  {out.style(f'{label:<10}', colour)} {inert(finding.path)}  ({where})")
         if finding.history:
-            out.line(f"             {finding.history}")
-        out.line(f"             → {finding.replacement}")
+            out.line(f"             {inert(finding.history)}")
+        out.line(f"             → {inert(finding.replacement)}")
     if report.also_apply:
         out.line("  instead, also apply:")
         for item in report.also_apply:
@@ -52,21 +57,24 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         try:
             reports.append(lint_file(file))
         except ProfileError as exc:
-            ctx.out.error(exc.message, exc.hint)
+            ctx.out.error(inert(exc.message), inert(exc.hint) if exc.hint else None)
             return 2
     for report in reports:
         if report.blocking:
             code = EXIT_FAILED
     if args.fix:
-        args.fix.write_text("# Suggested by `meshtui istio lint`: the blocking fields removed.\n"
-                            + reports[0].suggested_yaml(), encoding="utf-8")
+        try:
+            args.fix.write_text("# Suggested by `meshtui istio lint`: the blocking fields removed.\n"
+                                + reports[0].suggested_yaml(), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {inert(args.fix)}: {exc.strerror or exc}") from None
     if ctx.out.json_mode:
         ctx.out.json([r.as_json() for r in reports] if len(reports) > 1 else reports[0].as_json())
         return code
     for report in reports:
         _report(ctx, report)
         if report.blocking and not args.fix:
-            ctx.out.line(f"  suggested overlay: meshtui istio lint {report.path} --fix modern.yaml")
+            ctx.out.line(f"  suggested overlay: meshtui istio lint {inert(report.path)} --fix modern.yaml")
     if args.fix:
-        ctx.out.line(f"wrote {args.fix}")
+        ctx.out.line(f"wrote {inert(args.fix)}")
     return code

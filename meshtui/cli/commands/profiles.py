@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.text import inert, inert_lines
+
+if TYPE_CHECKING:
+    from meshtui.config.loader import LoadedProfile
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
@@ -17,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     sub.add_parser("schema", parents=[parent], help="print the JSON Schema of the profile format")
 
 
-def _masked_dump(ctx: CliContext, loaded) -> dict:  # type: ignore[no-untyped-def]
+def _masked_dump(ctx: CliContext, loaded: LoadedProfile) -> dict[str, Any]:
     data = loaded.profile.model_dump(mode="json", exclude_none=True)
     for app in data.get("apps", []):
         app["env"] = {key: ctx.masker.mask_value(key, value) for key, value in app.get("env", {}).items()}
@@ -44,9 +49,9 @@ def _list(ctx: CliContext) -> int:
     if not rows:
         ctx.out.note("no profiles found (looked in the user config directory and the shipped profiles/)")
         return 0
-    ctx.out.table(["name", "provider", "status", "description"],
-                  [[r["name"], r["provider"], "ok" if r["valid"] else "error", r["description"] or r["error"]]
-                   for r in rows], styles=[None, None, "status", None])
+    ctx.out.table(["name", "provider", "status", "description"],  # names and texts come from files: inert
+                  [[inert(r["name"]), inert(r["provider"]), "ok" if r["valid"] else "error",
+                    inert(r["description"] or r["error"] or "")] for r in rows], styles=[None, None, "status", None])
     return 0
 
 
@@ -58,8 +63,8 @@ def _show(ctx: CliContext, name: str) -> int:
     if ctx.out.json_mode:
         ctx.out.json({"name": loaded.name, "path": str(loaded.path), "profile": data})
         return 0
-    ctx.out.line(f"# {loaded.name}: {loaded.path}")
-    ctx.out.line(yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip())
+    ctx.out.line(inert(f"# {loaded.name}: {loaded.path}"))
+    ctx.out.line(inert_lines(yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip()))
     return 0
 
 
@@ -67,7 +72,7 @@ def _validate(ctx: CliContext, targets: list[str]) -> int:
     from meshtui.config.loader import find_profile, load_profile_file
     from meshtui.domain.errors import ProfileError
 
-    results = []
+    results: list[dict[str, Any]] = []
     exit_code = 0
     for target in targets:
         try:
@@ -86,22 +91,21 @@ def _validate(ctx: CliContext, targets: list[str]) -> int:
         return exit_code
     for result in results:
         if result["valid"]:
-            ctx.out.line(f"{ctx.out.style('ok', 'green')}  {result['path']}")
+            ctx.out.line(f"{ctx.out.style('ok', 'green')}  {inert(result['path'])}")
             for problem in result["problems"]:
-                ctx.out.line(f"    {ctx.out.style('removed', 'yellow')} {problem}")
+                ctx.out.line(f"    {ctx.out.style('removed', 'yellow')} {inert(problem)}")
         else:
-            ctx.out.error(result["error"], result.get("hint"))
+            hint = result.get("hint")
+            ctx.out.error(inert(result["error"]), inert(hint) if hint else None)
     return exit_code
 
 
-def _lint_overlay(loaded) -> list[str]:  # type: ignore[no-untyped-def]
+def _lint_overlay(loaded: LoadedProfile) -> list[str]:
     """Removed-field findings of the profile's IstioOperator overlay (empty when none)."""
+    from meshtui.services.istio_lint import lint_file
+
     overlay = loaded.profile.istio.overlay
     if overlay is None:
-        return []
-    try:
-        from meshtui.services.istio_lint import lint_file
-    except ImportError:
         return []
     report = lint_file(loaded.resolve(overlay))
     return [f"{finding.path}: {finding.summary}" for finding in report.findings]

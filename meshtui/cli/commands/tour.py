@@ -30,8 +30,11 @@ def _list(ctx: CliContext) -> int:
     if ctx.out.json_mode:
         ctx.out.json(rows)
         return code
+    from meshtui.domain.text import inert
+
     ctx.out.table(["NAME", "STEPS", "TITLE", "SUMMARY"],
-                  [[r["name"], str(r["steps"]), r["title"] or "invalid", r["summary"] or r["error"]] for r in rows])
+                  [[inert(r["name"]), str(r["steps"]), inert(r["title"]) or "invalid", inert(r["summary"] or r["error"])]
+                   for r in rows])
     ctx.out.line("\nstart one with: meshtui tour NAME   (keys in the tour: F6 show me, F7 hide, F8 reset)")
     return code
 
@@ -46,7 +49,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         return _list(ctx)
     loaded = find_tour(args.name)  # a bad file: one clear error with file and line, exit 2
     if args.validate:
-        ctx.out.line(f"ok  {loaded.path}: {loaded.tour.title} ({len(loaded.tour.steps)} steps)")
+        from meshtui.domain.text import inert
+
+        ctx.out.line(f"ok  {inert(loaded.path)}: {inert(loaded.tour.title)} ({len(loaded.tour.steps)} steps)")
         return 0
     demo = False
     try:

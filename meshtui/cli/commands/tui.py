@@ -17,9 +17,11 @@ def open_app(ctx: CliContext, *, demo: bool = False, start_panel: str | None = N
     from meshtui.services import logfile
     from meshtui.ui.app import MeshApp
 
+    wiring = ctx.wiring
+    if not demo:
+        wiring.check_context()  # `--context typo` is bad input (exit 2) before the TUI opens
     logfile.install(paths.state_dir())
     settings = load_settings()
-    wiring = ctx.wiring
     app = MeshApp(wiring, settings, demo=demo, start_panel=start_panel, demo_options=demo_options, tour=tour)
     try:
         app.run()

@@ -11,8 +11,19 @@ import argparse
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.errors import EXIT_REFUSED
+from meshtui.domain.text import inert
+
+if TYPE_CHECKING:
+    from meshtui.services.provision.runner import RunResult
+    from meshtui.services.provision.service import Provisioner
+    from meshtui.services.provision.steps import ProvisionEvent
+
+    Job = Callable[[threading.Event, Callable[[ProvisionEvent], None]], RunResult]
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -36,7 +47,7 @@ class Progress:
         if self.tty:
             sys.stdout.write("\r\x1b[2K")
 
-    def event(self, event) -> None:  # type: ignore[no-untyped-def]
+    def event(self, event: ProvisionEvent) -> None:
         out = self.ctx.out
         with self.lock:
             if out.json_mode:
@@ -45,21 +56,25 @@ class Progress:
                 out.flush()
                 return
             self._clear()
+            # tool output, cluster messages and file names are external text: inert before the terminal sees them
+            text, hint = inert(event.text), inert(event.hint) if event.hint else None
             if event.kind == "started":
                 self.running[event.step] = time.monotonic()
-                out.line(f"{out.style('▶', 'cyan')} {event.step}: {event.text}")
+                out.line(f"{out.style('▶', 'cyan')} {event.step}: {text}")
+            elif event.kind == "notice":
+                out.line(f"{out.style('!', 'yellow', 'bold')} {event.step}: {text}")
             elif event.kind == "output":
-                out.line(out.style(f"    {event.step} │ {event.text}", "dim"))
+                out.line(out.style(f"    {event.step} │ {text}", "dim"))
             elif event.kind in ("done", "skipped"):
                 self.running.pop(event.step, None)
                 mark = out.style("✔", "green") if event.kind == "done" else out.style("↷", "blue")
-                note = f"{event.text}" if event.kind == "done" else f"skipped: {event.text}"
+                note = text if event.kind == "done" else f"skipped: {text}"
                 out.line(f"{mark} {event.step} ({event.elapsed:.1f}s) {note}".rstrip())
             elif event.kind == "failed":
                 self.running.pop(event.step, None)
-                out.line(f"{out.style('✘', 'red')} {event.step} ({event.elapsed:.1f}s) {event.text}")
-                if event.hint:
-                    out.line(f"    hint: {event.hint}")
+                out.line(f"{out.style('✘', 'red')} {event.step} ({event.elapsed:.1f}s) {text}")
+                if hint:
+                    out.line(f"    hint: {hint}")
             elif event.kind == "cancelled":
                 self.running.pop(event.step, None)
                 out.line(f"{out.style('■', 'yellow')} {event.step}: cancelled")
@@ -88,11 +103,11 @@ def confirm(question: str) -> bool:
         return False
 
 
-def load(ctx: CliContext, name: str):  # type: ignore[no-untyped-def]
+def load(ctx: CliContext, name: str) -> Provisioner:
     from meshtui.services.provision.service import Provisioner
 
     loaded = ctx.wiring.load_profile(name)
-    return Provisioner(loaded, ctx.masker, ctx.wiring.docker, ctx.args.kubeconfig)
+    return Provisioner(loaded, ctx.masker, ctx.wiring.docker, ctx.args.kubeconfig, allow_remote=ctx.args.allow_remote)
 
 
 def refuse_read_only(ctx: CliContext, what: str) -> None:
@@ -110,28 +125,29 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.out.json({"profile": provisioner.loaded.name, "plan": lines})
         else:
             for line in lines:
-                ctx.out.line(line)
+                ctx.out.line(inert(line))
         return 0
     refuse_read_only(ctx, "meshtui up")
     if not args.yes and not ctx.out.json_mode and sys.stdin.isatty():
         profile, provider = provisioner.loaded.profile, provisioner.provider
-        ctx.out.line(f"meshtui up -p {provisioner.loaded.name}: {provider.name} cluster {profile.cluster.name!r} "
-                     f"(context {provider.context})" + (f", Istio {profile.istio.profile}" if profile.istio.enabled
-                                                         else "") + f", {len(profile.apps)} app(s). "
-                     "`--dry-run` lists every command.")
+        ctx.out.line(inert(f"meshtui up -p {provisioner.loaded.name}: {provider.name} cluster {profile.cluster.name!r} "
+                           f"(context {provider.context})" + (f", Istio {profile.istio.profile}"
+                                                               if profile.istio.enabled else "")
+                           + f", {len(profile.apps)} app(s). `--dry-run` lists every command."))
         ctx.out.flush()
         if not confirm("Start?"):
             ctx.out.line("nothing changed")
             return 1
+    provisioner.preload()  # the heavy imports happen here, in the main thread, before any worker starts
     kubeconfig = provisioner.provider.kubeconfig()
     follow = f"meshtui --kubeconfig {kubeconfig}" if kubeconfig else f"meshtui --context {provisioner.provider.context}"
     return execute(ctx, lambda cancel, emit: provisioner.up(emit, cancel), provisioner.loaded.name, "up", follow)
 
 
-def execute(ctx: CliContext, job, profile: str, verb: str, follow: str = "") -> int:  # type: ignore[no-untyped-def]
+def execute(ctx: CliContext, job: Job, profile: str, verb: str, follow: str = "") -> int:
     tty = sys.stdout.isatty() and not ctx.out.json_mode
     progress, cancel = Progress(ctx, tty), threading.Event()
-    holder: dict = {}
+    holder: dict[str, RunResult] = {}
     worker = threading.Thread(target=lambda: holder.setdefault("result", job(cancel, progress.event)), daemon=True)
     worker.start()
     try:
@@ -149,9 +165,9 @@ def execute(ctx: CliContext, job, profile: str, verb: str, follow: str = "") -> 
         ctx.out.error(f"{verb} cancelled", f"meshtui {verb} -p {profile} resumes where it stopped")
         return 1
     if not result.ok:
-        ctx.out.error(f"{verb} failed at {result.failed or 'a step'}: {result.error}",
-                      result.hint or f"fix it, then `meshtui {verb} -p {profile}` resumes")
-        return 1
+        ctx.out.error(f"{verb} failed at {result.failed or 'a step'}: {inert(result.error)}",
+                      inert(result.hint) if result.hint else f"fix it, then `meshtui {verb} -p {profile}` resumes")
+        return EXIT_REFUSED if result.refused else 1
     if not ctx.out.json_mode:
         ctx.out.line(f"{verb} -p {profile}: done ({len(result.ran)} ran, {len(result.skipped)} already done)")
         if follow:

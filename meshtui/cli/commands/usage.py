@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.text import inert as t
+
+if TYPE_CHECKING:
+    from meshtui.domain.usage import UsageSnapshot
+    from meshtui.services.usage import UsageService
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
@@ -38,7 +44,7 @@ def _cores(value: float | None) -> str:
     return human_cores(value)
 
 
-def render(ctx: CliContext, snapshot, service, top: int) -> None:  # type: ignore[no-untyped-def]
+def render(ctx: CliContext, snapshot: UsageSnapshot, service: UsageService, top: int) -> None:
     out = ctx.out
     h = snapshot.host
     if h is not None:
@@ -49,10 +55,10 @@ def render(ctx: CliContext, snapshot, service, top: int) -> None:  # type: ignor
                  f"  swap {_gib(h.swap_used)}/{_gib(h.swap_total)}  disk {h.disk_path} {_gib(h.disk_used)}/"
                  f"{_gib(h.disk_total)}  net ↓{_gib(h.net_rx_rate)}/s ↑{_gib(h.net_tx_rate)}/s")
     out.line("")
-    out.line(out.style(f"NODE CONTAINERS (docker{', cluster ' + service.cluster if service.cluster else ''})", "bold"))
+    out.line(out.style(f"NODE CONTAINERS (docker{', cluster ' + t(service.cluster) if service.cluster else ''})", "bold"))
     if snapshot.containers:
         out.table(["name", "role", "cpu%", "memory", "limit", "mem%", "history"],
-                  [[c.name, c.role, "-" if c.cpu_percent is None else f"{c.cpu_percent:.1f}", _gib(c.mem_used),
+                  [[t(c.name), t(c.role), "-" if c.cpu_percent is None else f"{c.cpu_percent:.1f}", _gib(c.mem_used),
                     _gib(c.mem_limit), _pct(c.mem_percent), service.series(f"docker/{c.name}").sparkline(16)]
                    for c in snapshot.containers])
     else:
@@ -61,22 +67,24 @@ def render(ctx: CliContext, snapshot, service, top: int) -> None:  # type: ignor
     out.line(out.style("NODES (metrics.k8s.io)", "bold"))
     if snapshot.nodes:
         out.table(["name", "cpu", "cpu%", "memory", "mem%"],
-                  [[n.name, _cores(n.cpu), _pct(n.cpu_percent), _gib(n.memory), _pct(n.mem_percent)]
+                  [[t(n.name), _cores(n.cpu), _pct(n.cpu_percent), _gib(n.memory), _pct(n.mem_percent)]
                    for n in snapshot.nodes])
     out.line("")
     pods = sorted(snapshot.pods, key=lambda p: -(p.cpu or 0))
     shown = pods if top <= 0 else pods[:top]
-    out.line(out.style(f"PODS ({'all' if top <= 0 else f'top {len(shown)}'} of {len(pods)} containers by CPU)", "bold"))
+    from meshtui.domain.usage import shown_label
+
+    out.line(out.style(f"PODS ({shown_label(top, len(pods))} by CPU)", "bold"))
     if shown:
         out.table(["namespace/pod", "container", "cpu", "%req", "%lim", "memory", "%req", "%lim"],
-                  [[f"{p.namespace}/{p.pod}", p.container + (" (sidecar)" if p.sidecar else ""), _cores(p.cpu),
+                  [[t(f"{p.namespace}/{p.pod}"), t(p.container) + (" (sidecar)" if p.sidecar else ""), _cores(p.cpu),
                     _pct(p.cpu_of_request), _pct(p.cpu_of_limit), _gib(p.memory), _pct(p.mem_of_request),
                     _pct(p.mem_of_limit)] for p in shown])
     for notice in snapshot.notices:
-        out.line(out.style(f"! {notice}", "yellow"))
+        out.line(out.style(f"! {t(notice)}", "yellow"))
 
 
-def as_json(snapshot, service) -> dict:  # type: ignore[no-untyped-def]
+def as_json(snapshot: UsageSnapshot, service: UsageService) -> dict[str, Any]:
     data = asdict(snapshot)
     for container in data["containers"]:
         container["mem_percent"] = None if not container["mem_limit"] else \
@@ -94,6 +102,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
     if args.interval < 0.5:
         raise UsageError("--interval must be at least 0.5 seconds")
+    if args.top < 0:
+        raise UsageError("--top must be 0 (all) or more")
     service = ctx.wiring.usage(args.kind_cluster)
     try:
         snapshot = service.first_complete()

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import yaml
 
 from meshtui.adapters import process
-from meshtui.config import paths
+from meshtui.config import paths, safe_yaml
+from meshtui.domain.errors import ProfileError
 from meshtui.services.provision.manifests import Applier, deployment_ready, read_manifests, wait_deployments
 from meshtui.services.provision.providers import Provider, SimProvider
 from meshtui.services.provision.steps import Step, StepContext, StepFailed
@@ -33,10 +34,12 @@ def ingress_overlay(node_port: int) -> dict:
 
 def _overlay_sets_ingress(path: Path) -> bool:
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError):
-        return False
-    return bool(((doc.get("spec") or {}).get("components") or {}).get("ingressGateways"))
+        doc = safe_yaml.load_file(path)[1] or {}
+    except ProfileError:
+        return False  # preflight's lint of the overlay reports the problem with its line
+    spec = doc.get("spec") if isinstance(doc, dict) else None
+    components = spec.get("components") if isinstance(spec, dict) else None
+    return isinstance(components, dict) and bool(components.get("ingressGateways"))
 
 
 def istio(loaded: LoadedProfile, provider: Provider) -> Step:
@@ -141,17 +144,14 @@ def addons(loaded: LoadedProfile, provider: Provider) -> Step:
 def ingress_check(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -> Step:
     path = "/api/healthz"
 
-    def probe(ctx: StepContext):  # type: ignore[no-untyped-def]
+    def run(ctx: StepContext) -> str:
         from meshtui.services.cluster import ClusterService
         from meshtui.services.guard import Guard
 
-        guard = Guard.for_context(ctx.kube.context, frozenset({provider.context}))
-        return ClusterService(ctx.kube, guard).probe_ingress(path)
-
-    def run(ctx: StepContext) -> str:
+        service = ClusterService(ctx.kube, Guard.for_client(ctx.kube))  # reads only; the guard gives the provider
         deadline, result = time.monotonic() + INGRESS_TIMEOUT, None
         while time.monotonic() < deadline and not ctx.cancel.is_set():
-            result = probe(ctx)
+            result = service.probe_ingress(path)
             if result.ok:
                 ctx.say("ingress", f"{result.url}{path} -> {result.status} in {result.latency_ms} ms")
                 return f"{result.url}{path} -> {result.status}"

@@ -15,9 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from meshtui.adapters.kube import KubeApiError, path_for
+from meshtui.config import safe_yaml
 from meshtui.domain.routes import MANAGED_LABEL, MANAGED_VALUE
 from meshtui.services.provision.steps import StepContext, StepFailed
 
@@ -27,6 +26,8 @@ if TYPE_CHECKING:
     from meshtui.config.models import App
 
 FIELD_MANAGER = "meshtui"
+MISSING_GRACE = 30.0
+"""A Deployment still absent this long after its step applied it is a failure, not a slow rollout."""
 APPLY = "application/apply-patch+yaml"
 MANAGED = {MANAGED_LABEL: MANAGED_VALUE}
 
@@ -36,10 +37,7 @@ def read_manifests(path: Path) -> list[tuple[str, dict[str, Any]]]:
     files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
     out = []
     for file in files:
-        try:
-            docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError) as exc:
-            raise StepFailed(f"{file}: cannot read manifests: {exc}") from None
+        docs = [doc for _node, doc in safe_yaml.load_file_all(file)]  # ProfileError (exit 2) names file:line
         out += [(file.name, doc) for doc in docs if isinstance(doc, dict) and doc.get("kind")]
     return out
 
@@ -173,11 +171,19 @@ def wait_rollouts(kube: KubeClient, targets: list[tuple[str, str]], timeout: flo
                   cancel: threading.Event | None = None) -> None:
     """Wait until every (namespace, name) Deployment is rolled out, reporting progress as it changes."""
     applier = Applier(kube)
-    deadline, last = time.monotonic() + timeout, {}
+    deadline = time.monotonic() + timeout
+    last: dict[tuple[str, str], str] = {}
     waiting = list(targets)
+    missing_since: dict[tuple[str, str], float] = {}
     while waiting:
         for namespace, name in list(waiting):
-            ok, progress = deployment_ready(applier.get("apps/v1", "Deployment", namespace, name))
+            found = applier.get("apps/v1", "Deployment", namespace, name)
+            if found is None:
+                since = missing_since.setdefault((namespace, name), time.monotonic())
+                if time.monotonic() - since > MISSING_GRACE:
+                    raise StepFailed(f"deployment {namespace}/{name} does not exist ({MISSING_GRACE:g}s after it "
+                                     "should have been applied)", hint="`meshtui up` applies it again")
+            ok, progress = deployment_ready(found)
             if last.get((namespace, name)) != progress:
                 say(f"{namespace}/{name}: {progress} ready")
                 last[(namespace, name)] = progress

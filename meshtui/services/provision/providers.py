@@ -11,8 +11,6 @@ cluster outlives the `up` command, exactly like a kind cluster does.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,11 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from meshtui.adapters import process
+from meshtui.adapters.process import ProcessIdentity
 from meshtui.domain.cluster import SIM_CONTEXT
+from meshtui.services.provision.journal import ProcessRecord
 from meshtui.services.provision.steps import StepContext, StepFailed
 
 if TYPE_CHECKING:
     from meshtui.config.models import Profile
+    from meshtui.services.provision.journal import Journal
 
 CREATE_TIMEOUT = 900.0
 TOOL_TIMEOUT = 300.0
@@ -214,18 +216,29 @@ class SimProvider(Provider):
         return [sys.executable, "-m", "meshtui", "demo", "--serve", "--empty", "--no-metrics", "--no-crashes",
                 "--kubeconfig", str(self.kubeconfig_path)]
 
-    def _pid(self, ctx: StepContext) -> int | None:
-        pid = ctx.journal.created.get("sim_pid")
-        if not isinstance(pid, int):
+    def running(self, ctx: StepContext | None = None, journal: Journal | None = None) -> ProcessIdentity | None:
+        """The background simulator of this profile, verified by PID + start time + command line.
+
+        The journal's record is used while it still matches; otherwise a process whose command line
+        is exactly this profile's serve command (it names this profile's kubeconfig path) is adopted,
+        so a lost or corrupt journal never leads to a second simulated cluster or an orphan.
+        """
+        journal = journal or (ctx.journal if ctx is not None else None)
+        record = journal.created.sim if journal is not None else None
+        if record is not None:
+            identity = ProcessIdentity(record.pid, record.started, tuple(record.cmdline))
+            if process.still_running(identity):
+                return identity
+        found = process.find(self.serve_argv())
+        if not found:
             return None
-        try:
-            os.kill(pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return None
-        return pid
+        identity = max(found, key=lambda p: p.started)
+        if journal is not None:
+            journal.record(sim=_record(identity), cluster=self.profile.cluster.name, context=SIM_CONTEXT)
+        return identity
 
     def exists(self, ctx: StepContext) -> bool:
-        if self._pid(ctx) is None or not self.kubeconfig_path.exists():
+        if self.running(ctx) is None or not self.kubeconfig_path.exists():
             return False
         try:
             ctx.kube.version()
@@ -236,20 +249,27 @@ class SimProvider(Provider):
 
     def create(self, ctx: StepContext, step: str) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        stale = self.running(ctx)
+        if stale is not None:  # ours (same command line and kubeconfig path) but not answering: replace it
+            ctx.say(step, f"stopping the simulated cluster that does not answer (pid {stale.pid})")
+            process.stop(stale)
         self.kubeconfig_path.unlink(missing_ok=True)
         ctx.say(step, "$ " + " ".join(["meshtui", *self.serve_argv()[3:]]))
         log = open(self.workdir / "sim.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(self.serve_argv(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
         log.close()
-        ctx.journal.record("sim_pid", proc.pid)
+        identity = process.identify(proc.pid, expect=self.serve_argv())
+        if identity is not None:
+            ctx.journal.record(sim=_record(identity))
         deadline = time.monotonic() + 30
         while not self.kubeconfig_path.exists():
             if proc.poll() is not None:
                 raise StepFailed(f"the simulated cluster exited with {proc.returncode}",
                                  hint=f"see {self.workdir / 'sim.log'}")
             if time.monotonic() > deadline or ctx.cancel.is_set():
-                _stop(proc.pid)
+                if identity is not None:
+                    process.stop(identity)
                 raise StepFailed("the simulated cluster did not start within 30 s")
             time.sleep(0.05)
         ctx.reset_kube()
@@ -259,33 +279,23 @@ class SimProvider(Provider):
         return ["$ meshtui " + " ".join(self.serve_argv()[3:]) + "   (in the background)"]
 
     def delete(self, ctx: StepContext, step: str) -> None:
-        pid = self._pid(ctx)
-        if pid is not None:
-            ctx.say(step, f"stopping the simulated cluster (pid {pid})")
-            _stop(pid)
+        record = ctx.journal.created.sim
+        identity = self.running(ctx)
+        if identity is not None:
+            ctx.say(step, f"stopping the simulated cluster (pid {identity.pid})")
+            if not process.stop(identity):
+                raise StepFailed(f"cannot stop the simulated cluster (pid {identity.pid})")
+        elif record is not None:
+            ctx.say(step, f"the simulated cluster recorded as pid {record.pid} is not running any more "
+                          "(that pid, if in use, belongs to another program and is left alone)")
         self.kubeconfig_path.unlink(missing_ok=True)
 
     def describe_delete(self) -> list[str]:
         return ["stop the background simulated cluster and remove its kubeconfig"]
 
 
-def _stop(pid: int) -> None:
-    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 2.0)):
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
-            except ChildProcessError:
-                pass
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.05)
+def _record(identity: ProcessIdentity) -> ProcessRecord:
+    return ProcessRecord(pid=identity.pid, started=identity.started, cmdline=list(identity.cmdline))
 
 
 def _indent(text: str) -> list[str]:

@@ -1,10 +1,14 @@
 """Run a plan as a dependency graph: parallel where it can, resumable, cancellable.
 
-A step starts once every step it needs has finished. Before running, a step is
-skipped when the journal says it finished earlier and its check still holds, or
-when its check says the work is already done (so `up` is idempotent even without a
-journal). The first failure stops new steps from starting; running ones finish.
-Cancellation sets the shared event, which kills the running tools' process groups.
+A step starts once every step it needs has finished. A step with a check is skipped
+only when the check says its work is there now (the journal alone is never enough: a
+cluster that died takes its deployments with it). A step without a check (preflight,
+image builds, the ingress probe) is skipped when the journal says it finished and
+nothing it builds on has been redone since: whenever a step runs, the journal forgets
+every step that depends on it, directly or not, so a recreated cluster gets its
+manifests and routes again. The first failure stops new steps from starting; running
+ones finish. Cancellation sets the shared event, which kills the running tools' process
+groups.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass, field
 
 from meshtui.adapters import imports
 from meshtui.adapters.process import ProcessCancelled
-from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.errors import GuardRefused, MeshtuiError
 from meshtui.services.provision.steps import ProvisionEvent, Step, StepContext, StepFailed
 
 MAX_PARALLEL = 4
@@ -32,6 +36,8 @@ class RunResult:
     error: str = ""
     hint: str | None = None
     cancelled: bool = False
+    refused: bool = False
+    """A step was refused by the safety guard (the CLI exits 3)."""
 
 
 class Runner:
@@ -46,16 +52,31 @@ class Runner:
         self.steps = steps
         self.ctx = ctx
 
+    def _dependents(self, step_id: str) -> list[str]:
+        """Every step that needs `step_id`, directly or through others."""
+        found: list[str] = []
+        frontier = [step_id]
+        while frontier:
+            current = frontier.pop()
+            for step in self.steps:
+                if current in step.needs and step.id not in found:
+                    found.append(step.id)
+                    frontier.append(step.id)
+        return found
+
     def _already_done(self, step: Step) -> str | None:
+        journal = self.ctx.journal
+        if step.check is None:
+            return "done in an earlier run" if journal.done(step.id) else None
+        if step.check_confirms_only and not journal.done(step.id):
+            return None
         try:
-            holds = step.check(self.ctx) if step.check is not None else None
-        except Exception:
+            holds = step.check(self.ctx)
+        except Exception:  # the check could not tell (cluster gone, API error): do the work
             holds = False
-        if self.ctx.journal.done(step.id) and holds is not False:
-            return "done in an earlier run"
-        if holds:
-            return "already in place"
-        return None
+        if not holds:
+            return None
+        return "done in an earlier run" if journal.done(step.id) else "already in place"
 
     def _execute(self, step: Step) -> tuple[str, str]:
         """('ran'|'skipped', detail); raises on failure."""
@@ -66,6 +87,7 @@ class Runner:
             if not self.ctx.journal.done(step.id):
                 self.ctx.journal.finished(step.id, reason)
             return "skipped", reason
+        self.ctx.journal.invalidate([step.id, *self._dependents(step.id)])
         self.ctx.emit(ProvisionEvent("started", step.id, step.title))
         detail = step.run(self.ctx) or ""
         self.ctx.journal.finished(step.id, detail)
@@ -98,6 +120,7 @@ class Runner:
                         emit(ProvisionEvent("cancelled", step.id, "cancelled", elapsed))
                         continue
                     except (StepFailed, MeshtuiError) as exc:
+                        result.refused = result.refused or (result.ok and isinstance(exc, GuardRefused))
                         self._fail(result, step, exc.message, exc.hint or step.hint, elapsed)
                         continue
                     except Exception as exc:  # a bug or an unexpected API answer: report, never trace back

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.secrets import Masker
+from meshtui.services import state
 from meshtui.services.provision.journal import Journal
 from meshtui.services.provision.plan import build_plan, dry_run_lines, workdir_for
-from meshtui.services.provision.providers import Provider, provider_for
+from meshtui.services.provision.providers import Provider, SimProvider, provider_for
 from meshtui.services.provision.runner import Runner, RunResult
 from meshtui.services.provision.steps import ProvisionEvent, StepContext
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from meshtui.adapters.docker_engine import DockerEngine
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
+    from meshtui.domain.cluster import ContextInfo
 
 
 @dataclass
@@ -30,70 +32,115 @@ class Provisioner:
     masker: Masker
     docker: DockerEngine
     kubeconfig: str | None = None
+    allow_remote: bool = False
+    """Let `up` write to a cluster the safety guard does not consider local (`--allow-remote`)."""
 
     @cached_property
     def provider(self) -> Provider:
         return provider_for(self.loaded.profile, workdir_for(self.loaded))
 
-    @property
+    @cached_property
     def journal(self) -> Journal:
+        """Read once per Provisioner; `journal.notice` says when an unreadable one was moved aside."""
         return Journal.for_profile(self.loaded.name)
+
+    def _notice(self, emit: Callable[[ProvisionEvent], None]) -> None:
+        if self.journal.notice:
+            emit(ProvisionEvent("notice", "journal", self.masker.mask(self.journal.notice)
+                                + "; going by what the machine shows instead"))
 
     def _kube_factory(self, provider: Provider) -> Callable[[], KubeClient]:
         def connect() -> KubeClient:
+            """A client for the provider's context, after the safety guard has judged it (no request before)."""
             from meshtui.adapters.kube import KubeClient
+            from meshtui.services.guard import Guard
 
-            return KubeClient.connect(provider.kubeconfig() or self.kubeconfig, provider.context)
+            kube = KubeClient.connect(provider.kubeconfig() or self.kubeconfig, provider.context)
+            try:
+                Guard.for_client(kube, allow_remote=self.allow_remote).check(
+                    f"meshtui up -p {self.loaded.name} writing to context {provider.context!r}")
+            except MeshtuiError:
+                kube.close()
+                raise
+            return kube
 
         return connect
+
+    def _context_info(self, provider: Provider) -> Callable[[], ContextInfo]:
+        def read() -> ContextInfo:
+            from meshtui.adapters.kube import resolve_context
+
+            return resolve_context(provider.kubeconfig() or self.kubeconfig, provider.context)
+
+        return read
 
     def _context(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> StepContext:
         provider = self.provider
         return StepContext(self.loaded, self.journal, emit, self.masker, cancel or threading.Event(),
-                           kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir)
+                           kube_factory=self._kube_factory(provider), docker=self.docker, workdir=provider.workdir,
+                           context_info=self._context_info(provider))
+
+    @staticmethod
+    def preload() -> None:
+        """Import the HTTP stacks now, in the calling (main) thread, before `up`/`down` start their threads."""
+        from meshtui.adapters import imports
+
+        imports.preload()
 
     def dry_run(self) -> list[str]:
         return [self.masker.mask(line) for line in dry_run_lines(self.loaded, build_plan(self.loaded, self.provider))]
 
     def up(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
         ctx = self._context(emit, cancel)
+        self._notice(emit)
         try:
             return Runner(build_plan(self.loaded, self.provider), ctx).run()
         finally:
             ctx.reset_kube()
 
     def created(self) -> dict[str, object]:
-        return dict(self.journal.created)
+        return self.journal.created.model_dump(exclude_none=True)
+
+    def _cluster_to_remove(self) -> str | None:
+        """Why `down` removes the cluster: the journal's record, the created-clusters record, or a live sim."""
+        provider = self.provider
+        if self.journal.created.cluster:
+            return "recorded in the journal"
+        if isinstance(provider, SimProvider) and provider.running(journal=self.journal) is not None:
+            return "its simulator process is running"
+        if provider.context in state.created_for_profile(self.loaded.name):
+            return "meshtui's record of the clusters it created"
+        return None
 
     def down_plan(self) -> list[str]:
-        """What `down` removes (only what `up` recorded as created)."""
+        """What `down` removes (only what meshtui created, from the journal or its other records)."""
         journal, provider = self.journal, self.provider
-        created, lines = journal.created, []
-        if created.get("cluster"):
+        lines = [f"note: {self.masker.mask(journal.notice)}"] if journal.notice else []
+        if self._cluster_to_remove() is not None:
             lines += provider.describe_delete()
-        if created.get("registry"):
-            lines.append(f"$ docker rm -f {created['registry']}")
+        if journal.created.registry:
+            lines.append(f"$ docker rm -f {journal.created.registry}")
         if journal.path.exists():
             lines.append(f"remove the journal {journal.path}")
         return lines
 
     def down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None = None) -> RunResult:
         from meshtui.adapters import docker_images
-        from meshtui.services import state
 
         ctx = self._context(emit, cancel)
+        self._notice(emit)
         journal, provider, result = ctx.journal, self.provider, RunResult(ok=True)
         try:
-            if journal.created.get("cluster"):
-                emit(ProvisionEvent("started", "cluster", f"delete the {provider.name} cluster"))
+            why = self._cluster_to_remove()
+            if why is not None:
+                emit(ProvisionEvent("started", "cluster", f"delete the {provider.name} cluster ({why})"))
                 provider.delete(ctx, "cluster")
                 state.forget_created(provider.context)
-                journal.forget("cluster")
-                journal.forget("sim_pid")
+                journal.forget("cluster", "context", "sim")
                 result.ran.append("cluster")
                 emit(ProvisionEvent("done", "cluster", "deleted"))
-            if journal.created.get("registry"):
-                name = str(journal.created["registry"])
+            if journal.created.registry:
+                name = journal.created.registry
                 emit(ProvisionEvent("started", "registry", f"remove container {name}"))
                 docker_images.remove_container(self.docker, name)
                 journal.forget("registry")

@@ -21,6 +21,7 @@ from meshtui.domain.secrets import Masker
 if TYPE_CHECKING:
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
+    from meshtui.domain.cluster import ContextInfo
     from meshtui.services.provision.journal import Journal
 
 
@@ -49,8 +50,11 @@ class StepContext:
     masker: Masker
     cancel: threading.Event = field(default_factory=threading.Event)
     kube_factory: Callable[[], KubeClient] | None = None
+    """Connects to the provisioned cluster; refuses (GuardRefused) a context the safety guard deems remote."""
     docker: Any = None
     workdir: Any = None
+    context_info: Callable[[], ContextInfo] | None = None
+    """The provisioned context as the kubeconfig describes it (no connection, no guard)."""
     _kube: KubeClient | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,3 +105,6 @@ class Step:
     needs: tuple[str, ...] = ()
     hint: str | None = None
     """What to do when the step fails (shown with the error)."""
+    check_confirms_only: bool = False
+    """The check only confirms the journal's "done" (the step is re-run when the journal does not list it,
+    e.g. manifests: applying again converges a changed profile, while "the objects exist" does not)."""

@@ -113,7 +113,17 @@ def all_app_objects(loaded: LoadedProfile) -> AppObjects:
     return [item for app in loaded.profile.apps for item in app_objects(loaded, app)]
 
 
+def _all_exist(ctx: StepContext, objects: list[dict]) -> bool:
+    """Every object is on the cluster (a resumed run must not trust the journal for work a dead cluster took)."""
+    applier = Applier(ctx.kube)
+    return all(applier.get(o["apiVersion"], o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"])
+               is not None for o in objects)
+
+
 def manifests(objects: AppObjects, needs: tuple[str, ...]) -> Step:
+    def check(ctx: StepContext) -> bool:
+        return _all_exist(ctx, [obj for _source, obj in objects])
+
     def run(ctx: StepContext) -> str:
         applier = Applier(ctx.kube)
         for source, obj in objects:
@@ -121,8 +131,8 @@ def manifests(objects: AppObjects, needs: tuple[str, ...]) -> Step:
             ctx.say("manifests", describe_object(source, obj).replace("apply ", "applied ", 1))
         return f"{len(objects)} objects"
 
-    return Step("manifests", "apply the apps' manifests (server-side apply, field manager meshtui)", run,
-                describe=lambda: [describe_object(s, o) for s, o in objects], needs=needs)
+    return Step("manifests", "apply the apps' manifests (server-side apply, field manager meshtui)", run, check,
+                describe=lambda: [describe_object(s, o) for s, o in objects], needs=needs, check_confirms_only=True)
 
 
 def rollouts(objects: AppObjects) -> Step:
@@ -156,6 +166,9 @@ def routes(loaded: LoadedProfile, app_objects: AppObjects, needs: tuple[str, ...
     objects = [obj for r in loaded.profile.routes
                for obj in route_objects(r.host, r.namespace, dict(r.weights), _versions(app_objects, r.namespace, r.host))]
 
+    def check(ctx: StepContext) -> bool:  # present is enough: later `routes` changes are the user's to keep
+        return _all_exist(ctx, objects)
+
     def run(ctx: StepContext) -> str:
         applier = Applier(ctx.kube)
         for obj in objects:
@@ -166,5 +179,5 @@ def routes(loaded: LoadedProfile, app_objects: AppObjects, needs: tuple[str, ...
     def describe() -> list[str]:
         return [line for obj in objects for line in [f"apply {obj['apiVersion']} {obj['kind']}:", *_yaml(obj)]]
 
-    return Step("routes", "initial traffic routes (labelled app.kubernetes.io/managed-by=meshtui)", run,
+    return Step("routes", "initial traffic routes (labelled app.kubernetes.io/managed-by=meshtui)", run, check,
                 describe=describe, needs=needs)

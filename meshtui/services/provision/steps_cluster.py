@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from meshtui.adapters import docker_images
 from meshtui.services.provision.manifests import Applier, deployment_ready, wait_deployments
 from meshtui.services.provision.providers import REGISTRY_HOSTS_DIR, KindProvider, Provider, SimProvider
-from meshtui.services.provision.steps import Step, StepContext, StepFailed
+from meshtui.services.provision.steps import ProvisionEvent, Step, StepContext, StepFailed
 
 if TYPE_CHECKING:
     from meshtui.config.loader import LoadedProfile
@@ -23,7 +23,7 @@ def preflight(loaded: LoadedProfile) -> Step:
 
         checks = run_doctor(DoctorOptions(loaded), ctx.docker)
         registry_port = loaded.profile.cluster.registry.port
-        ours = bool(ctx.journal.created.get("cluster"))
+        ours = bool(ctx.journal.created.cluster)
         blocking = [c for c in checks if c.status == Status.FAIL
                     and not (c.name.startswith("port ") and (ours or (c.name == f"port {registry_port}"
                                                                       and docker_images.registry_answers(registry_port))))]
@@ -59,7 +59,7 @@ def registry(loaded: LoadedProfile) -> Step:
     def run(ctx: StepContext) -> str:
         outcome = docker_images.run_registry(ctx.docker, spec.name, spec.port)
         if outcome == "created":
-            ctx.journal.record("registry", spec.name)
+            ctx.journal.record(registry=spec.name)
         ctx.say("registry", f"{outcome} container {spec.name} on 127.0.0.1:{spec.port}")
         import time
 
@@ -88,7 +88,7 @@ def _wire_registry(ctx: StepContext, loaded: LoadedProfile, provider: KindProvid
     for node in provider.nodes(ctx, "cluster"):
         docker_images.write_file(ctx.docker, node, path, _hosts_toml(loaded))
         ctx.say("cluster", f"{node}: wrote {path}")
-    if ctx.journal.created.get("registry") == spec.name:
+    if ctx.journal.created.registry == spec.name:
         if docker_images.connect_network(ctx.docker, "kind", spec.name):
             ctx.say("cluster", f"connected {spec.name} to the kind network")
     else:
@@ -109,16 +109,26 @@ def cluster(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -
     wire = isinstance(provider, KindProvider) and loaded.profile.cluster.registry.enabled
 
     def check(ctx: StepContext) -> bool:
-        return provider.exists(ctx)
+        from meshtui.services import state
+
+        if not provider.exists(ctx):
+            return False
+        if not ctx.journal.created.cluster and provider.context in state.created_for_profile(loaded.name):
+            # the journal was lost but meshtui's record says this cluster is ours: `down` must still know it
+            ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context)
+        return True
 
     def run(ctx: StepContext) -> str:
+        from meshtui.domain.cluster import cluster_identity
         from meshtui.services import state
 
         provider.create(ctx, "cluster")
-        ctx.journal.record("cluster", loaded.profile.cluster.name)
-        ctx.journal.record("context", provider.context)
-        state.record_created(provider.context)
+        ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context)
         ctx.reset_kube()
+        if ctx.context_info is not None:  # remembered by server + CA, so the guard knows it as ours
+            notice = state.record_created(provider.context, cluster_identity(ctx.context_info()), loaded.name)
+            if notice:
+                ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(notice)))
         if wire:
             _wire_registry(ctx, loaded, provider)  # type: ignore[arg-type]
         return f"context {provider.context}"

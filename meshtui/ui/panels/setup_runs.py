@@ -1,224 +1,255 @@
-"""The Setup panel's runs: `up`/`down` with a live step list, metrics-server, dashboards.
+"""The Setup panel's runs: the `up` plan, `up`/`down` with a live step list, metrics-server, dashboards.
 
 A mixin of `SetupPanel`, kept apart so each file stays readable. Workers only post
-`ProvisionReported` messages; the handler owns the step rows and redraws them.
+messages (`PlanReady`, `ProvisionReported`, `ClusterReady`, `ClusterGone`) or hand a
+call to the event loop; the handlers here own every piece of widget state. Nothing
+writes to a cluster without a confirmation that names the profile and what will run,
+and every run ends visibly: done, failed with its fix, or cancelled (`z`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import RichLog, Static
 
 from meshtui.domain.errors import MeshtuiError
-from meshtui.ui.messages import ProvisionReported
-from meshtui.ui.widgets.keyed_table import KeyedTable
+from meshtui.domain.text import inert
+from meshtui.services.provision.steps import ProvisionEvent
+from meshtui.ui.messages import PlanReady, ProvisionReported
+
+if TYPE_CHECKING:
+    from meshtui.services.ports import SessionPort, WiringPort
+
+    _PanelBase = Vertical
+else:
+    _PanelBase = object
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-DASHBOARDS = ("kiali", "grafana", "prometheus", "jaeger")
+METRICS = "metrics-server"
 
 
-class ProvisionRuns:
-    """up / down / retry / cancel, metrics-server install and dashboards for SetupPanel."""
+@dataclass
+class StepRow:
+    """One row of the steps table."""
 
-    app: Any
-    wiring: Any
+    state: str = "planned"
+    started: float | None = None
+    elapsed: float | None = None
+    detail: str = ""
+
+
+class ClusterReady(Message):
+    """`up` finished and the wiring now points at the new cluster: connect to it."""
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+
+class ClusterGone(Message):
+    """`down` removed the cluster the app is connected to."""
+
+    def __init__(self, context: str, detail: str) -> None:
+        super().__init__()
+        self.context = context
+        self.detail = detail
+
+
+def read_plan(wiring: WiringPort, verb: str, profile: str) -> PlanReady:
+    """What `up` (its steps) or `down` (what it removes) would do for `profile` (file IO: workers only)."""
+    try:
+        if verb == "down":
+            return PlanReady(verb, profile, lines=wiring.plan_down(profile))
+        return PlanReady(verb, profile, steps=wiring.plan_up(profile))
+    except MeshtuiError as exc:
+        return PlanReady(verb, profile, error=exc.message, hint=exc.hint)
+
+
+class ProvisionRuns(_PanelBase):
+    """plan / up / down / resume / cancel, metrics-server install and dashboards for SetupPanel."""
+
+    wiring: WiringPort | None
     profile: str | None
-    steps: dict[str, dict[str, Any]]
+    steps: dict[str, StepRow]
     run_verb: str | None
     run_profile: str | None
-    cancel_event: Any
+    resumable: str | None
+    plan_profile: str | None
+    plan_wanted: str | None
+    cancel_event: threading.Event | None
     frame: int
-    dashboard_cancel: Any
-    query_one: Any
-    post_message: Any
+    dashboard_cancel: threading.Event | None
 
-    def _start(self, verb: str, profile: str | None) -> None:
-        import threading
+    if TYPE_CHECKING:
+        def _draw_steps(self) -> None: ...
 
-        if self.wiring is None or profile is None:
-            self.app.notify("no profile selected (p)", severity="warning")
+    def _session(self) -> SessionPort | None:
+        from meshtui.ui.app import MeshApp
+
+        return self.app.session if isinstance(self.app, MeshApp) else None
+
+    # -- the plan ------------------------------------------------------------------------
+    def show_plan(self, profile: str) -> None:
+        """List the steps `up -p profile` would run (read in a worker; nothing runs)."""
+        if self.wiring is None:
             return
-        if self.run_verb is not None:
-            self.app.notify(f"{self.run_verb} is already running (z cancels)", severity="warning")
+        self.profile = profile
+        self.plan_wanted = profile
+        self._plan(self.wiring, "plan", profile)
+
+    @work(thread=True, group="plan", exit_on_error=False)
+    def _plan(self, wiring: WiringPort, verb: str, profile: str) -> None:
+        self.post_message(read_plan(wiring, verb, profile))
+
+    def plan_failed(self, error: str) -> None:
+        self.query_one("#steps-title", Static).update(Text(f"cannot plan: {inert(error)}"))
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        """Named handler (not @on): decorators on a mixin are not collected by Textual."""
+        if message.error:
+            text = message.error + (f" — {message.hint}" if message.hint else "")
+            if message.verb == "plan":
+                self.plan_failed(text)
+            else:
+                self.app.notify(inert(text), title=f"{message.verb} -p {message.profile}", severity="error",
+                                markup=False)
             return
-        if getattr(self.wiring, "read_only", False):
-            self.app.notify(f"{verb} refused: --read-only", title="Safety guard", severity="error")
+        if message.verb == "plan":  # shown only if no run started since it was asked for
+            if self.run_verb is None and message.profile == self.profile == self.plan_wanted:
+                self.steps = {step: StepRow(detail=title) for step, title in message.steps}
+                self.plan_profile = message.profile
+                self._draw_steps()
             return
-        self.run_verb, self.run_profile, self.steps = verb, profile, {}
-        self.cancel_event = threading.Event()
-        self.query_one("#step-output").clear()
-        self._draw_steps()
-        self._provision(verb, profile, self.cancel_event)
-
-    def action_up(self) -> None:
-        self._start("up", self.profile)
-
-    def action_retry(self) -> None:
-        self._start("up", self.run_profile or self.profile)
-
-    def action_cancel(self) -> None:
-        if self.cancel_event is not None and self.run_verb is not None:
-            self.cancel_event.set()
-            self.app.notify(f"cancelling {self.run_verb}… (r resumes)")
+        if message.verb == "down":
+            if not message.lines:
+                self.app.notify(f"nothing to remove: meshtui created nothing for {message.profile!r}", markup=False)
+                return
+            question = f"Tear down {message.profile}?\n" + "\n".join(message.lines[:20])
+            self._confirm(question, "Tear down", "down", message.profile)
+            return
+        names = ", ".join(step for step, _title in message.steps)
+        if message.verb == "resume":
+            question = (f"Resume `up -p {message.profile}`?\nSteps already done are checked and skipped; "
+                        f"the rest run: {names}.")
         else:
-            self.app.notify("nothing is running")
+            question = (f"Provision profile {message.profile}?\n`meshtui up -p {message.profile}` runs "
+                        f"{len(message.steps)} steps: {names}.\nSteps already done are skipped; z cancels.")
+        self._confirm(question, "Up", "up", message.profile)
 
-    def action_down(self) -> None:
-        profile = self.profile
-        if self.wiring is None or profile is None:
-            return
-        try:
-            plan = self.wiring.provisioner(profile).down_plan()
-        except MeshtuiError as exc:
-            self.app.notify(exc.message, severity="error")
-            return
-        if not plan:
-            self.app.notify(f"nothing to remove: meshtui created nothing for {profile!r}")
-            return
+    def _confirm(self, question: str, yes: str, verb: str, profile: str) -> None:
         from meshtui.ui.screens.confirm import ConfirmScreen
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self._start("down", profile)
+                self._start(verb, profile)
 
-        self.app.push_screen(ConfirmScreen("Tear down " + profile + "?\n" + "\n".join(plan), "Tear down"), confirmed)
+        self.app.push_screen(ConfirmScreen(inert_lines_of(question), yes), confirmed)
+
+    # -- up / down -----------------------------------------------------------------------
+    def _may_run(self, verb: str, profile: str | None) -> bool:
+        if self.wiring is None:
+            self.app.notify("still starting: try again in a moment", severity="warning")
+            return False
+        if profile is None:
+            self.app.notify("no profile selected (p)", severity="warning")
+            return False
+        if self.run_verb is not None:
+            self.app.notify(f"{self.run_verb} is already running (z cancels)", severity="warning")
+            return False
+        if self.wiring.read_only:
+            self.app.notify(f"{verb} refused: --read-only", title="Safety guard", severity="error")
+            return False
+        return True
+
+    def action_up(self) -> None:
+        if self._may_run("up", self.profile) and self.wiring is not None and self.profile is not None:
+            self._plan_for_run(self.wiring, "up", self.profile)
+
+    def action_retry(self) -> None:
+        profile = self.resumable
+        if profile is None:
+            self.app.notify("nothing to resume: r resumes an `up` that failed or was cancelled here (u starts one)",
+                            severity="warning")
+            return
+        if self._may_run("up", profile) and self.wiring is not None:
+            self._plan_for_run(self.wiring, "resume", profile)
+
+    def action_down(self) -> None:
+        if self._may_run("down", self.profile) and self.wiring is not None and self.profile is not None:
+            self._plan_for_run(self.wiring, "down", self.profile)
+
+    @work(thread=True, group="plan-run", exit_on_error=False)
+    def _plan_for_run(self, wiring: WiringPort, verb: str, profile: str) -> None:
+        self.post_message(read_plan(wiring, verb, profile))
+
+    def _start(self, verb: str, profile: str) -> None:
+        if not self._may_run(verb, profile) or self.wiring is None:
+            return
+        self.run_verb, self.run_profile, self.resumable, self.plan_profile = verb, profile, None, None
+        self.plan_wanted = None
+        self.steps = {}
+        self.cancel_event = threading.Event()
+        self.query_one("#step-output", RichLog).clear()
+        self._draw_steps()
+        self._provision(self.wiring, verb, profile, self.cancel_event, self._session())
+
+    def action_cancel(self) -> None:
+        if self.cancel_event is not None and self.run_verb is not None:
+            self.cancel_event.set()
+            self.app.notify(f"cancelling {self.run_verb}…" + (" (r resumes)" if self.run_verb == "up" else ""))
+        else:
+            self.app.notify("nothing is running")
 
     @work(thread=True, group="provision", exit_on_error=False)
-    def _provision(self, verb: str, profile: str, cancel: Any) -> None:
-        def emit(event: Any) -> None:
+    def _provision(self, wiring: WiringPort, verb: str, profile: str, cancel: threading.Event,
+                   session: SessionPort | None) -> None:
+        def emit(event: ProvisionEvent) -> None:
             self.post_message(ProvisionReported(event))
 
         try:
-            provisioner = self.wiring.provisioner(profile)
-            result = (provisioner.up if verb == "up" else provisioner.down)(emit, cancel)
-            target = (provisioner.provider.kubeconfig(), provisioner.provider.context) if verb == "up" else None
+            provisioner = wiring.provisioner(profile)
+            if verb == "up":
+                result = provisioner.up(emit, cancel)
+                if result.ok:
+                    context = provisioner.provider.context
+                    wiring.use_cluster(provisioner.provider.kubeconfig(), context)
+                    self.post_message(ClusterReady(context))
+                return
+            result = provisioner.down(emit, cancel)
         except MeshtuiError as exc:
-            from meshtui.services.provision.steps import ProvisionEvent
-
             emit(ProvisionEvent("failed", verb, exc.message, hint=exc.hint))
             emit(ProvisionEvent("finished", "", exc.message))
             return
-        if verb == "up" and result.ok and target is not None:
-            self.app.call_from_thread(self._switch_to, *target)
+        if result.ok and session is not None and session.context.name == provisioner.provider.context:
+            info = session.cluster.info()
+            if not info.reachable:
+                self.post_message(ClusterGone(session.context.name, info.error or "unreachable"))
 
-    def _switch_to(self, kubeconfig: str | None, context: str) -> None:
-        self.wiring.use_cluster(kubeconfig, context)
-        self.app.notify(f"connected to {context}")
-        self.app.connect()
+    def on_cluster_ready(self, message: ClusterReady) -> None:
+        from meshtui.ui.app import MeshApp
 
-    def on_provision_reported(self, message: ProvisionReported) -> None:
-        """Named handler (not @on): decorators on a mixin are not collected by Textual."""
-        import time
+        self.app.notify(f"connecting to {inert(message.context)}…", markup=False)
+        if isinstance(self.app, MeshApp):
+            self.app.connect()
 
-        event = message.event
-        if event.kind == "finished":
-            verb, self.run_verb = self.run_verb, None
-            ok = event.text == "ok"
-            self.app.notify(f"{verb} {'finished' if ok else 'stopped: ' + event.text}",
-                            severity="information" if ok else "error", timeout=8)
-            self._draw_steps()
-            return
-        if event.kind == "output":
-            self.query_one("#step-output").write(f"{event.step:>14} │ {event.text}")
-            self.steps.setdefault(event.step, {"state": "running", "started": time.monotonic()})["detail"] = event.text
-        else:
-            row = self.steps.setdefault(event.step, {"state": "planned", "started": None, "detail": ""})
-            row["state"] = event.kind
-            if event.kind == "started":
-                row["started"] = time.monotonic()
-            if event.kind in ("done", "skipped", "failed", "cancelled"):
-                row["elapsed"] = event.elapsed
-                row["detail"] = event.text + (f"  — fix: {event.hint}  (r retries)" if event.hint else "")
-            if event.kind == "planned":
-                row["detail"] = event.text
-        self._draw_steps()
+    def on_cluster_gone(self, message: ClusterGone) -> None:
+        from meshtui.ui.app import MeshApp
 
-    def _tick(self) -> None:
-        if self.run_verb is not None:
-            self.frame += 1
-            self._draw_steps()
+        session = self._session()
+        if isinstance(self.app, MeshApp) and session is not None and session.context.name == message.context:
+            self.app.disconnect(f"the cluster {message.context} was torn down",
+                                "u provisions a profile again")
 
-    def _draw_steps(self) -> None:
-        import time
 
-        theme = self.app.current_theme
-        marks = {"planned": ("·", theme.foreground), "running": (SPINNER[self.frame % len(SPINNER)], theme.accent),
-                 "done": ("✔", theme.success), "skipped": ("↷", theme.secondary), "failed": ("✘", theme.error),
-                 "cancelled": ("■", theme.warning)}
-        rows = {}
-        for step, row in self.steps.items():
-            state = "running" if row["state"] == "started" else row["state"]
-            mark, colour = marks.get(state, ("?", theme.foreground))
-            if state == "running" and row.get("started"):
-                elapsed = f"{time.monotonic() - row['started']:.0f}s"
-            else:
-                elapsed = f"{row['elapsed']:.1f}s" if "elapsed" in row else ""
-            rows[step] = (Text(mark, style=f"bold {colour}"), step, elapsed, str(row.get("detail", ""))[:160])
-        self.query_one("#steps", KeyedTable).sync(rows, list(rows))
+def inert_lines_of(text: str) -> Text:
+    """A confirmation question built from profile names and plan lines (external text): inert, no markup."""
+    from meshtui.domain.text import inert_lines
 
-    # -- metrics-server and dashboards ----------------------------------------------------
-    def action_install_metrics_server(self) -> None:
-        session = getattr(self.app, "session", None)
-        if session is None:
-            self.app.notify("connect to a cluster first", severity="warning")
-            return
-        refusal = session.guard.refusal("installing metrics-server")
-        if refusal:
-            self.app.notify(refusal, title="Safety guard", severity="error", timeout=8)
-            return
-        self.app.notify("installing metrics-server…")
-        self._metrics(session)
-
-    @work(thread=True, group="metrics", exclusive=True, exit_on_error=False)
-    def _metrics(self, session: Any) -> None:
-        from meshtui.services.provision.metrics import install_metrics_server
-        from meshtui.services.provision.steps import ProvisionEvent
-
-        def line(text: str) -> None:
-            self.post_message(ProvisionReported(ProvisionEvent("output", "metrics-server", text)))
-
-        try:
-            install_metrics_server(session.kube, session.guard, line)
-        except MeshtuiError as exc:
-            self.app.call_from_thread(self.app.notify, exc.message, title="metrics-server", severity="error")
-            return
-        self.app.call_from_thread(self.app.notify, "metrics-server is ready: the Resources panel shows pod usage")
-
-    def action_dashboard(self) -> None:
-        if self.dashboard_cancel is not None:
-            self.dashboard_cancel.set()
-            self.dashboard_cancel = None
-            self.app.notify("dashboard port-forward stopped")
-            return
-        session = getattr(self.app, "session", None)
-        if session is None:
-            self.app.notify("connect to a cluster first", severity="warning")
-            return
-        import threading
-
-        self.dashboard_cancel = threading.Event()
-        self._dashboard(session, self.dashboard_cancel)
-
-    @work(thread=True, group="dashboard", exit_on_error=False)
-    def _dashboard(self, session: Any, cancel: Any) -> None:
-        from meshtui.services.dashboards import free_port, installed, open_dashboard
-
-        name = next(iter(installed(session.kube, DASHBOARDS)), None)
-        if name is None:
-            self.app.call_from_thread(self.app.notify, "no dashboard installed: add kiali/grafana/prometheus to "
-                                      "istio.addons in the profile and run up", severity="warning")
-            self.dashboard_cancel = None
-            return
-
-        def ready(url: str) -> None:
-            self.app.call_from_thread(self.app.notify, f"{name}: {url}  (o stops)", title="dashboard", timeout=15)
-
-        try:
-            open_dashboard(session.kube, session.guard, name, free_port(), ready, cancel=cancel,
-                           kubeconfig=getattr(self.wiring, "kubeconfig", None))
-        except MeshtuiError as exc:
-            if not cancel.is_set():
-                self.app.call_from_thread(self.app.notify, exc.message, title="dashboard", severity="error")
-        self.dashboard_cancel = None
+    return Text(inert_lines(text))

@@ -1,0 +1,173 @@
+"""Typed values from what the user typed, with one message per bad value.
+
+The CLI's flags and the Traffic panel's forms hand their raw strings to the same
+`Inputs` parser, so both accept and reject exactly the same things with the same words.
+Each `Problem` names the input (a field key the front end maps to its flag or form
+control), the value, what is wrong in Istio's terms, and the fix. Ranges are Istio's
+(`pkg/config/validation`): percentages 0-100 (and not between 0 and 0.0001), HTTP
+status 200-599, non-negative int32 counts, durations of at least 1ms in whole
+milliseconds, subset names that are DNS-1123 labels, header names that are HTTP tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from meshtui.domain.routes import durations
+
+INT32_MAX = 2**31 - 1
+UINT32_MAX = 2**32 - 1
+_INTEGER = re.compile(r"[+-]?\d{1,12}")
+_SUBSET = re.compile(r"[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?")
+_HEADER = re.compile(r"[!#$%&'*+\-.^_`|~A-Za-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+RETRY_ON = ("5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "retriable-4xx",
+            "refused-stream", "retriable-status-codes", "retriable-headers", "envoy-ratelimited",
+            "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
+            "unavailable")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad input: which, what was given, what is wrong, what to do."""
+
+    field: str
+    value: str
+    message: str
+    fix: str
+
+    def text(self, label: str | None = None) -> str:
+        return f"{label or self.field} {self.value!r}: {self.message}; {self.fix}"
+
+
+class InvalidInput(ValueError):
+    """One or more bad inputs (nothing was changed)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.text() for p in problems))
+        self.problems = problems
+
+
+def given(text: str | None) -> bool:
+    return text is not None and text.strip() != ""
+
+
+class Inputs:
+    """Parses raw strings, collecting every problem; `check()` raises them all at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, value: object, message: str, fix: str) -> None:
+        self.problems.append(Problem(field, "" if value is None else str(value), message, fix))
+
+    def check(self) -> None:
+        if self.problems:
+            raise InvalidInput(self.problems)
+
+    def integer(self, field: str, text: str | None, *, minimum: int, maximum: int = INT32_MAX,
+                example: int, why: str = "") -> int | None:
+        if not given(text):
+            return None
+        assert text is not None
+        raw = text.strip()
+        if not _INTEGER.fullmatch(raw):
+            self.add(field, text, "not a whole number", f"use e.g. {example}")
+            return None
+        value = int(raw)
+        if value < minimum:
+            self.add(field, text, f"must be at least {minimum}{why}", f"use e.g. {example}")
+            return None
+        if value > maximum:
+            self.add(field, text, f"must be at most {maximum}", f"use e.g. {example}")
+            return None
+        return value
+
+    def percent(self, field: str, text: str | None, *, example: str = "10") -> float | None:
+        if not given(text):
+            return None
+        assert text is not None
+        raw = text.strip().removesuffix("%").strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            self.add(field, text, "not a number", f"give a percentage from 0 to 100, e.g. {example}")
+            return None
+        if not math.isfinite(value) or not 0 <= value <= 100:
+            self.add(field, text, "a percentage must be within 0-100", f"e.g. {example}")
+            return None
+        if 0 < value < 0.0001:
+            self.add(field, text, "Istio takes 0 or at least 0.0001", "use 0 or a larger share")
+            return None
+        return value
+
+    def status(self, field: str, text: str | None) -> int | None:
+        if not given(text):
+            return None
+        assert text is not None
+        if not _INTEGER.fullmatch(text.strip()):
+            self.add(field, text, "not an HTTP status code", "use a status within 200-599, e.g. 503")
+            return None
+        value = int(text.strip())
+        if not 200 <= value <= 599:
+            self.add(field, text, "an HTTP status must be within 200-599", "e.g. 503 or 500")
+            return None
+        return value
+
+    def duration(self, field: str, text: str | None, *, example: str = "2s") -> str | None:
+        if not given(text):
+            return None
+        assert text is not None
+        raw = text.strip()
+        problem = durations.istio_problem(raw)
+        if problem is not None:
+            self.add(field, text, problem, f"use a duration such as {example} ({durations.EXAMPLES})")
+            return None
+        return raw
+
+    def subset(self, field: str, text: str | None, known: list[str] | None = None) -> str | None:
+        if not given(text):
+            return None
+        assert text is not None
+        raw = text.strip()
+        if known is not None and raw not in known:
+            names = ", ".join(known) or "none"
+            self.add(field, text, f"no subset {raw}", f"use one of the subsets ({names})")
+            return None
+        if len(raw) > 63 or not _SUBSET.fullmatch(raw):
+            self.add(field, text, "a subset name is letters, digits and '-' (at most 63)", "e.g. v2")
+            return None
+        return raw
+
+    def header(self, field: str, text: str | None) -> str | None:
+        if not given(text):
+            return None
+        assert text is not None
+        raw = text.strip()
+        if not _HEADER.fullmatch(raw):
+            self.add(field, text, "not an HTTP header name", "use letters, digits and '-', e.g. end-user")
+            return None
+        return raw.lower()
+
+    def header_value(self, field: str, text: str | None) -> str | None:
+        if text is None or text == "":
+            return None
+        if _CONTROL.search(text):
+            self.add(field, text, "control characters cannot be in a header value", "type the value as text")
+            return None
+        return text
+
+    def retry_on(self, field: str, text: str | None) -> str | None:
+        if not given(text):
+            return None
+        assert text is not None
+        policies = [p.strip() for p in text.split(",")]
+        bad = [p for p in policies if p not in RETRY_ON and not (p.isdigit() and 100 <= int(p) <= 599)]
+        if bad:
+            self.add(field, text, f"not a retryOn policy: {', '.join(bad)}",
+                     "use a comma list of 5xx, gateway-error, connect-failure, refused-stream, reset, "
+                     "retriable-4xx, unavailable, cancelled, ... or HTTP status codes")
+            return None
+        return ",".join(policies)

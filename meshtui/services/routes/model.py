@@ -1,0 +1,162 @@
+"""The route engine's typed results: what was loaded, what an apply will do, and its errors.
+
+`Loaded` is the cluster's truth for one host (the objects as read, their specs, the pod
+versions, the undo depth); `Plan` is a list of edits applied on top of it, validated,
+with the exact diff; the errors carry what each front end needs to show the problem in
+its own words (the field, the value and the fix; the other writer's change; the diff an
+undo would discard). Front ends render these, they never rebuild them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from meshtui.domain import routes as R
+from meshtui.domain.errors import Conflict, UsageError
+from meshtui.domain.routes.edits import Edit
+from meshtui.domain.routes.inputs import Problem
+
+GROUP = "networking.istio.io"
+
+
+def managed(obj: dict | None) -> bool:
+    """Created by meshtui (and so deleted by reset)."""
+    return bool(obj) and ((obj or {}).get("metadata", {}).get("labels") or {}).get(R.MANAGED_LABEL) == R.MANAGED_VALUE
+
+
+def touched(obj: dict | None) -> bool:
+    """Someone else's object that meshtui changed (its original spec is in an annotation)."""
+    return bool(obj) and R.ORIGINAL_ANNOTATION in ((obj or {}).get("metadata", {}).get("annotations") or {})
+
+
+def resource_version(obj: dict | None) -> str | None:
+    return ((obj or {}).get("metadata") or {}).get("resourceVersion")
+
+
+@dataclass
+class Loaded:
+    """One host's routes as they are in the cluster, plus the objects they came from (None when missing)."""
+
+    routes: R.Routes
+    vs_obj: dict | None = None
+    dr_obj: dict | None = None
+    undo_depth: int = 0
+    notices: list[str] = field(default_factory=list)
+    """Things the user must be told (an unreadable undo history that was moved aside)."""
+
+    @property
+    def base(self) -> R.Routes:
+        """What edits apply to: the specs, with a DestinationRule of the pods' versions when there is none."""
+        base = self.routes.copy()
+        if base.dr is None and base.versions:
+            base.dr = R.subsets_from_versions(base.host, base.versions)
+        return base
+
+    @property
+    def view(self) -> R.RoutesView:
+        return R.view(self.routes)
+
+    @property
+    def stamp(self) -> tuple[str | None, str | None]:
+        """resourceVersions of the VS and DR: changes when anyone writes them."""
+        return resource_version(self.vs_obj), resource_version(self.dr_obj)
+
+
+@dataclass
+class Plan:
+    """What an apply will do: the edits, the specs after them, Istio's findings and the diff."""
+
+    loaded: Loaded
+    after: R.Routes
+    findings: list[R.Finding] = field(default_factory=list)
+    edits: tuple[Edit, ...] = ()
+    defaults: dict[str, int | str] = field(default_factory=dict)
+    """Breaker fields that get a default because they were not given and did not exist."""
+
+    @property
+    def diff(self) -> str:
+        return R.diff(self.loaded.routes, self.after)
+
+    @property
+    def errors(self) -> list[R.Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def warnings(self) -> list[R.Finding]:
+        return [f for f in self.findings if f.level != "error"]
+
+    @property
+    def changed(self) -> bool:
+        return self.loaded.routes.vs != self.after.vs or self.loaded.routes.dr != self.after.dr
+
+    @property
+    def view(self) -> R.RoutesView:
+        return R.view(self.after)
+
+
+@dataclass(frozen=True)
+class HostSummary:
+    namespace: str
+    host: str
+    versions: list[str]
+    virtual_service: str | None
+    destination_rule: str | None
+    weights: dict[str, int]
+    rules: int
+    managed: bool
+    touched: bool
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: Plan
+    written: bool
+    notices: list[str] = field(default_factory=list)
+
+
+class EditRejected(UsageError):
+    """An edit that does not fit (a bad value, a subset that does not exist): nothing was written."""
+
+    def __init__(self, host: str, problems: list[Problem]) -> None:
+        super().__init__(f"{host}: " + "; ".join(p.text() for p in problems))
+        self.host = host
+        self.problems = problems
+
+
+class InvalidRoutes(UsageError):
+    """The routes after the edit would break Istio's rules: nothing was written."""
+
+    def __init__(self, host: str, findings: list[R.Finding]) -> None:
+        super().__init__(f"{host}: the change is invalid, nothing was written: "
+                         + "; ".join(f.message for f in findings))
+        self.host = host
+        self.findings = findings
+
+
+class RouteConflict(Conflict):
+    """The routes changed between our read and our write (HTTP 409); nothing more was written."""
+
+    def __init__(self, host: str, their_change: str, current: dict | None, *, replanned: Plan | None = None,
+                 by_meshtui: bool = False, replan_error: str | None = None) -> None:
+        who = "meshtui itself (a tour, another panel or command)" if by_meshtui else "another writer"
+        super().__init__(f"{host}: the routes were changed by {who} since they were read; nothing was written",
+                         current=current,
+                         hint="review the other change; your edits are re-applied on top of it for you to confirm")
+        self.their_change = their_change
+        self.replanned = replanned
+        self.by_meshtui = by_meshtui
+        self.replan_error = replan_error
+
+
+class UndoRefused(Conflict):
+    """The object changed after meshtui's write: undo would discard that change."""
+
+    def __init__(self, host: str, changes: str) -> None:
+        super().__init__(f"{host}: the routes changed after meshtui's last write; undo would discard that change, "
+                         "so nothing was restored", hint="review the change below; --force restores anyway "
+                         "(and loses it)")
+        self.changes = changes
+
+
+class UndoUnavailable(UsageError):
+    """Nothing to undo for this host in this cluster (exit 2)."""

@@ -1,0 +1,307 @@
+"""The Traffic panel's state, loading and drawing: cluster routes, the draft, the watch, the observed split.
+
+The panel holds the cluster's routes (`Loaded`, from the route engine) and a draft, which
+is only a list of typed edits; the engine turns them into a `Plan` on top of whatever is
+in the cluster now. A watch on the namespace's VirtualServices and DestinationRules
+re-reads a host when anyone changes it (kubectl, a tour, another meshtui) and the draft
+is re-based on it, or flagged when it no longer fits: it is never applied blind. All
+reads happen in workers; handlers only take results and draw (`traffic_render`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.routes import Routes
+from meshtui.domain.routes import edits as E
+from meshtui.domain.text import inert
+from meshtui.services.observe import Observation
+from meshtui.services.routes import EditRejected, HostSummary, Loaded, Plan
+from meshtui.services.routes.ports import ObserverView, TrafficSession, WatchView
+from meshtui.ui.failures import ReportsFailures
+from meshtui.ui.panels.traffic_messages import (
+    HostsLoaded,
+    RoutesChanged,
+    RoutesLoaded,
+    WatchStarted,
+)
+from meshtui.ui.panels.traffic_render import Palette, observed_rows, rules_text, title_text
+from meshtui.ui.widgets.keyed_table import KeyedTable
+
+
+class TrafficBase(ReportsFailures, Horizontal):
+    """Hosts on the left; rules, weight bars and the observed split on the right."""
+
+    FAILURE_SOURCE = "Traffic"
+
+    DEFAULT_CSS = """
+    TrafficPanel #traffic-rules { height: auto; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session: TrafficSession | None = None
+        self.namespace: str | None = None
+        self.hosts: list[HostSummary] = []
+        self.host: str | None = None
+        self.loaded: Loaded | None = None
+        self.edits: list[E.Edit] = []
+        self.plan: Plan | None = None
+        self.stale: str | None = None
+        self.target: str | None = None
+        self.observer: ObserverView | None = None
+        self.observation: Observation | None = None
+        self.route_watch: WatchView | None = None
+        self.last_applied: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="traffic-left"):
+            yield Static("Hosts", id="hosts-title", classes="section-title")
+            yield KeyedTable([("HOST", "host"), ("WEIGHTS", "weights"), ("", "mark")], id="hosts")
+        with Vertical(id="traffic-main"):
+            yield Static("", id="traffic-title")
+            yield Static("", id="traffic-rules")
+            yield Static("Observed split (sidecar logs, last 60 s) · CONFIGURED = in the cluster · "
+                         "DRAFT = not applied", classes="section-title")
+            yield KeyedTable([("SUBSET", "subset"), ("CONFIGURED", "configured"), ("DRAFT", "draft"),
+                              ("OBSERVED", "observed"), ("", "bar"), ("REQUESTS", "requests"), ("SUCCESS", "success"),
+                              ("P50", "p50"), ("P95", "p95")], id="observed")
+            yield Static("", id="traffic-status")
+
+    def focus_target(self) -> KeyedTable:
+        return self.query_one("#hosts", KeyedTable)
+
+    # -- the model -----------------------------------------------------------------------
+    @property
+    def draft(self) -> Routes | None:
+        """The routes as they would be after the draft (the cluster's when there is none)."""
+        if self.plan is not None:
+            return self.plan.after
+        return self.loaded.base if self.loaded is not None else None
+
+    @property
+    def dirty(self) -> bool:
+        return self.stale is not None or (self.plan is not None and self.plan.changed)
+
+    def _replan(self, edits: list[E.Edit]) -> Plan | None:
+        """The plan of `edits` on the cluster's routes (pure; raises EditRejected)."""
+        if self.session is None or self.loaded is None or not edits:
+            return None
+        return self.session.routes.plan_edits(self.loaded, edits)
+
+    # -- session -------------------------------------------------------------------------
+    def attach(self, session: TrafficSession) -> None:
+        self.detach()
+        self.session = session
+        self._switch_namespace(session.default_namespace)
+
+    def detach(self) -> None:
+        for closable in (self.observer, self.route_watch):
+            if closable is not None:
+                closable.close()
+        self.observer, self.route_watch, self.session = None, None, None
+
+    def _switch_namespace(self, namespace: str) -> None:
+        if self.route_watch is not None:
+            self.route_watch.close()
+            self.route_watch = None
+        self.namespace, self.host, self.loaded, self.hosts = namespace, None, None, []
+        self._discard_draft()
+        self._start_watch(namespace)
+        self._load_hosts()
+
+    @work(thread=True, exclusive=True, group="traffic-watch", exit_on_error=False)
+    def _start_watch(self, namespace: str) -> None:
+        if self.session is not None:
+            def changed() -> None:
+                self.post_message(RoutesChanged())
+            watch = self.session.routes.watch(namespace, changed)
+            self.post_message(WatchStarted(namespace, watch))
+
+    @on(WatchStarted)
+    def _watch_started(self, message: WatchStarted) -> None:
+        if message.in_namespace != self.namespace or self.session is None:
+            message.watch.close()
+            return
+        if self.route_watch is not None:
+            self.route_watch.close()
+        self.route_watch = message.watch
+
+    @on(RoutesChanged)
+    def _routes_changed(self, message: RoutesChanged) -> None:
+        changed = self.route_watch.take() if self.route_watch is not None else set()
+        if changed:
+            self._load_hosts()
+        if self.host is not None and self.host in changed:
+            self._load_routes(self.host)
+
+    @work(thread=True, exclusive=True, group="traffic-hosts", exit_on_error=False)
+    def _load_hosts(self) -> None:
+        session, namespace = self.session, self.namespace
+        if session is None or namespace is None:
+            return
+        try:
+            hosts = session.routes.hosts(namespace)
+        except MeshtuiError as exc:
+            self.post_message(HostsLoaded(namespace, [], exc.message))
+            return
+        self.post_message(HostsLoaded(namespace, hosts))
+
+    @on(HostsLoaded)
+    def _hosts_loaded(self, message: HostsLoaded) -> None:
+        if message.in_namespace != self.namespace:
+            return
+        if message.error:
+            self._status(message.error, "error")
+            return
+        self.hosts = message.hosts
+        rows = {h.host: (Text(inert(h.host)),
+                         Text(inert(" ".join(f"{s or '(any)'}={w}" for s, w in h.weights.items()) or "-")
+                              if h.virtual_service else "no VS", style="" if h.virtual_service else "dim"),
+                         Text("◆" if h.managed or h.touched else "")) for h in self.hosts}
+        self.query_one("#hosts", KeyedTable).sync(rows, list(rows))
+        self.query_one("#hosts-title", Static).update(Text(inert(f"Hosts in {self.namespace}  (◆ changed by meshtui)")))
+        if self.host is None and self.hosts:
+            preferred = next((h.host for h in self.hosts if len(h.versions) > 1), self.hosts[0].host)
+            self.select_host(preferred)
+        elif not self.hosts:
+            self.query_one("#traffic-rules", Static).update(Text(f"no routable hosts in {inert(self.namespace)} "
+                                                                 "(n: next namespace)", style="dim"))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key is not None else None
+        if event.data_table.id == "hosts" and key is not None and key != self.host:
+            self.select_host(key)
+
+    def select_host(self, host: str) -> None:
+        if self.observer is not None:
+            self.observer.close()
+        self.host, self.loaded, self.observer, self.observation = host, None, None, None
+        self._discard_draft()
+        self.query_one("#traffic-rules", Static).update(Text(f"loading the routes of {inert(host)}…", style="dim"))
+        self._load_routes(host)
+        self._host_selected(host)
+
+    def _host_selected(self, host: str) -> None:
+        """Hook: the panel starts the observed split of the new host."""
+
+    @work(thread=True, exclusive=True, group="traffic-load", exit_on_error=False)
+    def _load_routes(self, host: str) -> None:
+        session, namespace = self.session, self.namespace
+        if session is None:
+            return
+        try:
+            loaded = session.routes.load(host, namespace, history=True)
+        except MeshtuiError as exc:
+            self.post_message(RoutesLoaded(host, None, exc.message))
+            return
+        self.post_message(RoutesLoaded(host, loaded))
+
+    @on(RoutesLoaded)
+    def _routes_loaded(self, message: RoutesLoaded) -> None:
+        if message.host != self.host:
+            return
+        if message.error or message.loaded is None:
+            self._status(message.error or "no routes", "error")
+            self.query_one("#traffic-rules", Static).update(Text(inert(message.error or ""), style="dim"))
+            return
+        previous, self.loaded = self.loaded, message.loaded
+        for notice in message.loaded.notices:
+            self.app.notify(inert(notice), title="Undo history", severity="warning", timeout=10, markup=False)
+        if previous is not None and previous.stamp != self.loaded.stamp and self.edits:
+            self._rebase(f"{message.host} changed in the cluster")
+        names = self.loaded.routes.subset_names
+        if self.target not in names:
+            self.target = names[1] if len(names) > 1 else (names[0] if names else None)
+        self._draw()
+
+    def _rebase(self, why: str) -> None:
+        """Re-apply the draft's edits on the new cluster routes, or flag the draft when they no longer fit."""
+        try:
+            self.plan = self._replan(self.edits)
+            self.stale = None
+            if self.plan is not None and not self.plan.changed:
+                self.edits, self.plan = [], None
+                self.app.notify(f"{why}; your draft is already in it", markup=False)
+            else:
+                self.app.notify(f"{why}: your draft was re-based on it, review it before applying", markup=False,
+                                severity="warning")
+        except EditRejected as exc:
+            self.plan, self.stale = None, exc.message
+            self.app.notify(f"{why}: your draft no longer fits ({exc.message}); d discards it", markup=False,
+                            severity="error", timeout=10)
+
+    def _discard_draft(self) -> None:
+        self.edits, self.plan, self.stale = [], None, None
+
+    # -- drawing ---------------------------------------------------------------------------
+    def palette(self) -> Palette:
+        theme = self.app.current_theme
+        return Palette(str(theme.accent), str(theme.primary), str(theme.warning), str(theme.error),
+                       str(theme.success), str(theme.secondary))
+
+    def _draw(self) -> None:
+        loaded = self.loaded
+        if loaded is None:
+            return
+        palette, cluster = self.palette(), loaded.view
+        shown = self.plan.view if self.plan is not None else cluster
+        self.query_one("#traffic-title", Static).update(
+            title_text(shown, self.target, dirty=self.dirty, stale=self.stale, undo_depth=loaded.undo_depth,
+                       palette=palette))
+        rules = Text("Draft — not applied\n" if self.plan is not None else "In the cluster\n", style="dim italic")
+        rules.append_text(rules_text(shown, cluster if self.plan is not None else None, self.target, palette))
+        self.query_one("#traffic-rules", Static).update(rules)
+        if self.stale:
+            self._status(f"✘ the draft no longer fits: {self.stale} (d discards it)", "error")
+        elif self.plan is not None and self.plan.findings:
+            errors = any(f.level == "error" for f in self.plan.findings)
+            self._status("  ".join(f"{'✘' if f.level == 'error' else '!'} {f.message}" for f in self.plan.findings),
+                         "error" if errors else "warning")
+        elif self.last_applied:
+            self._status(self.last_applied, "success")
+        else:
+            self._status("")
+        self._draw_observed()
+
+    def _draw_observed(self) -> None:
+        if self.loaded is None:
+            return
+        rows = observed_rows(self.observation, self.loaded.view, self.plan.view if self.plan is not None else None)
+        self.query_one("#observed", KeyedTable).sync(rows, sorted(rows))
+
+    def _status(self, message: str, level: str = "info") -> None:
+        palette = self.palette()
+        colour = {"error": palette.error, "warning": palette.warning, "success": palette.success}.get(level, "")
+        self.query_one("#traffic-status", Static).update(Text(inert(message), style=colour))
+
+    def worker_failed(self, job: str, error: BaseException) -> None:
+        summary = error.message if isinstance(error, MeshtuiError) else f"{type(error).__name__}: {error}"
+        self._status(f"✘ {job} failed: {summary}", "error")
+        if self.loaded is None:
+            self.query_one("#traffic-rules", Static).update(Text(inert(f"could not load: {summary}"), style="dim"))
+
+    # -- keys that only edit the draft -------------------------------------------------------
+    def _edit(self, edit: E.Edit) -> bool:
+        if self.loaded is None:
+            self.app.notify("select a host first", severity="warning")
+            return False
+        if self.stale:
+            self.app.notify("the draft no longer fits the cluster: d discards it first", severity="error")
+            return False
+        try:
+            self.plan = self._replan([*self.edits, edit])
+        except EditRejected as exc:
+            self.app.notify(exc.message, severity="error", markup=False)
+            return False
+        self.edits.append(edit)
+        self.last_applied = None
+        self._draw()
+        return True

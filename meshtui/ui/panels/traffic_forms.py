@@ -1,0 +1,142 @@
+"""The Traffic panel's forms: fields prefilled from the routes, values turned into edits.
+
+Each form maps its values to an edit with the same `domain.routes.edits.parse_*`
+functions the CLI uses for its flags, so a value the CLI rejects is rejected here with
+the same words (shown under the field), and an accepted one becomes the same edit.
+Fields start from what is in the draft, or, for a breaker that does not exist yet, from
+the defaults the CLI would fill in: what you see before applying is what gets written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from meshtui.domain import routes as R
+from meshtui.domain.routes import edits as E
+from meshtui.domain.routes.operations import BREAKER_DEFAULTS
+from meshtui.domain.routes.view import BreakerView, RoutesView
+from meshtui.ui.screens.form import Field
+
+WEIGHTED = "weighted rule"
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    key: str
+    title: str
+    fields: list[Field]
+    build: Callable[[dict[str, str]], E.Edit]
+    help: str = ""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """Problem field -> form field, where they differ (a fault's delay and abort both live in `value`)."""
+
+    def field_of(self, problem_field: str) -> str:
+        return dict(self.aliases).get(problem_field, problem_field)
+
+
+def _subsets(view: RoutesView) -> tuple[str, ...]:
+    return tuple(view.subsets or view.versions) or ("v1",)
+
+
+def _text(value: object) -> str:
+    return "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+
+
+def match_form(host: str, view: RoutesView) -> FormSpec:
+    subsets = _subsets(view)
+    return FormSpec("match", f"Route a header to a subset ({host})",
+                    [Field("header", "header name", "end-user"), Field("value", "header value (exact match)", "tester"),
+                     Field("subset", "to subset", subsets[-1], subsets)],
+                    lambda v: E.parse_match(v["header"], v["value"], v["subset"]),
+                    "The rule goes ahead of the weighted rule: matching requests skip the weights.")
+
+
+def fault_form(host: str, view: RoutesView) -> FormSpec:
+    rule = view.weighted
+    fault = rule.faults[0] if rule and rule.faults else None
+    kind, value = (fault.kind, fault.value) if fault else ("abort", "503")
+    shares = ", ".join(f"{f.kind} {_text(f.percent)}" for f in rule.faults) if rule and rule.faults else ""
+
+    def build(v: dict[str, str]) -> E.Edit:
+        return E.parse_fault(v["kind"], v["value"], v["percent"] or None,
+                             None if v["subset"] == WEIGHTED else v["subset"])
+    return FormSpec("fault", f"Inject a fault ({host})",
+                    [Field("kind", "kind", kind, ("abort", "delay", "none")),
+                     Field("value", "HTTP status (abort, 200-599) or duration (delay, e.g. 2s)", value),
+                     Field("percent", "percent of requests, 0-100 (empty keeps the current share"
+                           + (f": {shares})" if shares else "; 100 for a new fault)"), "",
+                           placeholder="keep"),
+                     Field("subset", "on the rule of", WEIGHTED, (WEIGHTED, *_subsets(view)))],
+                    build, "Istio ignores timeouts and retries on a rule that has a fault.",
+                    (("delay", "value"), ("abort", "value")))
+
+
+def mirror_form(host: str, view: RoutesView) -> FormSpec:
+    rule = view.weighted
+    subsets = _subsets(view)
+    current = rule.mirror if rule and rule.mirror in subsets else subsets[-1]
+    share = f"{_text(rule.mirror_percent)})" if rule and rule.mirror is not None else "100 for a new mirror)"
+    return FormSpec("mirror", f"Mirror traffic ({host})",
+                    [Field("subset", "mirror to", current or subsets[-1], (*subsets, "none")),
+                     Field("percent", f"percent mirrored, 0-100 (empty keeps the current share: {share}", "",
+                           placeholder="keep")],
+                    lambda v: E.parse_mirror(v["subset"], v["percent"] or None),
+                    "Mirrored requests are fire-and-forget: their responses are dropped.")
+
+
+def timeout_form(host: str, view: RoutesView) -> FormSpec:
+    rule = view.weighted
+    return FormSpec("timeout", f"Timeout and retries ({host})",
+                    [Field("timeout", "timeout (e.g. 2s; none removes it; empty keeps it)",
+                           rule.timeout or "" if rule else "", placeholder="keep"),
+                     Field("retries", "retry attempts (0 disables; empty keeps)",
+                           _text(rule.retries) if rule else "", placeholder="keep"),
+                     Field("per_try", "timeout per attempt (empty keeps)", rule.per_try or "" if rule else "",
+                           placeholder="keep"),
+                     Field("retry_on", "retry on (e.g. 5xx,connect-failure; empty keeps)",
+                           rule.retry_on or "" if rule else "", placeholder="keep")],
+                    lambda v: E.parse_timeout(v["timeout"] or None, v["retries"] or None, v["per_try"] or None,
+                                              v["retry_on"] or None))
+
+
+BREAKER_LABELS = {"max_connections": "max connections (TCP, >= 1)", "max_pending": "max pending requests (>= 1)",
+                  "max_requests_per_connection": "max requests per connection (0 = unlimited; empty: not set)",
+                  "consecutive_errors": "5xx in a row before ejecting a pod",
+                  "interval": "ejection analysis interval (e.g. 10s)", "ejection_time": "base ejection time",
+                  "max_ejection_percent": "most pods ejected at once (%)"}
+
+
+def breaker_form(host: str, view: RoutesView) -> FormSpec:
+    current = view.breaker or BreakerView()
+
+    def value(name: str) -> str:
+        found = getattr(current, name)
+        return _text(found if found is not None else BREAKER_DEFAULTS.get(name))
+
+    def build(v: dict[str, str]) -> E.Edit:
+        if v["enabled"] == "off":
+            return E.ClearBreaker()
+        return E.parse_breaker({name: v[name] or None for name in E.BREAKER_INPUTS})
+    fields = [Field("enabled", "circuit breaker", "on", ("on", "off"))]
+    fields += [Field(name, BREAKER_LABELS[name], value(name)) for name in E.BREAKER_INPUTS]
+    note = "Prefilled with the current values" + ("" if view.breaker else " (none yet: safe defaults, Istio's own for "
+                                                 "ejection)") + "; only what differs changes."
+    return FormSpec("breaker", f"Circuit breaker on the DestinationRule ({host})", fields, build, note)
+
+
+FORMS: dict[str, Callable[[str, RoutesView], FormSpec]] = {
+    "match": match_form, "fault": fault_form, "mirror": mirror_form, "timeout": timeout_form,
+    "breaker": breaker_form}
+
+
+def finding_field(spec: FormSpec, finding: R.Finding) -> str:
+    """The form field an Istio finding on the result is about ('' when none fits)."""
+    path = finding.field
+    for needle, name in (("fixedDelay", "value"), ("httpStatus", "value"), ("perTryTimeout", "per_try"),
+                         ("retryOn", "retry_on"), ("timeout", "timeout"), ("mirror", "subset"),
+                         ("percentage", "percent"), ("maxConnections", "max_connections"),
+                         ("interval", "interval"), ("baseEjectionTime", "ejection_time")):
+        if needle in path and any(f.name == name for f in spec.fields):
+            return name
+    return ""
