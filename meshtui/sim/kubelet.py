@@ -173,7 +173,7 @@ def delete_pod(ctl: Controllers, namespace: str, name: str, grace: int | None = 
     """DELETE a pod as a kubelet sees it: Terminating first, gone once its containers stopped.
 
     `grace` is the request's gracePeriodSeconds (None: the pod's terminationGracePeriodSeconds);
-    0, or a pod that never started, is removed at once.
+    0, a pod bound to no node or one that never started is removed at once.
     """
     pods = ctl.state.type("pods")
     pod = ctl.store.get(pods, namespace, name)
@@ -183,7 +183,9 @@ def delete_pod(ctl: Controllers, namespace: str, name: str, grace: int | None = 
         return pod
     if grace is None:
         grace = int(pod["spec"].get("terminationGracePeriodSeconds", 30))
-    if grace <= 0 or not pod.get("status", {}).get("containerStatuses"):
+    if grace <= 0 or not pod["spec"].get("nodeName") or not pod.get("status", {}).get("containerStatuses"):
+        # No kubelet has it (unscheduled) or it never started: the API server deletes it now
+        # (or, with finalizers, only marks it).
         return ctl.store.delete(pods, namespace, name, types=[])
     now = now_iso()
     uid = pod["metadata"]["uid"]
