@@ -6,6 +6,10 @@ and reconciles; on errors it backs off exponentially and says so in `state`. Con
 never see a half-applied change: they `drain()` the keys that changed since last time
 (or a full resync), so a UI can update rows by key at its own pace, however fast
 events arrive. Runs in its own thread (the official client is blocking).
+
+The list is read in pages (`limit`/`continue`, as kubectl does) so a 20,000-pod cluster
+never sits in memory as one decoded response, and the API server can serialise the next
+page while this thread converts the last one.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Generic, TypeVar, cast
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, WatchStream
 from meshtui.domain.errors import MeshtuiError
+from meshtui.services.listing import LISTINGS
+
+T = TypeVar("T")
+PAGE = 500
 
 
 class FeedState(str, Enum):
@@ -30,11 +38,11 @@ class FeedState(str, Enum):
 
 
 @dataclass
-class FeedChanges:
+class FeedChanges(Generic[T]):
     """What changed since the previous drain."""
 
     resynced: bool = False
-    upserts: dict[str, Any] = field(default_factory=dict)
+    upserts: dict[str, T] = field(default_factory=dict)
     deletes: set[str] = field(default_factory=set)
     state: FeedState = FeedState.CONNECTING
     error: str | None = None
@@ -48,22 +56,27 @@ class _Expired(Exception):
     pass
 
 
+def _raw(obj: dict) -> dict:
+    return obj
+
+
 def object_key(obj: dict) -> str:
     meta = obj.get("metadata", {})
     return f"{meta.get('namespace', '')}/{meta.get('name', '')}" if meta.get("namespace") else meta.get("name", "")
 
 
-class ResourceFeed:
+class ResourceFeed(Generic[T]):
     """List-then-watch of one collection path, with reconnects and 410 relists."""
 
     def __init__(self, kube: KubeClient, path: str, *, name: str = "", label_selector: str | None = None,
-                 field_selector: str | None = None, transform: Callable[[dict], Any] | None = None,
-                 on_change: Callable[[], None] | None = None, watch_timeout: int = 290) -> None:
+                 field_selector: str | None = None, transform: Callable[[dict], T] | None = None,
+                 on_change: Callable[[], None] | None = None, watch_timeout: int = 290, page: int = PAGE) -> None:
         self.kube = kube
         self.path = path
         self.name = name or path
         self.selectors = {"labelSelector": label_selector, "fieldSelector": field_selector}
-        self.transform = transform or (lambda obj: obj)
+        self.transform: Callable[[dict], T] = transform or cast(Callable[[dict], T], _raw)
+        self.page = page
         self.on_change = on_change or (lambda: None)
         self.watch_timeout = watch_timeout
         self.state = FeedState.CONNECTING
@@ -71,8 +84,8 @@ class ResourceFeed:
         self.resource_version: str | None = None
         self.relists = 0
         self.reconnects = 0
-        self._items: dict[str, Any] = {}
-        self._changes = FeedChanges()
+        self._items: dict[str, T] = {}
+        self._changes: FeedChanges[T] = FeedChanges()
         self._lock = threading.Lock()
         self._pending = False
         self._stop = threading.Event()
@@ -80,7 +93,7 @@ class ResourceFeed:
         self._thread: threading.Thread | None = None
 
     # -- consumer side -----------------------------------------------------------------
-    def start(self) -> ResourceFeed:
+    def start(self) -> ResourceFeed[T]:
         self._thread = threading.Thread(target=self._run, name=f"feed:{self.name}", daemon=True)
         self._thread.start()
         return self
@@ -96,7 +109,7 @@ class ResourceFeed:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def drain(self) -> FeedChanges:
+    def drain(self) -> FeedChanges[T]:
         """Take the accumulated changes (thread-safe); the next change notifies again."""
         with self._lock:
             changes = self._changes
@@ -105,7 +118,7 @@ class ResourceFeed:
             self._pending = False
         return changes
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, T]:
         with self._lock:
             return dict(self._items)
 
@@ -130,7 +143,7 @@ class ResourceFeed:
                 self._changes.state, self._changes.error = state, error
             self._notify()
 
-    def _safe_transform(self, obj: dict) -> Any:
+    def _safe_transform(self, obj: dict) -> T | None:
         """An object the transform cannot read is kept raw rather than killing the feed."""
         try:
             return self.transform(obj)
@@ -139,13 +152,18 @@ class ResourceFeed:
             return None
 
     def _list(self) -> None:
-        data = self.kube.request("GET", self.path, query=self.selectors, timeout=(5.0, 60.0))
-        items = {object_key(o): self._safe_transform(o) for o in data.get("items", [])}
-        items = {k: v for k, v in items.items() if v is not None}
+        """Read the whole collection (shared with any feed listing it at the same moment); the watch
+        resumes from the list's version."""
+        objects, version = LISTINGS.get(self.kube, self.path, self.selectors, self.page, self._stop)
+        items: dict[str, T] = {}
+        for obj in objects:
+            value = self._safe_transform(obj)
+            if value is not None:
+                items[object_key(obj)] = value
         with self._lock:
             self._items = items
             self._changes = FeedChanges(resynced=True, upserts=dict(items), state=self.state, error=self.error)
-        self.resource_version = data.get("metadata", {}).get("resourceVersion")
+        self.resource_version = version
         self.relists += 1
         self._notify()
 

@@ -67,7 +67,7 @@ def summarize(host: str, namespace: str, samples: Iterable[tuple[str, int, int]]
     """(subset, status, duration_ms) samples -> per-subset share, errors and latency."""
     by: dict[str, list[tuple[int, int]]] = {}
     for subset, status, duration in samples:
-        by.setdefault(subset or "(no subset)", []).append((status, duration))
+        by.setdefault(subset, []).append((status, duration))  # '' = no subset (any pod)
     total = sum(len(v) for v in by.values())
     stats = [SubsetStats(subset, len(rows), len(rows) / total * 100 if total else 0.0,
                          sum(1 for status, _ in rows if status >= 500),

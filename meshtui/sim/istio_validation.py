@@ -9,7 +9,9 @@ with a non-zero total among several destinations, percentages 0 or 0.0001-100, a
 status 200-600 (istiod's own bound), retries (attempts >= 0; none of perTryTimeout or
 retryOn with 0 attempts; known retryOn policies), one of route/redirect/directResponse,
 not both mirror and mirrors, DNS-1123 subset names without duplicates, connection-pool
-counts >= 0 and a pool with tcp or http, outlier percents 0-100, non-empty policies.
+counts >= 0 and a pool with tcp or http, outlier percents 0-100, non-empty policies,
+hosts that are (wildcard) domain names and subset labels that are Kubernetes labels
+(`istio_names`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from meshtui.sim.istio_names import is_ip, label_problems, wildcard_domain_problem
 from meshtui.sim.routing import go_duration_ns
 
 VS_SPEC = {"hosts", "gateways", "http", "tls", "tcp", "exportTo"}
@@ -108,6 +111,8 @@ def _destination(inv: Invalid, dest: Any, where: str) -> None:
     host = dest.get("host")
     if not isinstance(host, str) or not host or host == "*":
         inv.add(f"{where}.host", host, "a destination host (not *) is required")
+    elif (problem := wildcard_domain_problem(host)) is not None:
+        inv.add(f"{where}.host", host, problem)
     subset = dest.get("subset")
     if subset is not None and (not isinstance(subset, str) or len(subset) > 63 or not _DNS_LABEL.fullmatch(subset)):
         inv.add(f"{where}.subset", subset, "subset name is invalid")
@@ -237,6 +242,10 @@ def _virtual_service(inv: Invalid, spec: dict) -> None:
         inv.add("spec.hosts", hosts, "at least one host is required")
     elif "*" in hosts and "mesh" in (spec.get("gateways") or ["mesh"]):
         inv.add("spec.hosts", "*", "wildcard host * is not allowed for virtual services bound to the mesh gateway")
+    else:
+        for i, host in enumerate(hosts):
+            if (problem := wildcard_domain_problem(host)) is not None and not is_ip(host):
+                inv.add(f"spec.hosts[{i}]", host, problem)
     if not (spec.get("http") or spec.get("tcp") or spec.get("tls")):
         inv.add("spec", "http", "http, tcp or tls must be provided in virtual service")
     for i, rule in enumerate(spec.get("http") or []):
@@ -246,6 +255,8 @@ def _virtual_service(inv: Invalid, spec: dict) -> None:
 def _destination_rule(inv: Invalid, spec: dict) -> None:
     if not isinstance(spec.get("host"), str) or not spec.get("host"):
         inv.add("spec.host", spec.get("host"), "host is required")
+    elif (problem := wildcard_domain_problem(spec["host"])) is not None:
+        inv.add("spec.host", spec["host"], problem)
     _traffic_policy(inv, spec.get("trafficPolicy"), "spec.trafficPolicy")
     names = set()
     for i, subset in enumerate(spec.get("subsets") or []):
@@ -262,6 +273,9 @@ def _destination_rule(inv: Invalid, spec: dict) -> None:
         labels = subset.get("labels") or {}
         if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
             inv.add(f"spec.subsets[{i}].labels", labels, "labels must be strings")
+        else:
+            for problem in label_problems(labels):
+                inv.add(f"spec.subsets[{i}].labels", labels, problem)
         _traffic_policy(inv, subset.get("trafficPolicy"), f"spec.subsets[{i}].trafficPolicy")
 
 

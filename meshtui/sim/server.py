@@ -23,7 +23,7 @@ from aiohttp import web
 from meshtui.sim import discovery, podlogs, watchstream
 from meshtui.sim.api import ResourceApi, Target, error, respond
 from meshtui.sim.podlogs import render, select
-from meshtui.sim.state import SimState
+from meshtui.sim.state import KUBE_VERSION, SimState
 from meshtui.sim.store import ApiError
 from meshtui.sim.timefmt import parse_ns
 
@@ -69,6 +69,7 @@ class SimServer:
         app.router.add_get("/api/", api)
         app.router.add_get("/apis", apis)
         app.router.add_get("/apis/", apis)
+        app.router.add_get("/openapi/v2", self._openapi_v2)
         app.router.add_get("/openapi/v3", openapi_root)
         app.router.add_get("/openapi/v3/{tail:.*}", self._openapi)
         add_control_routes(app, self)
@@ -106,6 +107,19 @@ class SimServer:
         except Exception as exc:  # a simulator bug must still answer like an API server
             log.exception("simulated API server error on %s %s", request.method, path)
             return error(ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}"))
+
+    async def _openapi_v2(self, request: web.Request) -> web.Response:
+        """The OpenAPI v2 document: kubectl reads it to validate a `kind: List` on the client (it splits the
+        List itself). It carries no definitions, so kubectl leaves every item's fields to the server's own
+        validation, as it does for any kind the document does not describe (CRDs)."""
+        if "protobuf" in request.headers.get("Accept", ""):
+            def field(number: int, data: bytes) -> bytes:  # protobuf length-delimited field (short values)
+                return bytes([number << 3 | 2, len(data)]) + data
+            info = field(1, b"Kubernetes") + field(2, KUBE_VERSION.encode())
+            return web.Response(body=field(1, b"2.0") + field(2, info),
+                                content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+        return respond({"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBE_VERSION}, "paths": {},
+                        "definitions": {}})
 
     async def _openapi(self, request: web.Request) -> web.Response:
         doc = discovery.openapi_v3_document(request.match_info["tail"], self._metrics_on())

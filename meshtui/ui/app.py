@@ -23,7 +23,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.theme import Theme
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from meshtui.config import paths
 from meshtui.domain.text import inert
@@ -31,6 +31,7 @@ from meshtui.services import logfile
 from meshtui.ui.actions import ActionInfo, describe_bindings
 from meshtui.ui.connection import ConnectionControls, SessionPanel
 from meshtui.ui.failures import ReportsFailures, WorkerFailed
+from meshtui.ui.key_routing import KeyRouter
 from meshtui.ui.messages import Connected, DescribeLoaded, LogsRequested
 from meshtui.ui.panels.logs import LogsPanel
 from meshtui.ui.panels.overview import OverviewPanel
@@ -38,6 +39,7 @@ from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
 from meshtui.ui.panels.traffic import TrafficPanel
 from meshtui.ui.tour import TourControls
+from meshtui.ui.widgets.footer import CoalescingFooter
 from meshtui.ui.widgets.header import ClusterHeader
 from meshtui.ui.widgets.tour_drawer import TourDrawer
 
@@ -97,7 +99,7 @@ class PanelCommands(Provider):
                 yield Hit(score, matcher.highlight(label), callback, help=help_text)
 
 
-class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
+class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[None]):
     """The meshtui terminal app."""
 
     FAILURE_SOURCE = "meshtui"
@@ -106,7 +108,8 @@ class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
     TITLE = "meshtui"
     COMMANDS = App.COMMANDS | {PanelCommands}
     BINDINGS = [
-        *[Binding(p.key, f"show_panel('{p.id}')", p.title, id=f"app.{p.id}") for p in PANELS],
+        # the tabs show "1 Overview  2 Logs …": the footer does not repeat them (fewer keys to rebuild per switch)
+        *[Binding(p.key, f"show_panel('{p.id}')", p.title, id=f"app.{p.id}", show=False) for p in PANELS],
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("T", "toggle_theme", "Theme", id="app.theme", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -128,6 +131,9 @@ class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
         self.session: SessionPort | None = None
         self.read_only = wiring.read_only
         self.connecting = False
+        for theme in THEMES:  # before the first CSS pass: setting it after mount styles every widget twice
+            self.register_theme(theme)
+        self.theme = settings.theme if settings.theme in self.available_themes else "meshtui-dark"
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -140,7 +146,7 @@ class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
                         yield spec.widget(id=f"panel-{spec.id}")
             yield TourDrawer(id="tour-drawer")
         yield Static("", id="status-line", markup=False)
-        yield Footer()
+        yield CoalescingFooter()
 
     def on_mount(self) -> None:
         # Thread workers run on the loop's default executor, which has cpu+4 threads (6 on a
@@ -148,9 +154,6 @@ class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
         # file-only job (a profile's plan) behind them for minutes. Workers are IO-bound.
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="meshtui-worker"))
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = self.settings.theme if self.settings.theme in self.available_themes else "meshtui-dark"
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.query_one(TourDrawer).display = False
@@ -158,7 +161,10 @@ class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
         for notice in self.query(".offline-notice"):
             notice.display = False
         self.setup_tour()
-        self.connect(demo=self.demo)
+        if self.demo:  # the demo cluster starts in this process: let the first frame go first
+            self.call_after_refresh(self.connect, demo=True)
+        else:  # a cluster elsewhere works while this process draws: ask it at once
+            self.connect()
 
     @overload
     def panel(self, panel_id: str) -> Widget: ...
@@ -201,6 +207,14 @@ class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
             actions += describe_bindings(spec.title, list(spec.widget.BINDINGS), keymap)
         return actions
 
+    async def action_quit(self) -> None:
+        """Quit, unless a panel holds unapplied work: it asks first (`confirm_quit`) and quits on yes."""
+        for spec in PANELS:
+            confirm = getattr(self.panel(spec.id), "confirm_quit", None)
+            if confirm is not None and confirm():
+                return
+        self.exit()
+
     def action_help(self) -> None:
         from meshtui.ui.screens.help import HelpScreen
 
@@ -208,9 +222,6 @@ class MeshApp(ReportsFailures, ConnectionControls, TourControls, App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = "meshtui-light" if self.theme != "meshtui-light" else "meshtui-dark"
-        overview = self.panel("overview", OverviewPanel)
-        overview._invalidate()
-        overview._schedule_render()
         self.notify(f"theme: {self.theme}")
 
     def run_panel_action(self, info: ActionInfo) -> None:

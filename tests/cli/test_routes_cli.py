@@ -47,6 +47,25 @@ INVALID = [
     (["match", "catalog", "--header", "end-user=x", "--to", "v9"], "--to 'v9': no subset v9 in catalog"),
     (["mirror", "catalog", "--to", "v2", "--percent", "-3"], "--percent '-3': a percentage must be within 0-100"),
     (["preset", "catalog", "rainbow"], "PRESET 'rainbow': not a preset"),
+    # empty values are errors, never "not given" (finding 7)
+    (["breaker", "ratings", "--max-connections", ""], "--max-connections '': empty value"),
+    (["fault", "catalog", "--abort", "503", "--percent", ""], "--percent '': empty value"),
+    (["fault", "catalog", "--abort", "503", "--subset", ""], "--subset '': empty value"),
+    (["shift", "catalog", "v2", "--by", ""], "--by '': empty value"),
+    (["timeout", "catalog", "2s", "--retries", "2", "--retry-on", ""], "--retry-on '': empty value"),
+    # negative durations get the field's message, not argparse's (finding 15)
+    (["timeout", "catalog", "-1s"], "DURATION '-1s': must be at least 1ms"),
+    (["breaker", "ratings", "--interval", "-1s"], "--interval '-1s': must be at least 1ms"),
+    (["fault", "catalog", "--delay", "-1s"], "--delay '-1s': must be at least 1ms"),
+    # numbers of any length get a range message; only ASCII digits are numbers (finding 22)
+    (["set", "catalog", "v1=99999999999999999999999"], "SUBSET=WEIGHT '99999999999999999999999': must be at most 100"),
+    (["breaker", "ratings", "--max-connections", "99999999999999"], "must be at most 2147483647"),
+    (["fault", "catalog", "--abort", "٥٠٣"], "--abort '٥٠٣': not an HTTP status code"),
+    (["preset", "orders", "flip"], "PRESET 'flip': flip needs exactly two subsets"),
+    # presets take a canary, matches can be removed (findings 11, 12)
+    (["preset", "catalog", "canary", "--to", "v1"], "--to 'v1': v1 is the stable subset"),
+    (["match", "catalog", "--header", "end-user=nobody", "--remove"], "no rule of catalog matches exactly "
+                                                                     "end-user=nobody"),
 ]
 
 
@@ -153,7 +172,7 @@ def test_cluster_text_is_inert_in_human_output_and_exact_in_json(sim: SimCluster
     assert shown.returncode == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
     assert "end-user=␛]0;pwned␇tester" in shown.stdout
     exact = json.loads(run_cli("routes", "show", "catalog", "--json", env=env(sim)).stdout)
-    assert exact["virtualservice"]["http"][0]["match"][0]["headers"]["end-user"]["exact"] == hostile
+    assert exact["specs"]["virtual_service"]["http"][0]["match"][0]["headers"]["end-user"]["exact"] == hostile
     changed = run_cli("routes", "set", "catalog", "v1=50", "v2=50", env=env(sim), input="")
     assert changed.returncode == 0 and "\x1b" not in changed.stdout + changed.stderr
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from meshtui.domain import routes as R
 from meshtui.domain.routes.edits import Edit
 from meshtui.services.observe import Observation, summarize
-from meshtui.services.routes import ApplyResult, HostSummary, Loaded, Plan, UndoResult
+from meshtui.services.routes import ApplyResult, HostSummary, Loaded, Plan, ResetPlan, UndoResult
 from meshtui.services.routes.planning import plan_edits
 
 
@@ -29,8 +29,9 @@ class FakeRoutes:
 
     def hosts(self, namespace: str | None = None) -> list[HostSummary]:
         return [HostSummary("shop", "catalog", ["v1", "v2", "v3"], "catalog", "catalog", {"v1": 90, "v2": 10}, 2,
-                            False, True),
-                HostSummary("shop", "ratings", ["v1", "v2"], "ratings", "ratings", {"v1": 100}, 1, False, False)]
+                            False, True, {"v1": 90.0, "v2": 10.0}),
+                HostSummary("shop", "ratings", ["v1", "v2"], "ratings", "ratings", {"v1": 100}, 1, False, False,
+                            {"v1": 100.0})]
 
     def namespaces(self) -> list[str]:
         return ["default", "shop"]
@@ -56,11 +57,15 @@ class FakeRoutes:
              preview: bool = False) -> UndoResult:
         raise AssertionError("snapshots never undo")
 
-    def reset(self, host: str, namespace: str | None = None) -> list[str]:
-        raise AssertionError("snapshots never reset")
+    def undo_depth(self, host: str, namespace: str | None = None) -> tuple[int, list[str]]:
+        return 1, []
 
-    def reset_actions(self, loaded: Loaded) -> list[str]:
-        return []
+    def reset_plan(self, host: str, namespace: str | None = None) -> ResetPlan:
+        loaded = self.load(host, namespace)
+        return ResetPlan(loaded, loaded.routes, [])
+
+    def apply_reset(self, plan: ResetPlan, *, dry_run: bool = False) -> list[str]:
+        raise AssertionError("snapshots never reset")
 
     def watch(self, namespace: str, on_change: Callable[[], None]) -> FakeWatch:
         return FakeWatch()

@@ -83,6 +83,7 @@ def test_a_concurrent_writer_gets_409_and_our_edits_are_replanned_on_top(sim: Si
         routes.apply(plan)
     conflict = info.value
     assert "+  timeout: 9s" in conflict.their_change and not conflict.by_meshtui
+    assert "(when read)" in conflict.their_change and "(after)" not in conflict.their_change  # their change, not ours
     assert vs_spec(sim, "catalog")["http"][0]["timeout"] == "9s"  # their change stands
     assert vs_spec(sim, "catalog")["http"][0]["route"][0]["weight"] == 100  # ours was not written
     assert conflict.replanned is not None
@@ -142,7 +143,7 @@ def test_undo_restores_the_exact_previous_spec_and_reset_the_original(sim: SimCl
     assert run_cli("routes", "undo", "catalog", env=env(sim), input="").returncode == 0
     assert vs_spec(sim, "catalog") == before
     nothing = run_cli("routes", "undo", "catalog", env=env(sim), input="")
-    assert nothing.returncode == 2 and "nothing to undo" in nothing.stderr
+    assert nothing.returncode == 1 and "nothing to undo" in nothing.stderr
     assert after_match != before
     assert run_cli("routes", "set", "catalog", "v1=50", "v3=50", env=env(sim), input="").returncode == 0
     refused = run_cli("routes", "reset", "catalog", env=env(sim), input="")
@@ -179,7 +180,7 @@ def test_undo_history_is_per_cluster_even_when_contexts_share_a_name(sim_factory
     assert run_cli("routes", "undo", "catalog", env=env(other), input="").returncode == 0
     assert vs_spec(other, "catalog")["http"][0]["route"][0]["weight"] == 100  # its own earlier weights
     elsewhere = run_cli("routes", "undo", "catalog", env=env(other), input="")
-    assert elsewhere.returncode == 2 and "nothing to undo" in elsewhere.stderr
+    assert elsewhere.returncode == 1 and "nothing to undo" in elsewhere.stderr
     assert [r["weight"] for r in vs_spec(one, "catalog")["http"][0]["route"]] == [80, 20]  # untouched
     assert run_cli("routes", "undo", "catalog", env=env(one), input="").returncode == 0
 
@@ -195,12 +196,31 @@ def test_a_twin_cluster_never_gets_the_others_undo(sim_factory: SimFactory) -> N
     assert vs_spec(twin, "catalog") == before
 
 
+def test_even_clusters_that_share_an_identity_never_get_each_others_undo(sim_factory: SimFactory,
+                                                                          tmp_path: Path) -> None:
+    # Should two clusters ever share a history key (the fallback key is server + CA), undo still checks each
+    # object against what meshtui wrote (its uid and spec) and refuses. The key is shared here by hand.
+    one, twin = sim_factory(seed=42), sim_factory(seed=42)
+    assert run_cli("routes", "set", "catalog", "v1=80", "v2=20", env=env(one), input="").returncode == 0
+    history = tmp_path / "xdg-state" / "meshtui" / "undo.json"
+    data = json.loads(history.read_text())
+    (key, entries), = data["clusters"].items()
+    twin_uid = client.CoreV1Api(api_client(twin)).read_namespace("kube-system").metadata.uid
+    data["clusters"][f"uid:{twin_uid}"] = entries
+    history.write_text(json.dumps(data))
+    before = vs_spec(twin, "catalog")
+    result = run_cli("routes", "undo", "catalog", env=env(twin), input="")
+    assert result.returncode == 1 and "nothing was restored" in result.stderr, result.stderr
+    assert "deleted and re-created since meshtui wrote it" in result.stderr
+    assert vs_spec(twin, "catalog") == before
+
+
 def test_an_unreadable_undo_history_is_moved_aside_and_said(sim: SimCluster, tmp_path: Path) -> None:
     history = tmp_path / "xdg-state" / "meshtui" / "undo.json"
     history.parent.mkdir(parents=True, exist_ok=True)
     history.write_text('{"schema_version": 2, "clusters": {"x": ')  # truncated
     undo = run_cli("routes", "undo", "catalog", env=env(sim), input="")
-    assert undo.returncode == 2 and "is not JSON" in undo.stderr and "moved it to" in undo.stderr
+    assert undo.returncode == 1 and "is not JSON" in undo.stderr and "moved it to" in undo.stderr
     assert len(list(history.parent.glob("undo.json.unreadable-*"))) == 1
     history.write_text("[1, 2]")
     result = run_cli("routes", "set", "catalog", "v1=90", "v2=10", env=env(sim), input="")
@@ -231,7 +251,7 @@ def test_breaker_with_no_flags_is_safe_and_edits_are_partial(sim: SimCluster) ->
     baseline = sim.send(1000, path="/")
     result = run_cli("routes", "breaker", "catalog", env=env(sim), input="")
     assert result.returncode == 0, result.stderr
-    assert "defaults for fields you did not give" in result.stderr and "max-connections 100" in result.stderr
+    assert "defaults for values you did not give" in result.stderr and "max-connections 100" in result.stderr
     policy = dr_spec(sim, "catalog")["trafficPolicy"]
     assert policy["connectionPool"]["tcp"]["maxConnections"] == 100
     with_breaker = sim.send(1000, path="/")

@@ -221,3 +221,18 @@ def test_server_side_apply_of_the_same_service_twice_changes_nothing(states: Sim
     got = subprocess.run(["kubectl", "--kubeconfig", str(states.kubeconfig), "get", "service", "twice", "-n", NS,
                           "-o", "jsonpath={.spec.ports[*].port}"], capture_output=True, text=True, timeout=60)
     assert got.stdout.split() == ["9080", "9901"], got.stderr
+
+
+def test_the_product_reads_every_state_as_kubectl_prints_it(states: SimCluster) -> None:
+    """meshtui's own reduction (the Overview's and `status`'s columns) against real kubectl on the same pods."""
+    from meshtui.domain.workloads import pod_summary
+
+    rows = {row[0]: row[1:4] for row in kubectl(states, "get", "pods", "-n", NS)[1:]}
+    with urllib.request.urlopen(f"{states.url}/api/v1/namespaces/{NS}/pods", timeout=10) as response:
+        pods = json.loads(response.read())["items"]
+    assert {pod["metadata"]["name"] for pod in pods} == set(rows) >= {*pod_states(), "leaving"}
+    for pod in pods:
+        ours = pod_summary(pod)
+        ready, status, restarts = rows[ours.name]
+        assert [ours.ready_text(), ours.status, str(ours.restarts)] == [ready, status, restarts.split(" ")[0]], \
+            ours.name

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from textual.widgets import Select
 
 from meshtui.sim import SimCluster
 from meshtui.ui.screens.confirm import ConfirmScreen
@@ -45,6 +46,12 @@ def rule_weight(subset: str, weight: int) -> Check:
 
 APPLY = ["a", ("wait", "confirm"), "y", ("wait", "applied")]
 
+
+def KIND(*moves: str) -> list[str | tuple[str, str]]:  # noqa: N802 - reads like the key list it is
+    """Pick a Select's option from the top or the bottom (Home/End): right whatever the form prefilled (the fault
+    form prefills the current fault's kind; ↓ from there could wrap around to the top)."""
+    return ["enter", ("wait", "options"), *moves, "enter"]
+
 TOURS: dict[str, list[Step]] = {
     "first-look": [
         Step("overview", ["Press 1"], ["1"], has("2/2", "pods", "not ready"), "pods with their sidecars, health line"),
@@ -66,23 +73,26 @@ TOURS: dict[str, list[Step]] = {
              "v1 at 100 %"),
     ],
     "resilience": [
-        Step("delay", ["4, ↓ to ratings", "f: kind delay (Enter ↓ Enter), Tab, value 2s, Tab, percent 100, Enter",
-                       "a and y"],
-             ["4", ("wait", "routes"), ("host", "ratings"), "f", ("wait", "form"), "enter", "down", "enter", "tab",
-              ("clear", ""), ("type", "2s"), "tab", ("clear", ""), ("type", "100"), "enter", *APPLY],
+        Step("delay", ["4, ↓ to ratings",
+                       "f: kind delay (Enter Home ↓ Enter), Tab, value 2s, Tab, percent 100, Enter", "a and y"],
+             ["4", ("wait", "routes"), ("host", "ratings"), "f", ("wait", "form"), *KIND("home", "down"), "tab",
+              ("clear", ""), ("type", "2s"), "tab", ("clear", ""), ("type", "100"), "enter", ("wait", "submitted"),
+              *APPLY],
              has("delay 2s"), "a 2 s delay on ratings' rule"),
-        Step("abort", ["f again: kind abort, Tab, value 503, Tab, percent 50, Enter", "a and y"],
-             ["f", ("wait", "form"), "tab", ("clear", ""), ("type", "503"), "tab", ("clear", ""), ("type", "50"),
-              "enter", *APPLY], has("abort 503"), "503 aborts on half the requests"),
+        Step("abort", ["f again: kind abort (Enter Home Enter), Tab, value 503, Tab, percent 50, Enter", "a and y"],
+             ["f", ("wait", "form"), *KIND("home"), "tab", ("clear", ""), ("type", "503"), "tab", ("clear", ""),
+              ("type", "50"), "enter", ("wait", "submitted"), *APPLY], has("abort 503"),
+             "503 aborts on half the requests"),
         Step("see-it", ["2, e, ctrl+u, type: catalog -c istio-proxy status=5xx, Enter"],
              ["2", "e", "ctrl+u", ("type", "catalog -c istio-proxy status=5xx"), "enter"],
              lambda s: re.search(r"catalog-v\d-\S+.*503", s) is not None and "ratings" in s,
              "503s to ratings in catalog's sidecar logs"),
         Step("breaker", ["4 (ratings is still selected), b, Tab, Enter keeps the defaults", "a and y"],
-             ["4", ("wait", "routes"), "b", ("wait", "form"), "tab", "enter", *APPLY], has("circuit breaker:"),
+             ["4", ("wait", "routes"), "b", ("wait", "form"), "tab", "enter", ("wait", "submitted"), *APPLY],
+             has("circuit breaker:"),
              "the circuit breaker on ratings"),
-        Step("clean-up", ["f, kind none (Enter ↓ ↓ Enter), Tab, Enter", "a and y"],
-             ["f", ("wait", "form"), "enter", "down", "down", "enter", "tab", "enter", *APPLY],
+        Step("clean-up", ["f, kind none (Enter End Enter), Tab, Enter", "a and y"],
+             ["f", ("wait", "form"), *KIND("end"), "tab", "enter", ("wait", "submitted"), *APPLY],
              lambda s: "shop/ratings" in s and "abort" not in s and "delay" not in s, "no fault left"),
     ],
     "from-the-seed": [
@@ -130,6 +140,14 @@ async def follow(pilot, app, step: Step) -> None:  # type: ignore[no-untyped-def
             await wait_for(pilot, lambda: traffic.draft is not None, timeout=30, what="routes loaded")
         elif value == "form":
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what=f"{step.id}: the form")
+        elif value == "options":  # the Select's list is open, so Home/End/arrows go to it
+            await wait_for(pilot, lambda: isinstance(select := app.screen.focused and app.screen.focused.parent,
+                                                     Select) and select.expanded, what=f"{step.id}: the options open")
+        elif value == "submitted":  # a value the form refuses keeps it open: say which, not "no diff" 30 s later
+            try:
+                await wait_for(pilot, lambda: not isinstance(app.screen, FormScreen), timeout=15)
+            except AssertionError:
+                raise AssertionError(f"{step.id}: the form refused the input:\n{screen_text(app)}") from None
         elif value == "confirm":
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30, what=f"{step.id}: the diff")
         elif value == "applied":

@@ -93,7 +93,7 @@ async def test_weights_presets_and_apply_with_diff(sim: SimCluster) -> None:
         await pilot.press("C")
         await pilot.press("a")
         assert isinstance(app.screen, ConfirmScreen)
-        assert "+    weight: 10" in str(app.screen.query_one("#question").render())
+        assert "+    weight: 10" in app.screen.text()
         await pilot.press("n")
         assert spec(sim, "virtualservices", "catalog")["http"][0]["route"][0]["weight"] == 100
         await apply(pilot, app, panel)
@@ -131,13 +131,16 @@ async def test_forms_match_fault_mirror_timeout_breaker_undo_reset(sim: SimClust
         assert spec(sim, "destinationrules", "catalog")["trafficPolicy"]["connectionPool"]["tcp"]["maxConnections"] == 5
         await wait_for(pilot, lambda: panel.loaded.undo_depth == 1, what="undo depth shown")
         await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="undo asks first")
+        assert "-    weight: 100" not in app.screen.text() and "mirror" in app.screen.text()
+        await pilot.press("y")
         await wait_for(pilot, lambda: spec(sim, "virtualservices", "catalog") == before_vs, what="undone")
         assert spec(sim, "destinationrules", "catalog") == before_dr
         await pilot.press("S", "C")
         await apply(pilot, app, panel)
         await pilot.press("R")
-        assert isinstance(app.screen, ConfirmScreen)
-        assert "restore virtualservices/catalog" in str(app.screen.query_one("#question").render())
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="reset asks with the diff")
+        assert "restore virtualservices/catalog" in app.screen.text() and "-    weight: 10" in app.screen.text()
         await pilot.press("y")
         await wait_for(pilot, lambda: spec(sim, "virtualservices", "catalog") == before_vs, what="reset")
 
@@ -267,7 +270,7 @@ async def test_undo_refuses_to_discard_a_later_change_and_asks_before_forcing(si
         await wait_for(pilot, lambda: panel.loaded.routes.vs["http"][0].get("timeout") == "9s", what="seen")
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the refusal")
-        assert "+  timeout: 9s" in str(app.screen.query_one("#question").render())
+        assert "+  timeout: 9s" in app.screen.text()
         await pilot.press("n")
         assert spec(sim, "virtualservices", "catalog")["http"][0]["timeout"] == "9s"
         await pilot.press("u")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from meshtui.cli.context import CliContext
 
@@ -25,15 +25,30 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     parser.add_argument("--no-crashes", action="store_true", help="never crash containers on purpose")
 
 
-def _options(args: argparse.Namespace) -> SimOptions:
-    from meshtui.sim import SimOptions
+class DemoOptions(TypedDict):
+    seed: int | None
+    rate: float
+    metrics: bool
+    mesh: bool
+    workers: int
+    crashes: bool
 
+
+def _option_values(args: argparse.Namespace) -> DemoOptions:
+    """The sim's options as keywords, without importing the sim (a second's worth of imports the TUI
+    would pay before its first frame; the TUI starts the sim after it)."""
     if args.rate < 0:
         from meshtui.domain.errors import UsageError
 
         raise UsageError("--rate must be 0 or more")
-    return SimOptions(seed=args.seed, rate=args.rate, metrics=not args.no_metrics, mesh=not args.empty,
-                      workers=args.workers, crashes=not args.no_crashes)
+    return {"seed": args.seed, "rate": args.rate, "metrics": not args.no_metrics, "mesh": not args.empty,
+            "workers": args.workers, "crashes": not args.no_crashes}
+
+
+def _options(args: argparse.Namespace) -> SimOptions:
+    from meshtui.sim import SimOptions
+
+    return SimOptions(**_option_values(args))
 
 
 def kubeconfig_path(args: argparse.Namespace) -> str:
@@ -75,8 +90,6 @@ def serve(args: argparse.Namespace, ctx: CliContext) -> int:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.serve:
         return serve(args, ctx)
-    from dataclasses import asdict
-
     from meshtui.cli.commands import tui
 
-    return tui.open_app(ctx, demo=True, demo_options=asdict(_options(args)))
+    return tui.open_app(ctx, demo=True, demo_options=dict(_option_values(args)))

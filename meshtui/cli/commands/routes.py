@@ -4,12 +4,18 @@ Reading: `list`, `show`, `observe`. Writing: `set`, `shift`, `preset`, `match`, 
 `mirror`, `timeout`, `breaker` (partial: flags not given keep their values), `undo`,
 `reset`, `cleanup` (see `routes_write`). Every write prints the exact diff first and, on a
 terminal, asks unless `--yes`; off a terminal, changes proceed (they are undoable) while
-`reset` and `cleanup` (which drop history and delete objects) require `--yes`.
+`reset` and `cleanup` (which delete objects) and a new fault left at its default of every
+request require `--yes`.
+
+Values such as `-1s` or `-5` are read as the flag's value (and then judged by the same
+rules as any other value), not as unknown options: a negative duration gets the
+duration's message, not an argparse one.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 
 from meshtui.cli.context import CliContext
 from meshtui.domain.routes.operations import PRESETS
@@ -17,7 +23,18 @@ from meshtui.domain.routes.operations import PRESETS
 WRITES = ("set", "shift", "preset", "match", "fault", "mirror", "timeout", "breaker", "undo", "reset", "cleanup")
 
 
+# argparse reads an argument that starts with '-' and is not a negative number as an option;
+# its documented rule is "looks like a negative number", decided by this pattern. Widening it
+# to "a '-' then a digit" lets `--interval -1s` and `timeout HOST -1s` reach the value checks.
+_NEGATIVE_LIKE = re.compile(r"^-\d")
+
+
+def _values_may_start_with_minus(parser: argparse.ArgumentParser) -> None:
+    parser._negative_number_matcher = _NEGATIVE_LIKE
+
+
 def _common(parser: argparse.ArgumentParser, *, write: bool = True) -> None:
+    _values_may_start_with_minus(parser)
     parser.add_argument("-n", "--namespace", help="namespace (default: the context's)")
     if write:
         parser.add_argument("--dry-run", action="store_true",
@@ -47,11 +64,16 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     p = sub.add_parser("preset", parents=[parent], help=f"one of {', '.join(PRESETS)}")
     p.add_argument("host")
     p.add_argument("preset", metavar="PRESET", help=", ".join(PRESETS))
+    p.add_argument("--to", metavar="SUBSET", help="the canary for canary, half and bluegreen (default: the subset "
+                   "already taking canary traffic, else the second)")
     _common(p)
-    p = sub.add_parser("match", parents=[parent], help="route a header to a subset ahead of the weights")
+    p = sub.add_parser("match", parents=[parent], help="route a header to a subset ahead of the weights (or "
+                       "--remove that rule)")
     p.add_argument("host")
     p.add_argument("--header", required=True, metavar="K=V", help="e.g. end-user=tester")
-    p.add_argument("--to", required=True, metavar="SUBSET")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--to", metavar="SUBSET")
+    group.add_argument("--remove", action="store_true", help="remove the rule that matches exactly K=V")
     _common(p)
     p = sub.add_parser("fault", parents=[parent], help="inject a delay or an abort (or --clear it)")
     p.add_argument("host")
@@ -80,6 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     p = sub.add_parser("breaker", parents=[parent], help="circuit breaking on the DestinationRule (only what you "
                        "give changes; new fields get safe defaults, shown before applying)")
     p.add_argument("host")
+    p.epilog = "Give `none` as a value to remove that field (Istio's own default then applies)."
     p.add_argument("--max-connections", metavar="N", help="TCP connection limit, >= 1 (default 100)")
     p.add_argument("--max-pending", metavar="N", help="queued HTTP/1.1 requests, >= 1 (default 100)")
     p.add_argument("--max-requests-per-connection", metavar="N", help="0 = unlimited (default: not set)")
@@ -87,7 +110,8 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     p.add_argument("--interval", metavar="DURATION", help="how often ejection is analysed (default 10s)")
     p.add_argument("--ejection-time", metavar="DURATION", help="base ejection time (default 30s)")
     p.add_argument("--max-ejection-percent", metavar="P", help="most pods ejected at once, 0-100 (default 10)")
-    p.add_argument("--clear", action="store_true", help="remove circuit breaking")
+    p.add_argument("--clear", action="store_true", help="remove the settings above (other pool and ejection "
+                   "settings stay)")
     _common(p)
     p = sub.add_parser("undo", parents=[parent], help="restore the routes from before meshtui's last change "
                        "(refuses if they changed since, unless --force)")
@@ -95,12 +119,13 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     p.add_argument("--force", action="store_true", help="restore even though the routes changed since (loses "
                    "that change)")
     _common(p)
-    p = sub.add_parser("reset", parents=[parent], help="back to the routes before meshtui touched them")
+    p = sub.add_parser("reset", parents=[parent], help="back to the routes before meshtui touched them (shows the "
+                       "diff; undo reverts it)")
     p.add_argument("host")
     _common(p)
     p = sub.add_parser("observe", parents=[parent], help="the split the traffic really takes (from sidecar logs)")
     p.add_argument("host")
-    p.add_argument("--seconds", type=int, default=60, help="window (default 60)")
+    p.add_argument("--seconds", default=None, metavar="N", help="window, 1-86400 (default 60)")
     _common(p, write=False)
     p = sub.add_parser("cleanup", parents=[parent], help="reset every host meshtui changed")
     _common(p)

@@ -1,11 +1,13 @@
-"""`meshtui routes set|shift|...|undo|reset|cleanup`: every write, asked for, guarded, previewed.
+"""`meshtui routes set|shift|preset|match|fault|mirror|timeout|breaker`: every change, asked for, guarded, previewed.
 
-Order for each write: parse the flags into an edit (bad input: exit 2 before any request),
+Order for each change: parse the flags into an edit (bad input: exit 2 before any request),
 the safety guard (exit 3 before any request), read, plan and validate (exit 2 with the
-field, the value and the fix), print the exact diff, ask on a terminal unless `--yes`,
-then apply through the engine. Off a terminal (stdin not a tty, or `--json`) nothing
-ever waits for input: changes and undo proceed (they are recorded and undoable), while
-reset and cleanup, which delete objects and drop the history, require `--yes`.
+field, the value and the fix), print the exact diff and the defaults that will be filled
+in, ask on a terminal unless `--yes`, then apply through the engine. Off a terminal
+(stdin not a tty, or `--json`) nothing ever waits for input: changes proceed (they are
+recorded and undoable), except a new fault left at its default share, which would fail or
+delay every request: that needs `--percent` or `--yes`. Under `--json` the only output is
+one JSON document on stdout; errors are raised for the global handler to report.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import sys
 from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
-from meshtui.domain.errors import UsageError
+from meshtui.domain.errors import Conflict, UsageError
 from meshtui.domain.routes import edits as E
-from meshtui.domain.routes.inputs import InvalidInput, Problem
+from meshtui.domain.routes.inputs import InvalidInput, Problem, namespace_problem
+from meshtui.domain.routes.present import defaults_text
 from meshtui.domain.text import inert, inert_lines
 
 if TYPE_CHECKING:
-    from meshtui.services.routes import Plan
+    from meshtui.services.routes import Plan, RouteConflict
 
 LABELS = {"weights": "SUBSET=WEIGHT", "to": "SUBSET", "by": "--by", "source": "--from", "header": "--header",
           "value": "--header value", "delay": "--delay", "abort": "--abort", "percent": "--percent",
@@ -29,17 +32,26 @@ LABELS = {"weights": "SUBSET=WEIGHT", "to": "SUBSET", "by": "--by", "source": "-
           "retry_on": "--retry-on", "preset": "PRESET", "host": "HOST", "edit": "the change",
           **{name: "--" + name.replace("_", "-") for name in E.BREAKER_INPUTS}}
 SUBSET_LABEL = {"match": "--to", "mirror": "--to", "fault": "--subset"}
+TO_LABEL = {"preset": "--to"}
 
 
 def _label(action: str, field: str) -> str:
     if field == "subset":
         return SUBSET_LABEL.get(action, "--subset")
+    if field == "to":
+        return TO_LABEL.get(action, "SUBSET")
     return LABELS.get(field, field)
 
 
-def _rejected(action: str, host: str, problems: list[Problem]) -> UsageError:
+def rejected(action: str, host: str, problems: list[Problem]) -> UsageError:
     text = "; ".join(p.text(_label(action, p.field)) for p in problems)
-    return UsageError(f"{host}: {text}; nothing was written")
+    return UsageError(inert(f"{host}: {text}; nothing was written"))
+
+
+def check_namespace_flag(args: argparse.Namespace) -> None:
+    """`-n` must be a namespace name (bad input, exit 2, before any request)."""
+    if args.namespace is not None and (problem := namespace_problem(args.namespace)) is not None:
+        raise UsageError(inert(f"-n {args.namespace!r}: {problem}"), hint="kubectl get namespaces lists them")
 
 
 def edit_from_args(args: argparse.Namespace) -> E.Edit:
@@ -50,12 +62,12 @@ def edit_from_args(args: argparse.Namespace) -> E.Edit:
     if action == "shift":
         return E.parse_shift(args.to, args.by, args.source)
     if action == "preset":
-        return E.parse_preset(args.preset)
+        return E.parse_preset(args.preset, args.to)
     if action == "match":
         key, sep, value = args.header.partition("=")
         if not sep:
             raise InvalidInput([Problem("header", args.header, "not K=V", "write e.g. --header end-user=tester")])
-        return E.parse_match(key, value, args.to)
+        return E.parse_match(key, value, args.to, remove=args.remove)
     if action == "fault":
         kind = "none" if args.clear else "delay" if args.delay is not None else "abort"
         return E.parse_fault(kind, args.delay if kind == "delay" else args.abort, args.percent, args.subset)
@@ -81,22 +93,57 @@ def ask(ctx: CliContext, question: str) -> bool:
 
 
 def _print_plan(ctx: CliContext, plan: Plan) -> None:
+    if ctx.out.json_mode:
+        return
     for finding in plan.warnings:
         ctx.out.note(ctx.out.style(inert(f"warning: {finding.message}"), "yellow"))
     if plan.defaults:
-        ctx.out.note("defaults for fields you did not give (they did not exist yet): " +
-                     ", ".join(f"{k.replace('_', '-')} {v}" for k, v in plan.defaults.items()))
-    if not ctx.out.json_mode and plan.changed:
+        ctx.out.note("defaults for values you did not give (they did not exist yet): " + defaults_text(plan.defaults))
+    if plan.changed:
         ctx.out.line(inert_lines(plan.diff))
+
+
+def _document(args: argparse.Namespace, plan: Plan, *, written: bool, notices: list[str],
+              their_change: str | None = None) -> dict:
+    return {"host": args.host, "namespace": plan.loaded.routes.namespace, "action": args.action,
+            "changed": plan.changed, "written": written, "dry_run": args.dry_run, "diff": plan.diff,
+            "defaults": plan.defaults, "findings": [f.__dict__ for f in plan.findings], "notices": notices,
+            "their_change": their_change}
+
+
+def _every_request(plan: Plan) -> bool:
+    """A new fault left at its default share: it fails or delays every request."""
+    return "percent" in plan.defaults and any(isinstance(e, E.Fault) for e in plan.edits)
+
+
+def _on_conflict(args: argparse.Namespace, ctx: CliContext, conflict: RouteConflict) -> Plan:
+    """Show (or, under --json, carry in the error) the other writer's change; the re-planned edit if confirmed."""
+    who = "meshtui itself" if conflict.by_meshtui else "another writer"
+    replanned = conflict.replanned
+    mine = replanned.diff if replanned is not None else ""
+    if not ctx.out.json_mode:
+        ctx.out.note(inert_lines(f"meshtui: {who} changed {args.host} meanwhile:\n{conflict.their_change}"))
+        if replanned is not None:
+            ctx.out.note(inert_lines(f"your change on top of it:\n{mine or '(nothing left to change)'}"))
+    if replanned is None or not (args.yes or (interactive(ctx) and ask(ctx, "apply your change on top of theirs?"))):
+        if ctx.out.json_mode:
+            raise Conflict(f"{conflict.message}. Their change:\n{conflict.their_change}\nYour change on top of it:\n"
+                           f"{mine or conflict.replan_error or '(nothing left to change)'}",
+                           hint="--yes applies your change on top of theirs") from None
+        raise conflict
+    if replanned.errors:
+        raise UsageError(inert("; ".join(f.message for f in replanned.errors))) from None
+    return replanned
 
 
 def change(args: argparse.Namespace, ctx: CliContext) -> int:
     from meshtui.services.routes import EditRejected, RouteConflict
 
+    check_namespace_flag(args)
     try:
         edit = edit_from_args(args)
     except InvalidInput as exc:
-        raise _rejected(args.action, args.host, exc.problems) from None
+        raise rejected(args.action, args.host, exc.problems) from None
     service = ctx.wiring.routes
     if not args.dry_run:
         service.guard.check(f"change routes of {args.host}")
@@ -104,117 +151,48 @@ def change(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         plan = service.plan_edits(loaded, [edit])
     except EditRejected as exc:
-        raise _rejected(args.action, args.host, exc.problems) from None
+        raise rejected(args.action, args.host, exc.problems) from None
     _print_plan(ctx, plan)
     if plan.errors:
         raise UsageError(inert(f"{args.host}: the change is invalid, nothing was written: " +
                                "; ".join(f.message for f in plan.errors)))
     if not plan.changed:
         if ctx.out.json_mode:
-            ctx.out.json(_result(args, plan, written=False))
+            ctx.out.json(_document(args, plan, written=False, notices=[]))
         else:
             ctx.out.note(inert(f"{args.host}: already like that, nothing to change"))
         return 0
-    if not args.dry_run and not args.yes and interactive(ctx) and not ask(ctx, f"apply this to {args.host}?"):
-        ctx.out.note("nothing written")
-        return 1
+    if not args.dry_run and not args.yes:
+        if interactive(ctx):
+            if not ask(ctx, f"apply this to {args.host}?"):
+                ctx.out.note("nothing written")
+                return 1
+        elif _every_request(plan):
+            raise UsageError(inert(f"{args.host}: a new fault without --percent affects every request (100%); "
+                                   "nothing was written"), hint="give --percent (e.g. 10), or --yes to confirm 100%")
+    their_change = None
     try:
         result = service.apply(plan, dry_run=args.dry_run)
     except RouteConflict as conflict:
-        who = "meshtui itself" if conflict.by_meshtui else "another writer"
-        ctx.out.note(inert_lines(f"meshtui: {who} changed {args.host} meanwhile:\n{conflict.their_change}"))
-        if conflict.replanned is None:
-            raise
-        plan = conflict.replanned
-        ctx.out.note(inert_lines(f"your change on top of it:\n{plan.diff or '(nothing left to change)'}"))
-        if not (args.yes or (interactive(ctx) and ask(ctx, "apply your change on top of theirs?"))):
-            raise
-        if plan.errors:
-            raise UsageError(inert("; ".join(f.message for f in plan.errors))) from None
+        their_change = conflict.their_change
+        plan = _on_conflict(args, ctx, conflict)
         result = service.apply(plan, dry_run=args.dry_run)
-    for notice in result.notices:
-        ctx.out.note(f"meshtui: {notice}")
     if ctx.out.json_mode:
-        ctx.out.json(_result(args, plan, written=result.written))
-    elif args.dry_run:
+        ctx.out.json(_document(args, plan, written=result.written, notices=result.notices,
+                               their_change=their_change))
+        return 0
+    for notice in result.notices:
+        ctx.out.note(inert(f"meshtui: {notice}"))
+    if args.dry_run:
         ctx.out.note("dry run: validated by the API server, nothing written")
     else:
         ctx.out.note(inert(f"applied; `meshtui routes undo {args.host}` reverts it"))
     return 0
 
 
-def _result(args: argparse.Namespace, plan: Plan, *, written: bool) -> dict:
-    return {"host": args.host, "namespace": plan.loaded.routes.namespace, "changed": plan.changed,
-            "written": written, "diff": plan.diff, "dry_run": args.dry_run, "defaults": plan.defaults,
-            "findings": [f.__dict__ for f in plan.findings]}
-
-
-def undo(args: argparse.Namespace, ctx: CliContext) -> int:
-    from meshtui.services.routes import UndoRefused
-
-    service = ctx.wiring.routes
-    if not args.dry_run:
-        service.guard.check(f"undo routes of {args.host}")
-    try:
-        preview = service.undo(args.host, args.namespace, force=args.force, preview=True)
-    except UndoRefused as refused:
-        ctx.out.note(inert_lines(f"changed since meshtui's last write:\n{refused.changes}"))
-        raise
-    for notice in preview.notices:
-        ctx.out.note(f"meshtui: {notice}")
-    if not ctx.out.json_mode:
-        ctx.out.line(inert_lines(preview.diff or "(the routes are already as they were before that change)"))
-    if args.dry_run:
-        ctx.out.note("dry run: nothing restored")
-        return 0
-    if not args.yes and interactive(ctx) and not ask(ctx, f"undo meshtui's last change to {args.host}?"):
-        ctx.out.note("nothing restored")
-        return 1
-    result = service.undo(args.host, args.namespace, force=args.force)
-    if ctx.out.json_mode:
-        ctx.out.json({"host": args.host, "restored": result.lines, "diff": result.diff,
-                      "virtualservice": result.routes.vs, "destinationrule": result.routes.dr})
-        return 0
-    for line in result.lines:
-        ctx.out.line(inert(f"{args.host}: {line}"))
-    return 0
-
-
-def reset(args: argparse.Namespace, ctx: CliContext) -> int:
-    service = ctx.wiring.routes
-    if not args.dry_run:
-        service.guard.check("clean up routes" if args.action == "cleanup" else f"reset routes of {args.host}")
-    if args.action == "cleanup":
-        targets = service.managed_hosts(args.namespace)
-    else:
-        targets = [(service.namespace(args.namespace), args.host)]
-    plans = [(ns, host, service.reset_actions(service.load(host, ns))) for ns, host in targets]
-    plans = [(ns, host, actions) for ns, host, actions in plans if actions or args.action == "reset"]
-    for ns, host, actions in plans:
-        for action in actions or ["nothing meshtui changed"]:
-            ctx.out.line(inert(f"{'would ' if args.dry_run else ''}{ns}/{host}: {action}"))
-    if not any(actions for _, _, actions in plans):
-        ctx.out.line("nothing to clean up: no routes created or changed by meshtui" if args.action == "cleanup"
-                     else f"{inert(args.host)}: nothing meshtui changed")
-        return 0
-    if args.dry_run:
-        return 0
-    if not args.yes:
-        if not interactive(ctx):
-            raise UsageError(f"{args.action} deletes what meshtui created and drops the undo history; pass --yes to "
-                             "confirm when not on a terminal")
-        if not ask(ctx, f"{args.action}: do the above?"):
-            ctx.out.note("nothing changed")
-            return 1
-    for ns, host, _ in plans:
-        for line in service.reset(host, ns):
-            ctx.out.line(inert(f"{ns}/{host}: {line}"))
-    return 0
-
-
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    if args.action == "undo":
-        return undo(args, ctx)
-    if args.action in ("reset", "cleanup"):
-        return reset(args, ctx)
+    if args.action in ("undo", "reset", "cleanup"):
+        from meshtui.cli.commands import routes_history
+
+        return routes_history.run(args, ctx)
     return change(args, ctx)

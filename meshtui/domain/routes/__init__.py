@@ -24,6 +24,7 @@ from meshtui.domain.routes.operations import (
     PRESETS,
     add_header_match,
     preset,
+    remove_header_match,
     set_weights,
     shift,
     stable_and_canary,
@@ -47,7 +48,7 @@ __all__ = [
     "BREAKER_DEFAULTS", "MANAGED_LABEL", "MANAGED_VALUE", "ORIGINAL_ANNOTATION", "PRESETS", "DurationError", "Finding",
     "InvalidInput", "Problem", "RouteError", "Routes", "RoutesView", "RuleView", "add_header_match", "as_yaml",
     "breaker_defaults_used", "clear_breaker", "clear_fault", "clear_mirror", "describe", "describe_rule",
-    "destination_shares", "destination_weights", "diff", "fqdn", "istio_problem", "preset", "same_host",
+    "destination_shares", "destination_weights", "diff", "fqdn", "istio_problem", "preset", "remove_header_match", "same_host",
     "set_breaker", "set_fault", "set_mirror", "set_timeout", "set_weights", "shift", "spec_diff", "stable_and_canary",
     "subsets_from_versions", "validate", "view",
 ]

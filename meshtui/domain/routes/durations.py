@@ -36,7 +36,7 @@ def parse(text: str) -> int:
     if rest == "0":
         return 0
     if not rest:
-        raise DurationError("not a duration")
+        raise DurationError("a sign needs a number and a unit after it")
     total = 0
     while rest:
         i = 0
@@ -51,7 +51,7 @@ def parse(text: str) -> int:
             fraction = rest[i + 1:j]
             i = j
         if not whole and not fraction:
-            raise DurationError("not a duration")
+            raise DurationError(f"{rest[:12]!r} does not start with a number")
         j = i
         while j < len(rest) and rest[j] != "." and not (rest[j].isascii() and rest[j].isdigit()):
             j += 1

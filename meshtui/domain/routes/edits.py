@@ -1,159 +1,47 @@
 """Edits: what the user asked for, as typed values, parsed once for the CLI and the TUI.
 
-An `Edit` is a small frozen value (SetWeights, Shift, Fault, Breaker, ...) that applies
-one operation to `Routes`. The CLI builds its edit from flags and the Traffic panel from
-its keys and forms, both through the `parse_*` functions here, so the same input gives
-the same edit and therefore the same object. A draft is a list of edits: the engine
-re-applies it on top of the cluster's current routes whenever they change (re-basing),
-and after a conflicting write.
+An `Edit` (`kinds`: SetWeights, Shift, Fault, Breaker, ...) applies one operation to
+`Routes`. The CLI builds its edit from flags and the Traffic panel from its keys and
+forms, both through the `parse_*` functions here, so the same input gives the same edit
+and therefore the same object. A draft is a list of edits: the engine re-applies it on
+top of the cluster's current routes whenever they change (re-basing), and after a
+conflicting write. `None` means "not given"; a given but empty value is an error.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from meshtui.domain.routes import operations as ops
-from meshtui.domain.routes import policies as pol
-from meshtui.domain.routes.inputs import Inputs, InvalidInput, Problem, given
-from meshtui.domain.routes.model import Routes
+from meshtui.domain.routes.inputs import Inputs, InvalidInput, Problem
+from meshtui.domain.routes.kinds import (
+    Breaker,
+    ClearBreaker,
+    ClearFault,
+    ClearMirror,
+    Edit,
+    Fault,
+    HeaderMatch,
+    Mirror,
+    Operation,
+    Preset,
+    RemoveMatch,
+    SetWeights,
+    Shift,
+    Timeout,
+    apply_all,
+)
 
-
-@dataclass(frozen=True)
-class Edit:
-    """Base of every edit; `apply` returns new routes and never changes its input."""
-
-    def apply(self, routes: Routes) -> Routes:  # pragma: no cover - every edit overrides
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class SetWeights(Edit):
-    weights: tuple[tuple[str, int], ...]
-
-    def apply(self, routes: Routes) -> Routes:
-        return ops.set_weights(routes, dict(self.weights))
-
-
-@dataclass(frozen=True)
-class Shift(Edit):
-    to: str
-    by: int
-    source: str | None = None
-
-    def apply(self, routes: Routes) -> Routes:
-        return ops.shift(routes, self.to, self.by, self.source)
-
-
-@dataclass(frozen=True)
-class Preset(Edit):
-    name: str
-
-    def apply(self, routes: Routes) -> Routes:
-        return ops.preset(routes, self.name)
-
-
-@dataclass(frozen=True)
-class HeaderMatch(Edit):
-    header: str
-    value: str
-    subset: str
-
-    def apply(self, routes: Routes) -> Routes:
-        return ops.add_header_match(routes, self.header, self.value, self.subset)
-
-
-@dataclass(frozen=True)
-class Fault(Edit):
-    delay: str | None = None
-    abort: int | None = None
-    percent: float | None = None
-    subset: str | None = None
-
-    def apply(self, routes: Routes) -> Routes:
-        return pol.set_fault(routes, delay=self.delay, abort=self.abort, percent=self.percent, subset=self.subset)
-
-
-@dataclass(frozen=True)
-class ClearFault(Edit):
-    subset: str | None = None
-
-    def apply(self, routes: Routes) -> Routes:
-        return pol.clear_fault(routes, self.subset)
-
-
-@dataclass(frozen=True)
-class Mirror(Edit):
-    subset: str
-    percent: float | None = None
-
-    def apply(self, routes: Routes) -> Routes:
-        return pol.set_mirror(routes, self.subset, self.percent)
-
-
-@dataclass(frozen=True)
-class ClearMirror(Edit):
-    def apply(self, routes: Routes) -> Routes:
-        return pol.clear_mirror(routes)
-
-
-@dataclass(frozen=True)
-class Timeout(Edit):
-    timeout: str | None = None
-    """A duration, '' to remove the timeout, None to keep it."""
-    retries: int | None = None
-    per_try: str | None = None
-    retry_on: str | None = None
-
-    def apply(self, routes: Routes) -> Routes:
-        return pol.set_timeout(routes, self.timeout, self.retries, self.per_try, self.retry_on)
-
-
-@dataclass(frozen=True)
-class Breaker(Edit):
-    max_connections: int | None = None
-    max_pending: int | None = None
-    max_requests_per_connection: int | None = None
-    consecutive_errors: int | None = None
-    interval: str | None = None
-    ejection_time: str | None = None
-    max_ejection_percent: int | None = None
-
-    def values(self) -> dict[str, int | str | None]:
-        return {name: getattr(self, name) for name in ops.BREAKER_FIELDS}
-
-    def apply(self, routes: Routes) -> Routes:
-        return pol.set_breaker(routes, max_connections=self.max_connections, max_pending=self.max_pending,
-                               max_requests_per_connection=self.max_requests_per_connection,
-                               consecutive_errors=self.consecutive_errors, interval=self.interval,
-                               ejection_time=self.ejection_time, max_ejection_percent=self.max_ejection_percent)
-
-    def defaults_used(self, routes: Routes) -> dict[str, int | str]:
-        return pol.breaker_defaults_used(routes, self.values())
-
-
-@dataclass(frozen=True)
-class ClearBreaker(Edit):
-    def apply(self, routes: Routes) -> Routes:
-        return pol.clear_breaker(routes)
-
-
-@dataclass(frozen=True)
-class Operation(Edit):
-    """Any `domain.routes` operation with its arguments (what tours hand to `RouteService.plan`)."""
-
-    function: Callable[..., Routes]
-    args: tuple[Any, ...] = ()
-    kwargs: tuple[tuple[str, Any], ...] = field(default=())
-
-    def apply(self, routes: Routes) -> Routes:
-        return self.function(routes, *self.args, **dict(self.kwargs))
+__all__ = ["BREAKER_INPUTS", "Breaker", "ClearBreaker", "ClearFault", "ClearMirror", "Edit", "Fault", "HeaderMatch",
+           "Mirror", "Operation", "Preset", "RemoveMatch", "SetWeights", "Shift", "Timeout", "apply_all",
+           "parse_breaker", "parse_fault", "parse_match", "parse_mirror", "parse_preset", "parse_shift",
+           "parse_timeout", "parse_weights", "UNSET"]
 
 
 # -- parsing what the user typed ------------------------------------------------------------
-_WEIGHT = re.compile(r"([A-Za-z0-9_.-]+)=([+-]?\d{1,12})")
+_WEIGHT = re.compile(r"([^=]*)=(.*)")
 
 
 def parse_weights(items: list[str]) -> SetWeights:
@@ -181,7 +69,7 @@ def parse_weights(items: list[str]) -> SetWeights:
 def parse_shift(to: str, by: str | None, source: str | None) -> Shift:
     inputs = Inputs()
     target = inputs.subset("to", to)
-    points = inputs.integer("by", by if given(by) else "10", minimum=-100, maximum=100, example=10)
+    points = inputs.integer("by", "10" if by is None else by, minimum=-100, maximum=100, example=10)
     if points == 0:
         inputs.add("by", by, "moving 0 points changes nothing", "use e.g. 10 (or -10 to move weight back)")
     origin = inputs.subset("source", source)
@@ -190,25 +78,37 @@ def parse_shift(to: str, by: str | None, source: str | None) -> Shift:
     return Shift(target, points, origin)
 
 
-def parse_preset(name: str) -> Preset:
-    if name not in ops.PRESETS:
-        raise InvalidInput([Problem("preset", name, "not a preset", f"use one of {', '.join(ops.PRESETS)}")])
-    return Preset(name)
-
-
-def parse_match(header: str | None, value: str | None, subset: str | None) -> HeaderMatch:
+def parse_preset(name: str, to: str | None = None) -> Preset:
     inputs = Inputs()
-    if not given(header):
-        inputs.add("header", "", "a header name is required", "e.g. end-user")
-    name = inputs.header("header", header)
+    chosen = inputs.text("preset", name, f"give one of {', '.join(ops.PRESETS)}")
+    if chosen is not None and chosen not in ops.PRESETS:
+        inputs.add("preset", name, "not a preset", f"use one of {', '.join(ops.PRESETS)}")
+    canary = inputs.subset("to", to)
+    inputs.check()
+    assert chosen is not None
+    return Preset(chosen, canary)
+
+
+def parse_match(header: str | None, value: str | None, subset: str | None, *, remove: bool = False) -> Edit:
+    """A header match to `subset`; with `remove` (or subset `remove`), the match's rule is removed."""
+    inputs = Inputs()
+    if header is None or not header.strip():
+        inputs.add("header", header or "", "a header name is required", "e.g. end-user")
+    name = inputs.header("header", header if header and header.strip() else None)
     if not value:
         inputs.add("value", "", "a header value is required", "e.g. tester")
     text = inputs.header_value("value", value)
-    if not given(subset):
-        inputs.add("subset", "", "a subset is required", "e.g. v2")
-    target = inputs.subset("subset", subset)
+    removing = remove or (subset is not None and subset.strip() == "remove")
+    target = None
+    if not removing:
+        if subset is None or not subset.strip():
+            inputs.add("subset", subset or "", "a subset is required", "e.g. v2 (or --remove to drop the match)")
+        target = inputs.subset("subset", subset if subset and subset.strip() else None)
     inputs.check()
-    assert name is not None and text is not None and target is not None
+    assert name is not None and text is not None
+    if removing:
+        return RemoveMatch(name, text)
+    assert target is not None
     return HeaderMatch(name, text, target)
 
 
@@ -220,13 +120,16 @@ def parse_fault(kind: str, value: str | None, percent: str | None, subset: str |
         inputs.check()
         return ClearFault(where)
     share = inputs.percent("percent", percent, example="50")
-    delay = inputs.duration("delay", value) if kind == "delay" else None
-    abort = inputs.status("abort", value) if kind == "abort" else None
+    delay: str | None = None
+    abort: int | None = None
     if kind not in ("delay", "abort"):
         inputs.add("kind", kind, "not a fault kind", "use delay, abort or none")
-    elif not given(value):
-        inputs.add(kind, "", f"{kind} needs a value",
+    elif value is None or not value.strip():
+        inputs.add(kind, value or "", f"{kind} needs a value",
                    "give a duration such as 2s" if kind == "delay" else "give an HTTP status such as 503")
+    else:
+        delay = inputs.duration("delay", value) if kind == "delay" else None
+        abort = inputs.status("abort", value) if kind == "abort" else None
     inputs.check()
     return Fault(delay=delay, abort=abort, percent=share, subset=where)
 
@@ -236,9 +139,9 @@ def parse_mirror(subset: str | None, percent: str | None) -> Edit:
     inputs = Inputs()
     if subset is not None and subset.strip() == "none":
         return ClearMirror()
-    if not given(subset):
-        inputs.add("subset", "", "a subset to mirror to is required", "e.g. v2 (or none to stop mirroring)")
-    target = inputs.subset("subset", subset)
+    if subset is None or not subset.strip():
+        inputs.add("subset", subset or "", "a subset to mirror to is required", "e.g. v2 (or none to stop mirroring)")
+    target = inputs.subset("subset", subset if subset and subset.strip() else None)
     share = inputs.percent("percent", percent, example="10")
     inputs.check()
     assert target is not None
@@ -246,7 +149,7 @@ def parse_mirror(subset: str | None, percent: str | None) -> Edit:
 
 
 def parse_timeout(timeout: str | None, retries: str | None, per_try: str | None, retry_on: str | None) -> Timeout:
-    """timeout `none` removes it; a field left empty keeps its current value."""
+    """timeout `none` removes it; a field not given (None) keeps its current value."""
     inputs = Inputs()
     value: str | None = "" if timeout is not None and timeout.strip() == "none" else inputs.duration("timeout",
                                                                                                     timeout)
@@ -265,14 +168,27 @@ BREAKER_INPUTS: dict[str, tuple[str, int | str]] = {
     "consecutive_errors": ("count0", 5), "interval": ("duration", "10s"), "ejection_time": ("duration", "30s"),
     "max_ejection_percent": ("percent", 10),
 }
+UNSET = "none"
 
 
 def parse_breaker(values: Mapping[str, str | None]) -> Breaker:
-    """Only the fields given change; see `operations.BREAKER_DEFAULTS` for fields that do not exist yet."""
+    """Only the fields given change; `none` removes a field (Istio's default applies).
+
+    See `operations.BREAKER_DEFAULTS` for fields that do not exist yet. An empty value is
+    an error, never "keep" or a default.
+    """
     inputs = Inputs()
     parsed: dict[str, Any] = {}
+    unset: list[str] = []
     for name, (kind, example) in BREAKER_INPUTS.items():
         text = values.get(name)
+        if text is not None and text.strip() == UNSET:
+            unset.append(name)
+            continue
+        if text is not None and not text.strip():
+            inputs.add(name, text, "empty value", f"give a value such as {example}, or {UNSET} to remove the "
+                       "field (Istio's default applies)")
+            continue
         if kind == "duration":
             parsed[name] = inputs.duration(name, text, example=str(example))
         elif kind == "percent":
@@ -284,10 +200,4 @@ def parse_breaker(values: Mapping[str, str | None]) -> Breaker:
             parsed[name] = inputs.integer(name, text, minimum=minimum, maximum=maximum, example=int(example),
                                           why=why)
     inputs.check()
-    return Breaker(**parsed)
-
-
-def apply_all(routes: Routes, edits: list[Edit] | tuple[Edit, ...]) -> Routes:
-    for edit in edits:
-        routes = edit.apply(routes)
-    return routes
+    return Breaker(**parsed, unset=tuple(unset))

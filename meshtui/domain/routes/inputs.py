@@ -7,6 +7,11 @@ control), the value, what is wrong in Istio's terms, and the fix. Ranges are Ist
 (`pkg/config/validation`): percentages 0-100 (and not between 0 and 0.0001), HTTP
 status 200-599, non-negative int32 counts, durations of at least 1ms in whole
 milliseconds, subset names that are DNS-1123 labels, header names that are HTTP tokens.
+
+`None` means "not given" (the flag was left out, or a form field that says "empty keeps");
+a value that was given but is empty is its own problem ("empty value"), never a silent
+default. Numbers are ASCII digits only (`int()` would read Arabic-Indic digits too), and a
+number of any length gets the range message, not "not a number".
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from meshtui.domain.routes import durations
 
 INT32_MAX = 2**31 - 1
 UINT32_MAX = 2**32 - 1
-_INTEGER = re.compile(r"[+-]?\d{1,12}")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+MAX_DIGITS = 30  # longer numbers are out of every range here; int() of thousands of digits is slow
 _SUBSET = re.compile(r"[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?")
+_NAMESPACE = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
 _HEADER = re.compile(r"[!#$%&'*+\-.^_`|~A-Za-z0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 RETRY_ON = ("5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "retriable-4xx",
@@ -54,6 +62,24 @@ def given(text: str | None) -> bool:
     return text is not None and text.strip() != ""
 
 
+def _integer(raw: str) -> int | None:
+    """An ASCII integer; huge values come back as +-(10**MAX_DIGITS) (out of any range here)."""
+    if not _INTEGER.fullmatch(raw):
+        return None
+    digits = raw.lstrip("+-").lstrip("0") or "0"
+    sign = -1 if raw.startswith("-") else 1
+    return sign * (10**MAX_DIGITS if len(digits) > MAX_DIGITS else int(digits))
+
+
+def namespace_problem(name: str) -> str | None:
+    """Why `name` cannot be a Kubernetes namespace (a DNS-1123 label), or None."""
+    if not name.strip():
+        return "empty value"
+    if len(name) > 63 or not _NAMESPACE.fullmatch(name):
+        return "not a namespace name (lowercase letters, digits and '-', at most 63, e.g. shop)"
+    return None
+
+
 class Inputs:
     """Parses raw strings, collecting every problem; `check()` raises them all at once."""
 
@@ -67,16 +93,25 @@ class Inputs:
         if self.problems:
             raise InvalidInput(self.problems)
 
+    def text(self, field: str, text: str | None, fix: str) -> str | None:
+        """The stripped value; None when not given, or (with a problem) when given empty."""
+        if text is None:
+            return None
+        raw = text.strip()
+        if not raw:
+            self.add(field, text, "empty value", fix)
+            return None
+        return raw
+
     def integer(self, field: str, text: str | None, *, minimum: int, maximum: int = INT32_MAX,
                 example: int, why: str = "") -> int | None:
-        if not given(text):
+        raw = self.text(field, text, f"give a whole number, e.g. {example}")
+        if raw is None:
             return None
-        assert text is not None
-        raw = text.strip()
-        if not _INTEGER.fullmatch(raw):
+        value = _integer(raw)
+        if value is None:
             self.add(field, text, "not a whole number", f"use e.g. {example}")
             return None
-        value = int(raw)
         if value < minimum:
             self.add(field, text, f"must be at least {minimum}{why}", f"use e.g. {example}")
             return None
@@ -86,15 +121,14 @@ class Inputs:
         return value
 
     def percent(self, field: str, text: str | None, *, example: str = "10") -> float | None:
-        if not given(text):
+        raw = self.text(field, text, f"give a percentage from 0 to 100, e.g. {example}")
+        if raw is None:
             return None
-        assert text is not None
-        raw = text.strip().removesuffix("%").strip()
-        try:
-            value = float(raw)
-        except ValueError:
+        number = raw.removesuffix("%").strip()
+        if not _DECIMAL.fullmatch(number):
             self.add(field, text, "not a number", f"give a percentage from 0 to 100, e.g. {example}")
             return None
+        value = float(number)
         if not math.isfinite(value) or not 0 <= value <= 100:
             self.add(field, text, "a percentage must be within 0-100", f"e.g. {example}")
             return None
@@ -104,23 +138,22 @@ class Inputs:
         return value
 
     def status(self, field: str, text: str | None) -> int | None:
-        if not given(text):
+        raw = self.text(field, text, "give an HTTP status within 200-599, e.g. 503")
+        if raw is None:
             return None
-        assert text is not None
-        if not _INTEGER.fullmatch(text.strip()):
+        value = _integer(raw)
+        if value is None:
             self.add(field, text, "not an HTTP status code", "use a status within 200-599, e.g. 503")
             return None
-        value = int(text.strip())
         if not 200 <= value <= 599:
             self.add(field, text, "an HTTP status must be within 200-599", "e.g. 503 or 500")
             return None
         return value
 
     def duration(self, field: str, text: str | None, *, example: str = "2s") -> str | None:
-        if not given(text):
+        raw = self.text(field, text, f"give a duration such as {example}")
+        if raw is None:
             return None
-        assert text is not None
-        raw = text.strip()
         problem = durations.istio_problem(raw)
         if problem is not None:
             self.add(field, text, problem, f"use a duration such as {example} ({durations.EXAMPLES})")
@@ -128,10 +161,9 @@ class Inputs:
         return raw
 
     def subset(self, field: str, text: str | None, known: list[str] | None = None) -> str | None:
-        if not given(text):
+        raw = self.text(field, text, "give a subset name, e.g. v2")
+        if raw is None:
             return None
-        assert text is not None
-        raw = text.strip()
         if known is not None and raw not in known:
             names = ", ".join(known) or "none"
             self.add(field, text, f"no subset {raw}", f"use one of the subsets ({names})")
@@ -142,10 +174,9 @@ class Inputs:
         return raw
 
     def header(self, field: str, text: str | None) -> str | None:
-        if not given(text):
+        raw = self.text(field, text, "give a header name, e.g. end-user")
+        if raw is None:
             return None
-        assert text is not None
-        raw = text.strip()
         if not _HEADER.fullmatch(raw):
             self.add(field, text, "not an HTTP header name", "use letters, digits and '-', e.g. end-user")
             return None
@@ -160,11 +191,12 @@ class Inputs:
         return text
 
     def retry_on(self, field: str, text: str | None) -> str | None:
-        if not given(text):
+        raw = self.text(field, text, "give retryOn policies, e.g. 5xx,connect-failure")
+        if raw is None:
             return None
-        assert text is not None
-        policies = [p.strip() for p in text.split(",")]
-        bad = [p for p in policies if p not in RETRY_ON and not (p.isdigit() and 100 <= int(p) <= 599)]
+        policies = [p.strip() for p in raw.split(",")]
+        bad = [p for p in policies if p not in RETRY_ON and not (_integer(p) is not None and p.isdigit()
+                                                                  and 100 <= int(p) <= 599)]
         if bad:
             self.add(field, text, f"not a retryOn policy: {', '.join(bad)}",
                      "use a comma list of 5xx, gateway-error, connect-failure, refused-stream, reset, "

@@ -9,6 +9,9 @@ a destination gets is decided in ONE place, `destination_weights`, with Istio's 
 a lone destination takes everything (its weight, if any, is ignored); among several, a
 missing weight counts 0 and weights are relative (share = weight / sum, Istio >= 1.15).
 `routes show`, `routes list`, the Traffic panel and the operations all read it from here.
+Edits that move weight work in whole percent of the rule's traffic (`whole_percents`), so
+"+10" means ten points of traffic however the weights were written. A destination of
+another host (traffic that leaves this host) is never folded into a subset.
 """
 
 from __future__ import annotations
@@ -71,8 +74,25 @@ def destination_shares(destinations: list[dict]) -> list[float | None]:
     return [w / total * 100 if total else None for w in weights]
 
 
+def whole_percents(weights: list[int]) -> list[int]:
+    """Relative weights as whole percents that sum to 100 (largest remainder); all 0 when the sum is 0."""
+    total = sum(weights)
+    if not total:
+        return [0 for _ in weights]
+    exact = [w * 100 / total for w in weights]
+    out = [int(e) for e in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - out[i]), i))
+    for i in by_remainder[:100 - sum(out)]:
+        out[i] += 1
+    return out
+
+
 def subset_of(destination: dict) -> str:
     return str((destination.get("destination") or {}).get("subset") or "")
+
+
+def host_of(destination: dict) -> str:
+    return str((destination.get("destination") or {}).get("host") or "")
 
 
 @dataclass
@@ -139,6 +159,29 @@ class Routes:
         for destination, weight in zip(destinations, destination_weights(destinations), strict=True):
             subset = subset_of(destination)
             out[subset] = out.get(subset, 0) + weight
+        return out
+
+    def own(self, destination: dict) -> bool:
+        """Whether a destination is a pod of this host (any subset, or none); else traffic leaves the host."""
+        return same_host(host_of(destination), self.host, self.namespace)
+
+    def destinations(self) -> list[dict]:
+        """The catch-all rule's destinations (empty without one)."""
+        index = self.weighted_index()
+        return [] if index is None else [d for d in self.http[index].get("route") or [] if isinstance(d, dict)]
+
+    def percents(self) -> dict[str, int]:
+        """This host's subsets ('' for any pod) -> whole percent of the catch-all rule's traffic.
+
+        Without a catch-all rule every request goes to any pod of the host: {'': 100}.
+        """
+        destinations = self.destinations()
+        if self.weighted_index() is None:
+            return {"": 100}
+        out: dict[str, int] = {}
+        for d, share in zip(destinations, whole_percents(destination_weights(destinations)), strict=True):
+            if self.own(d):
+                out[subset_of(d)] = out.get(subset_of(d), 0) + share
         return out
 
     def shares(self) -> dict[str, float]:

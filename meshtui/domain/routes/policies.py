@@ -47,6 +47,21 @@ def set_fault(routes: Routes, *, delay: str | None = None, abort: int | None = N
     return out
 
 
+def fault_exists(routes: Routes, kind: str, subset: str | None = None) -> bool:
+    """Whether the rule a fault edit targets already has a `kind` (delay/abort) fault (False if no such rule)."""
+    try:
+        rule = rule_for(routes.copy(), subset)
+    except RouteError:
+        return False
+    fault = rule.get("fault")
+    return isinstance(fault, dict) and isinstance(fault.get(kind), dict)
+
+
+def mirror_exists(routes: Routes) -> bool:
+    index = routes.weighted_index()
+    return index is not None and bool(routes.copy().http[index].get("mirror"))
+
+
 def clear_fault(routes: Routes, subset: str | None = None) -> Routes:
     out = routes.copy()
     rule_for(out, subset).pop("fault", None)
@@ -117,15 +132,40 @@ def set_timeout(routes: Routes, timeout: str | None = None, retries: int | None 
     return out
 
 
-def breaker_defaults_used(routes: Routes, given: dict[str, int | str | None]) -> dict[str, int | str]:
-    """Defaults `set_breaker` would add: fields not given and not already on the DestinationRule."""
+def _holder(policy: dict, name: str, create: bool = False) -> dict | None:
+    """The dict that holds breaker field `name` in a trafficPolicy (None when it does not exist)."""
+    section, sub, _ = BREAKER_FIELDS[name]
+    holder = policy.setdefault(section, {}) if create else policy.get(section)
+    if sub and isinstance(holder, dict):
+        holder = holder.setdefault(sub, {}) if create else holder.get(sub)
+    return holder if isinstance(holder, dict) else None
+
+
+def _prune(dr: dict) -> None:
+    """Drop the containers a breaker edit left empty (Istio rejects an empty pool or policy)."""
+    policy = dr.get("trafficPolicy")
+    if not isinstance(policy, dict):
+        return
+    pool = policy.get("connectionPool")
+    if isinstance(pool, dict):
+        for sub in ("tcp", "http"):
+            if pool.get(sub) == {}:
+                pool.pop(sub)
+    for section in ("connectionPool", "outlierDetection"):
+        if policy.get(section) == {}:
+            policy.pop(section)
+    if not policy:
+        dr.pop("trafficPolicy")
+
+
+def breaker_defaults_used(routes: Routes, given: dict[str, int | str | None],
+                          unset: tuple[str, ...] = ()) -> dict[str, int | str]:
+    """Defaults `set_breaker` would add: fields not given, not unset and not already on the DestinationRule."""
     policy = (routes.dr or {}).get("trafficPolicy") or {}
     used = {}
     for name, default in BREAKER_DEFAULTS.items():
-        section, sub, key = BREAKER_FIELDS[name]
-        holder = policy.get(section) or {}
-        holder = (holder.get(sub) or {}) if sub else holder
-        if given.get(name) is None and key not in holder:
+        holder = _holder(policy, name) if isinstance(policy, dict) else None
+        if given.get(name) is None and name not in unset and BREAKER_FIELDS[name][2] not in (holder or {}):
             used[name] = default
     return used
 
@@ -133,34 +173,45 @@ def breaker_defaults_used(routes: Routes, given: dict[str, int | str | None]) ->
 def set_breaker(routes: Routes, *, max_connections: int | None = None, max_pending: int | None = None,
                 max_requests_per_connection: int | None = None, consecutive_errors: int | None = None,
                 interval: str | None = None, ejection_time: str | None = None,
-                max_ejection_percent: int | None = None) -> Routes:
-    """Circuit breaking on the DestinationRule: connection-pool limits plus outlier ejection (partial)."""
+                max_ejection_percent: int | None = None, unset: tuple[str, ...] = ()) -> Routes:
+    """Circuit breaking on the DestinationRule: connection-pool limits plus outlier ejection (partial).
+
+    Fields given change, fields in `unset` are removed, the others keep their value; a
+    field that does not exist yet gets a default (see `operations.BREAKER_DEFAULTS`).
+    """
     out = routes.copy()
     if out.dr is None:
-        raise RouteError(f"{out.host} has no DestinationRule", field="host",
+        raise RouteError(f"{out.host} has no DestinationRule", field="host", value=out.host,
                          fix="set weights first: meshtui creates the DestinationRule with its subsets")
     given = {"max_connections": max_connections, "max_pending": max_pending,
              "max_requests_per_connection": max_requests_per_connection, "consecutive_errors": consecutive_errors,
              "interval": interval, "ejection_time": ejection_time, "max_ejection_percent": max_ejection_percent}
-    values = {**breaker_defaults_used(out, given), **{k: v for k, v in given.items() if v is not None}}
+    values = {**breaker_defaults_used(out, given, unset), **{k: v for k, v in given.items() if v is not None}}
     policy = out.dr.get("trafficPolicy") if isinstance(out.dr.get("trafficPolicy"), dict) else None
     policy = out.dr["trafficPolicy"] = policy if policy is not None else {}
     for name, value in values.items():
-        section, sub, key = BREAKER_FIELDS[name]
-        holder = policy.setdefault(section, {})
-        if sub:
-            holder = holder.setdefault(sub, {})
-        holder[key] = value
+        holder = _holder(policy, name, create=True)
+        assert holder is not None
+        holder[BREAKER_FIELDS[name][2]] = value
+    for name in unset:
+        holder = _holder(policy, name)
+        if holder is not None:
+            holder.pop(BREAKER_FIELDS[name][2], None)
+    _prune(out.dr)
     return out
 
 
 def clear_breaker(routes: Routes) -> Routes:
+    """Remove the fields meshtui's breaker sets; every other pool or ejection setting stays."""
     out = routes.copy()
-    policy = (out.dr or {}).get("trafficPolicy") or {}
-    policy.pop("connectionPool", None)
-    policy.pop("outlierDetection", None)
-    if out.dr is not None and not policy:
-        out.dr.pop("trafficPolicy", None)
+    policy = (out.dr or {}).get("trafficPolicy")
+    if out.dr is None or not isinstance(policy, dict):
+        return out
+    for name in BREAKER_FIELDS:
+        holder = _holder(policy, name)
+        if holder is not None:
+            holder.pop(BREAKER_FIELDS[name][2], None)
+    _prune(out.dr)
     return out
 
 

@@ -16,32 +16,34 @@ from meshtui.domain.routes.model import Routes
 from meshtui.domain.routes.view import BreakerView, DestinationView, RuleView, rule_view
 
 
-def as_yaml(obj: Any) -> str:
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False) if obj is not None else ""
+def as_yaml(obj: Any, *, sort_keys: bool = False) -> str:
+    """YAML as kubectl shows it; non-ASCII text stays readable (the sanitiser, not YAML, guards the terminal)."""
+    if obj is None:
+        return ""
+    return yaml.safe_dump(obj, sort_keys=sort_keys, default_flow_style=False, allow_unicode=True)
 
 
-def diff(before: Routes, after: Routes) -> str:
-    """A unified diff of exactly what changes, VirtualService then DestinationRule."""
-    chunks = []
-    for label, old, new in (("VirtualService", before.vs, after.vs), ("DestinationRule", before.dr, after.dr)):
-        if old == new:
-            continue
-        if new is None:
-            chunks.append(f"- delete {label} {before.namespace}/{before.host}")
-            continue
-        lines = list(difflib.unified_diff(as_yaml(old).splitlines(), as_yaml(new).splitlines(),
-                                          f"{label} {before.namespace}/{before.host} (now)",
-                                          f"{label} {before.namespace}/{before.host} (after)", lineterm="", n=2))
-        chunks.append("\n".join(lines) if old is not None else f"+ new {label}\n" + as_yaml(new))
-    return "\n".join(chunks)
+def _canonical(obj: Any) -> list[str]:
+    """The lines a diff compares: keys sorted, so only real changes differ (a server's key order is not one)."""
+    return as_yaml(obj, sort_keys=True).splitlines()
 
 
-def spec_diff(label: str, old: dict | None, new: dict | None) -> str:
-    """A unified diff of two specs of one object (someone else's change, an undo that would clobber it)."""
+def spec_diff(label: str, old: dict | None, new: dict | None, labels: tuple[str, str] = ("before", "after")) -> str:
+    """A unified diff of two specs of one object; a created or deleted object shows all its lines."""
     if old == new:
         return ""
-    return "\n".join(difflib.unified_diff(as_yaml(old).splitlines(), as_yaml(new).splitlines(),
-                                          f"{label} (meshtui wrote)", f"{label} (now)", lineterm="", n=2))
+    return "\n".join(difflib.unified_diff(_canonical(old), _canonical(new),
+                                          f"{label} ({labels[0]})" if old is not None else f"{label} (not there)",
+                                          f"{label} ({labels[1]})" if new is not None else f"{label} (deleted)",
+                                          lineterm="", n=2))
+
+
+def diff(before: Routes, after: Routes, labels: tuple[str, str] = ("now", "after")) -> str:
+    """A unified diff of exactly what changes, VirtualService then DestinationRule."""
+    where = f"{before.namespace}/{before.host}"
+    chunks = [spec_diff(f"{label} {where}", old, new, labels)
+              for label, old, new in (("VirtualService", before.vs, after.vs), ("DestinationRule", before.dr, after.dr))]
+    return "\n".join(chunk for chunk in chunks if chunk)
 
 
 def percent(value: float | None) -> str:
@@ -51,7 +53,9 @@ def percent(value: float | None) -> str:
 
 
 def destination_text(d: DestinationView) -> str:
-    return f"{d.subset or '(any)'} {percent(d.share)}"
+    if d.external:
+        return f"{d.host} (another host) {percent(d.share)}"
+    return f"{d.subset or '(any pod)'} {percent(d.share)}"
 
 
 def conditions_text(view: RuleView) -> str:
@@ -92,3 +96,10 @@ def breaker_text(b: BreakerView) -> str:
             f"requests/connection {show(b.max_requests_per_connection)}; eject after "
             f"{show(b.consecutive_errors)} 5xx in a row (checked every {show(b.interval)}) for "
             f"{show(b.ejection_time)}, at most {show(b.max_ejection_percent)}% of pods")
+
+
+def defaults_text(defaults: dict[str, int | str | float]) -> str:
+    """`percent of requests 100, max-connections 100`: values an edit fills in because none were given."""
+    names = {"percent": "percent of requests"}
+    return ", ".join(f"{names.get(k, k.replace('_', '-'))} {v:g}" if isinstance(v, float) else
+                     f"{names.get(k, k.replace('_', '-'))} {v}" for k, v in defaults.items())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshtui.domain.routes.model import Routes, destination_shares, destination_weights, subset_of
+from meshtui.domain.routes.model import Routes, destination_shares, destination_weights, same_host, subset_of
 
 EDITED = {"name", "match", "route", "fault", "mirror", "mirrorPercentage", "mirrorPercent", "timeout", "retries"}
 
@@ -23,6 +23,13 @@ class DestinationView:
     weight: int
     share: float | None
     """Percent of the rule's traffic; None when the rule's weights sum to 0 (Istio rejects that)."""
+    external: bool = False
+    """The destination is another host: this share of the traffic leaves the host."""
+
+    @property
+    def key(self) -> str:
+        """How shares are keyed: the subset ('' for any pod), or `→ host` for another host."""
+        return f"→ {self.host}" if self.external else self.subset
 
 
 @dataclass(frozen=True)
@@ -83,12 +90,12 @@ class RoutesView:
         return next((r for r in reversed(self.rules) if r.catch_all), None)
 
     def shares(self) -> dict[str, float | None]:
-        """Subset -> share of the catch-all rule ('' for no subset)."""
+        """Destination key (`DestinationView.key`) -> share of the catch-all rule."""
         rule = self.weighted
         out: dict[str, float | None] = {}
         for d in rule.destinations if rule else ():
-            previous = out.get(d.subset)
-            out[d.subset] = d.share if previous is None else (previous + (d.share or 0))
+            previous = out.get(d.key)
+            out[d.key] = d.share if previous is None else (previous + (d.share or 0))
         return out
 
 
@@ -126,11 +133,13 @@ def _faults(rule: dict) -> tuple[FaultView, ...]:
     return tuple(out)
 
 
-def rule_view(index: int, rule: dict) -> RuleView:
+def rule_view(index: int, rule: dict, host: str | None = None, namespace: str = "") -> RuleView:
+    """One rule; with `host`, destinations of other hosts are marked `external`."""
     destinations = [d for d in rule.get("route") or [] if isinstance(d, dict)]
     weights, shares = destination_weights(destinations), destination_shares(destinations)
-    dests = tuple(DestinationView(subset_of(d), str((d.get("destination") or {}).get("host", "")), w, s)
-                  for d, w, s in zip(destinations, weights, shares, strict=True))
+    hosts = [str((d.get("destination") or {}).get("host", "")) for d in destinations]
+    dests = tuple(DestinationView(subset_of(d), h, w, s, host is not None and not same_host(h, host, namespace))
+                  for d, h, w, s in zip(destinations, hosts, weights, shares, strict=True))
     mirror = rule.get("mirror") if isinstance(rule.get("mirror"), dict) else None
     mirror_pct = rule.get("mirrorPercentage")
     retries = rule.get("retries") if isinstance(rule.get("retries"), dict) else None
@@ -164,5 +173,6 @@ def view(routes: Routes) -> RoutesView:
     policy = (routes.dr or {}).get("trafficPolicy") or {}
     return RoutesView(routes.host, routes.namespace, routes.vs is not None, routes.dr is not None,
                       tuple(s for s in routes.subsets if s), tuple(routes.versions),
-                      tuple(rule_view(i, r) for i, r in enumerate(rules)), breaker_view(routes),
+                      tuple(rule_view(i, r, routes.host, routes.namespace) for i, r in enumerate(rules)),
+                      breaker_view(routes),
                       tuple(sorted(policy)) if isinstance(policy, dict) else ())

@@ -1,7 +1,8 @@
 """The route engine shared by `meshtui routes` and the Traffic panel (one engine per job).
 
 `engine.RouteService` loads, plans, validates, dry-runs, applies and re-plans on a
-conflict; `history` undoes and resets without discarding anyone's later change;
+conflict; `history` undoes without discarding anyone's later change, `reset` goes back
+to before meshtui with a diff (and is undoable itself);
 `watch` follows the namespace's route objects live; `ports` are the Protocols the
 panel types against. Callers import from here.
 """
@@ -15,10 +16,14 @@ from meshtui.services.routes.model import (
     InvalidRoutes,
     Loaded,
     Plan,
+    ResetPlan,
     RouteConflict,
     UndoRefused,
     UndoUnavailable,
 )
+from meshtui.services.routes.reset import ResetRefused
+from meshtui.services.undo import HistoryUnavailable
 
-__all__ = ["ApplyResult", "EditRejected", "HostSummary", "InvalidRoutes", "Loaded", "Plan", "RouteConflict",
-           "RouteService", "UndoRefused", "UndoResult", "UndoUnavailable"]
+__all__ = ["ApplyResult", "EditRejected", "HistoryUnavailable", "HostSummary", "InvalidRoutes", "Loaded", "Plan",
+           "ResetPlan", "ResetRefused", "RouteConflict", "RouteService", "UndoRefused", "UndoResult",
+           "UndoUnavailable"]

@@ -22,8 +22,8 @@ from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
 from meshtui.domain import routes as R
 from meshtui.domain.errors import MeshtuiError, UsageError
 from meshtui.domain.routes.edits import Edit, Operation
+from meshtui.domain.routes.inputs import namespace_problem
 from meshtui.services.guard import Guard
-from meshtui.services.routes.history import RouteHistory
 from meshtui.services.routes.model import (
     GROUP,
     ApplyResult,
@@ -38,11 +38,25 @@ from meshtui.services.routes.model import (
     touched,
 )
 from meshtui.services.routes.planning import plan_edits
+from meshtui.services.routes.reset import RouteReset
 from meshtui.services.routes.watch import RouteWatch
-from meshtui.services.undo import UndoStore
+from meshtui.services.undo import ObjectChange, UndoStore
 
 
-class RouteService(RouteHistory):
+def summarize(routes: R.Routes, vs: dict | None, dr: dict | None) -> HostSummary:
+    """One host as `routes list` and the panel's host table show it."""
+    rule = R.view(routes).weighted
+    weights: dict[str, int] = {}
+    shares: dict[str, float] = {}
+    for d in rule.destinations if rule else ():
+        weights[d.key] = weights.get(d.key, 0) + d.weight
+        shares[d.key] = shares.get(d.key, 0.0) + (d.share or 0.0)
+    return HostSummary(routes.namespace, routes.host, list(routes.versions), vs["metadata"]["name"] if vs else None,
+                       dr["metadata"]["name"] if dr else None, weights, len((routes.vs or {}).get("http") or []),
+                       managed(vs) or managed(dr), touched(vs) or touched(dr), shares)
+
+
+class RouteService(RouteReset):
     """Reads and writes the routes of hosts in one cluster."""
 
     def __init__(self, kube: KubeClient, guard: Guard, undo: UndoStore | None = None) -> None:
@@ -71,7 +85,23 @@ class RouteService(RouteHistory):
         return path_for(GROUP, self.version, plural, namespace, name)
 
     def namespace(self, namespace: str | None) -> str:
-        return namespace or self.kube.context.namespace or "default"
+        """`namespace`, or the context's (default `default`); a name that cannot be one is bad input."""
+        ns = (self.kube.context.namespace or "default") if namespace is None else namespace
+        problem = namespace_problem(ns)
+        if problem is not None:
+            raise UsageError(f"namespace {ns!r}: {problem}", hint="kubectl get namespaces lists them")
+        return ns
+
+    def check_namespace(self, namespace: str) -> None:
+        """UsageError naming the namespace when it does not exist (lists in it would just be empty)."""
+        try:
+            self.kube.get(path_for("", "v1", "namespaces", name=namespace))
+        except KubeApiError as exc:
+            if exc.status == 404:
+                raise UsageError(f"no namespace {namespace!r} in this cluster",
+                                 hint="kubectl get namespaces lists them; -n chooses one") from None
+            if exc.status != 403:  # may not read namespaces: the lists below still say what is there
+                raise
 
     # -- reading -----------------------------------------------------------------------
     def namespaces(self) -> list[str]:
@@ -116,18 +146,19 @@ class RouteService(RouteHistory):
         vs, dr = self._find("virtualservices", ns, host), self._find("destinationrules", ns, host)
         versions = self.versions(host, ns)
         if vs is None and dr is None and not versions:
+            self.check_namespace(ns)
             raise UsageError(f"no service {host!r} with versioned pods, VirtualService or DestinationRule in {ns}",
                              hint="meshtui routes list shows the hosts")
         routes = R.Routes(host, ns, copy.deepcopy(vs.get("spec")) if vs else None,
                           copy.deepcopy(dr.get("spec")) if dr else None, versions)
         loaded = Loaded(routes, vs, dr)
         if history:
-            loaded.undo_depth = self.store().depth(ns, host)
-            loaded.notices = self.store().take_notices()
+            loaded.undo_depth, loaded.notices = self.undo_depth(host, ns)
         return loaded
 
     def hosts(self, namespace: str | None = None) -> list[HostSummary]:
         ns = self.namespace(namespace)
+        self.check_namespace(ns)
         services = self.kube.get(path_for("", "v1", "services", ns)).get("items", [])
         virtual = self.kube.get(self._path("virtualservices", ns)).get("items", [])
         rules = self.kube.get(self._path("destinationrules", ns)).get("items", [])
@@ -141,11 +172,8 @@ class RouteService(RouteHistory):
             versions = self.versions(name, ns)
             if not versions and vs is None and dr is None:
                 continue
-            routes = R.Routes(name, ns, (vs or {}).get("spec"), (dr or {}).get("spec"), versions)
-            out.append(HostSummary(ns, name, versions, vs["metadata"]["name"] if vs else None,
-                                   dr["metadata"]["name"] if dr else None, routes.weights(),
-                                   len(((vs or {}).get("spec") or {}).get("http") or []),
-                                   managed(vs) or managed(dr), touched(vs) or touched(dr)))
+            out.append(summarize(R.Routes(name, ns, (vs or {}).get("spec"), (dr or {}).get("spec"), versions),
+                                 vs, dr))
         return out
 
     def watch(self, namespace: str, on_change: Callable[[], None]) -> RouteWatch:
@@ -216,19 +244,22 @@ class RouteService(RouteHistory):
             self._guarded_write(plan, plural, obj, existing, dry_run=True)
         if dry_run:
             return ApplyResult(plan, False)
-        written: list[tuple[str, dict | None, dict]] = []
+        store = self.store()
+        store.check_writable()  # a change that could not be undone is not made
+        written: list[ObjectChange] = []
+        notices: list[str] = []
         try:
             for kind, plural, obj, existing in objects:
-                written.append((kind, existing, self._guarded_write(plan, plural, obj, existing, dry_run=False)))
+                written.append(self.change(kind, existing, self._guarded_write(plan, plural, obj, existing,
+                                                                                dry_run=False)))
         finally:
             if written:
-                self.record(routes.namespace, routes.host, written, self._action(plan))
-        return ApplyResult(plan, True, self.store().take_notices())
+                notices = self.record(routes.namespace, routes.host, written, self._action(plan))
+        return ApplyResult(plan, True, store.take_notices() + notices)
 
     @staticmethod
     def _action(plan: Plan) -> str:
-        return ", ".join(type(e).__name__ if not isinstance(e, Operation) else e.function.__name__
-                         for e in plan.edits)
+        return ", ".join(e.summary() for e in plan.edits)
 
     def _guarded_write(self, plan: Plan, plural: str, obj: dict, existing: dict | None, *, dry_run: bool) -> dict:
         try:
@@ -243,7 +274,7 @@ class RouteService(RouteHistory):
     def _conflict(self, plan: Plan) -> RouteConflict:
         old = plan.loaded
         current = self.load(old.routes.host, old.routes.namespace)
-        theirs = R.diff(old.routes, current.routes) or "(only metadata changed)"
+        theirs = R.diff(old.routes, current.routes, ("when read", "now")) or "(only metadata changed)"
         changed = [obj for before, obj in ((old.vs_obj, current.vs_obj), (old.dr_obj, current.dr_obj))
                    if resource_version(before) != resource_version(obj) and obj is not None]
         by_meshtui = bool(changed) and all(self.wrote(obj) for obj in changed)

@@ -1,17 +1,17 @@
-"""Undo, reset and restore: putting routes back without discarding anyone else's change.
+"""Undo and restore: putting routes back without discarding anyone else's change.
 
-Every meshtui write is recorded (`record`) with the spec before and the spec, uid and
-resourceVersion meshtui wrote, under the cluster's identity. `undo` restores the spec
-before only if each object still holds exactly what meshtui wrote; otherwise it refuses
-and shows what changed since (`--force` restores anyway). The records also let the
-engine tell meshtui's own later writes (a tour's show-me, another panel) from someone
-else's when a write meets a 409.
+Every meshtui write (an apply, a reset) is recorded (`record`) with the spec before and
+the spec, uid and resourceVersion meshtui wrote, under the cluster's identity. `undo`
+restores the spec before only if each object still holds exactly what meshtui wrote
+(or, for an object meshtui deleted, is still gone); otherwise it refuses and shows what
+changed since (`--force` restores anyway). The records also let the engine tell
+meshtui's own later writes (a tour's show-me, another panel) from someone else's when a
+write meets a 409. A preview writes nothing and so needs no clearance from the guard.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import time
 from dataclasses import dataclass, field
 
@@ -24,11 +24,9 @@ from meshtui.services.routes.model import (
     Loaded,
     UndoRefused,
     UndoUnavailable,
-    managed,
     resource_version,
-    touched,
 )
-from meshtui.services.undo import ObjectChange, UndoEntry, UndoStore
+from meshtui.services.undo import HistoryUnavailable, ObjectChange, UndoEntry, UndoStore
 
 PLURALS = {"VirtualService": "virtualservices", "DestinationRule": "destinationrules"}
 
@@ -40,14 +38,16 @@ class UndoResult:
     lines: list[str]
     diff: str = ""
     notices: list[str] = field(default_factory=list)
+    action: str = ""
+    """What the undone change was (`SetWeights`, `reset`, ...)."""
 
 
-def _uid(obj: dict | None) -> str | None:
+def uid_of(obj: dict | None) -> str | None:
     return ((obj or {}).get("metadata") or {}).get("uid")
 
 
 class RouteHistory:
-    """The undo/reset half of `RouteService` (which provides `kube`, `guard`, `load` and `_path`)."""
+    """The undo half of `RouteService` (which provides `kube`, `guard`, `load` and `_path`)."""
 
     kube: KubeClient
     guard: Guard
@@ -65,6 +65,9 @@ class RouteHistory:
     def _path(self, plural: str, namespace: str | None, name: str | None = None) -> str:
         raise NotImplementedError
 
+    def namespace(self, namespace: str | None) -> str:
+        raise NotImplementedError
+
     @property
     def version(self) -> str:
         raise NotImplementedError
@@ -76,30 +79,51 @@ class RouteHistory:
             self._store = self._undo_file.for_cluster(self._identity.key, self._identity.label)
         return self._store
 
-    def record(self, namespace: str, host: str, written: list[tuple[str, dict | None, dict]], action: str) -> None:
-        """Remember a write: (kind, the object before, the object the server returned) for each object."""
-        changes = []
-        for kind, before, after in written:
-            self._own.add((_uid(after), resource_version(after)))
-            changes.append(ObjectChange(kind=kind, name=after["metadata"]["name"], existed=before is not None,  # type: ignore[arg-type]
-                                        before=copy.deepcopy((before or {}).get("spec")) if before else None,
-                                        after=copy.deepcopy(after.get("spec")), uid=_uid(after),
-                                        resource_version=resource_version(after)))
-        self.store().push(namespace, host, UndoEntry(at=time.time(), action=action, objects=changes))
+    def undo_depth(self, host: str, namespace: str | None = None) -> tuple[int, list[str]]:
+        """How many changes of `host` can be undone, and notices (a history moved aside, one unusable)."""
+        store = self.store()
+        try:
+            depth = store.depth(self.namespace(namespace), host)
+        except HistoryUnavailable as exc:
+            return 0, [exc.message]
+        return depth, store.take_notices()
+
+    def record(self, namespace: str, host: str, changes: list[ObjectChange], action: str) -> list[str]:
+        """Remember a write; returns notices (the history could not be written: the change stands, unrecorded)."""
+        for change in changes:
+            self._own.add((change.uid, change.resource_version))
+        try:
+            self.store().push(namespace, host, UndoEntry(at=time.time(), action=action, objects=changes))
+        except HistoryUnavailable as exc:
+            return [f"the change was written, but it could not be recorded for undo: {exc.message}"]
+        return []
+
+    @staticmethod
+    def change(kind: str, before: dict | None, after: dict | None, **extra: object) -> ObjectChange:
+        """The record of one object written (`after` is what the server returned; None when deleted)."""
+        name = (after or before or {}).get("metadata", {}).get("name", "")
+        return ObjectChange(kind=kind, name=name, existed=before is not None,  # type: ignore[arg-type]
+                            before=copy.deepcopy((before or {}).get("spec")) if before else None,
+                            after=copy.deepcopy(after.get("spec")) if after is not None else None,
+                            uid=uid_of(after if after is not None else before),
+                            resource_version=resource_version(after), **extra)  # type: ignore[arg-type]
 
     def wrote(self, obj: dict) -> bool:
         """Whether `obj` (as it is now) is exactly what meshtui last wrote."""
-        key = (_uid(obj), resource_version(obj))
+        key = (uid_of(obj), resource_version(obj))
         if key in self._own:
             return True
         spec = obj.get("spec") or {}
         host = spec.get("host") or next(iter(spec.get("hosts") or []), "")
-        entry = self.store().peek(obj["metadata"]["namespace"], str(host).split(".")[0])
+        try:
+            entry = self.store().peek(obj["metadata"]["namespace"], str(host).split(".")[0])
+        except HistoryUnavailable:
+            return False
         return entry is not None and any((c.uid, c.resource_version) == key for c in entry.objects)
 
     # -- writes ------------------------------------------------------------------------
-    def _put_spec(self, kind: str, ns: str, name: str, spec: dict | None, current: dict | None) -> str:
-        plural = PLURALS[kind]
+    def _put_spec(self, change: ObjectChange, ns: str, spec: dict | None, current: dict | None) -> str:
+        plural, name = PLURALS[change.kind], change.name
         query = {"fieldManager": "meshtui"}
         if spec is None:
             if current is None:
@@ -107,17 +131,36 @@ class RouteHistory:
             self.kube.request("DELETE", self._path(plural, ns, name))
             return f"deleted {plural}/{name}"
         if current is None:
-            body = {"apiVersion": f"{GROUP}/{self.version}", "kind": kind,
-                    "metadata": {"name": name, "namespace": ns}, "spec": spec}
+            metadata: dict = {"name": name, "namespace": ns}
+            if change.managed:
+                metadata["labels"] = {R.MANAGED_LABEL: R.MANAGED_VALUE}
+            if change.original is not None:
+                metadata["annotations"] = {R.ORIGINAL_ANNOTATION: change.original}
+            body = {"apiVersion": f"{GROUP}/{self.version}", "kind": change.kind, "metadata": metadata, "spec": spec}
             result = self.kube.request("POST", self._path(plural, ns), query=query, body=body)
-            self._own.add((_uid(result), resource_version(result)))
+            self._own.add((uid_of(result), resource_version(result)))
             return f"re-created {plural}/{name}"
         obj = copy.deepcopy(current)
         obj["spec"] = spec
         obj.pop("status", None)
+        if change.original is not None:
+            obj["metadata"].setdefault("annotations", {})[R.ORIGINAL_ANNOTATION] = change.original
         result = self.kube.request("PUT", self._path(plural, ns, name), query=query, body=obj)
-        self._own.add((_uid(result), resource_version(result)))
+        self._own.add((uid_of(result), resource_version(result)))
         return f"restored {plural}/{name}"
+
+    @staticmethod
+    def _drift(change: ObjectChange, now: dict | None, label: str) -> str | None:
+        """What changed since meshtui wrote this object (None: nothing)."""
+        if change.after is None:
+            return None if now is None else f"{label}: re-created since meshtui deleted it"
+        if now is None or now["metadata"]["name"] != change.name:
+            return f"{label}: deleted since meshtui wrote it"
+        if change.uid and uid_of(now) != change.uid:
+            return f"{label}: deleted and re-created since meshtui wrote it"
+        if (now.get("spec") or {}) != (change.after or {}):
+            return R.spec_diff(label, change.after, now.get("spec"), ("as meshtui wrote it", "now"))
+        return None
 
     def undo(self, host: str, namespace: str | None = None, *, force: bool = False,
              preview: bool = False) -> UndoResult:
@@ -125,8 +168,9 @@ class RouteHistory:
 
         With `preview`, nothing is written: the result says what would be restored, and the diff.
         """
-        ns = namespace or self.kube.context.namespace or "default"
-        self.guard.check(f"undo routes of {ns}/{host}")
+        ns = self.namespace(namespace)
+        if not preview:
+            self.guard.check(f"undo routes of {ns}/{host}")
         loaded = self.load(host, ns)
         store = self.store()
         entry = store.peek(ns, host)
@@ -137,16 +181,7 @@ class RouteHistory:
                                   hint="meshtui records the changes it makes; `routes reset` goes back to before "
                                        "meshtui")
         current = {"VirtualService": loaded.vs_obj, "DestinationRule": loaded.dr_obj}
-        drift = []
-        for change in entry.objects:
-            now = current[change.kind]
-            label = f"{change.kind} {ns}/{change.name}"
-            if now is None or now["metadata"]["name"] != change.name:
-                drift.append(f"{label}: deleted since meshtui wrote it")
-            elif change.uid and _uid(now) != change.uid:
-                drift.append(f"{label}: deleted and re-created since meshtui wrote it")
-            elif (now.get("spec") or {}) != (change.after or {}):
-                drift.append(R.spec_diff(label, change.after, now.get("spec")))
+        drift = [d for c in entry.objects if (d := self._drift(c, current[c.kind], f"{c.kind} {ns}/{c.name}"))]
         if drift and not force:
             raise UndoRefused(host, "\n".join(drift))
         after = loaded.routes.copy()
@@ -160,14 +195,12 @@ class RouteHistory:
         if preview:
             return UndoResult(after, [f"restore {c.kind} {ns}/{c.name}" if c.existed else
                                       f"delete {c.kind} {ns}/{c.name} (meshtui created it)" for c in entry.objects],
-                              diff, notices)
+                              diff, notices, entry.action)
         lines = []
-        for change in sorted(entry.objects, key=lambda c: c.kind != "VirtualService"):
-            now = current[change.kind]
-            spec = change.before if change.existed else None
-            lines.append(self._put_spec(change.kind, ns, change.name, spec, now))
+        for change in sorted(entry.objects, key=lambda c: c.kind != "DestinationRule"):
+            lines.append(self._put_spec(change, ns, change.before if change.existed else None, current[change.kind]))
         store.pop(ns, host, entry)
-        return UndoResult(self.load(host, ns).routes, lines, diff, notices + store.take_notices())
+        return UndoResult(self.load(host, ns).routes, lines, diff, notices + store.take_notices(), entry.action)
 
     def restore(self, host: str, namespace: str, vs: dict | None, dr: dict | None, *, vs_existed: bool,
                 dr_existed: bool) -> None:
@@ -179,52 +212,5 @@ class RouteHistory:
             if obj is None and (not existed or spec is None):
                 continue
             name = obj["metadata"]["name"] if obj is not None else host
-            self._put_spec(kind, namespace, name, spec if existed else None, obj)
-
-    def reset_actions(self, loaded: Loaded) -> list[str]:
-        """What `reset` would do to this host (for the question before it)."""
-        out = []
-        for plural, obj in (("virtualservices", loaded.vs_obj), ("destinationrules", loaded.dr_obj)):
-            if obj is not None and managed(obj):
-                out.append(f"delete {plural}/{obj['metadata']['name']} (created by meshtui)")
-            elif obj is not None and touched(obj):
-                out.append(f"restore {plural}/{obj['metadata']['name']} to its spec before meshtui")
-        return out
-
-    def reset(self, host: str, namespace: str | None = None) -> list[str]:
-        """Back to before meshtui: created objects deleted, touched ones restored, the undo history dropped."""
-        ns = namespace or self.kube.context.namespace or "default"
-        self.guard.check(f"reset routes of {ns}/{host}")
-        loaded = self.load(host, ns)
-        done = []
-        for kind, obj in (("VirtualService", loaded.vs_obj), ("DestinationRule", loaded.dr_obj)):
-            if obj is None:
-                continue
-            name, plural = obj["metadata"]["name"], PLURALS[kind]
-            if managed(obj):
-                self.kube.request("DELETE", self._path(plural, ns, name))
-                done.append(f"deleted {plural}/{name} (created by meshtui)")
-            elif touched(obj):
-                restored = copy.deepcopy(obj)
-                restored["spec"] = json.loads(obj["metadata"]["annotations"][R.ORIGINAL_ANNOTATION])
-                del restored["metadata"]["annotations"][R.ORIGINAL_ANNOTATION]
-                restored.pop("status", None)
-                result = self.kube.request("PUT", self._path(plural, ns, name), body=restored)
-                self._own.add((_uid(result), resource_version(result)))
-                done.append(f"restored {plural}/{name} to its spec before meshtui")
-        self.store().clear(ns, host)
-        return done
-
-    def managed_hosts(self, namespace: str | None = None) -> list[tuple[str, str]]:
-        """(namespace, host) of everything meshtui created or changed (all namespaces if none given)."""
-        out: set[tuple[str, str]] = set()
-        for plural in ("virtualservices", "destinationrules"):
-            path = self._path(plural, namespace) if namespace else f"/apis/{GROUP}/{self.version}/{plural}"
-            for obj in self.kube.get(path).get("items", []):
-                if not (managed(obj) or touched(obj)):
-                    continue
-                spec = obj.get("spec") or {}
-                hosts = spec.get("hosts") or [spec.get("host", "")]
-                ns = obj["metadata"]["namespace"]
-                out.update((ns, str(h).split(".")[0]) for h in hosts if h and h != "*")
-        return sorted(out)
+            change = ObjectChange(kind=kind, name=name, existed=existed, before=spec, after=None)  # type: ignore[arg-type]
+            self._put_spec(change, namespace, spec if existed else None, obj)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from meshtui.domain import routes as R
-from meshtui.domain.errors import Conflict, UsageError
+from meshtui.domain.errors import Conflict, MeshtuiError, UsageError
 from meshtui.domain.routes.edits import Edit
 from meshtui.domain.routes.inputs import Problem
 
@@ -57,6 +57,13 @@ class Loaded:
         return R.view(self.routes)
 
     @property
+    def summary(self) -> HostSummary:
+        """This host as a `routes list` row."""
+        from meshtui.services.routes.engine import summarize
+
+        return summarize(self.routes, self.vs_obj, self.dr_obj)
+
+    @property
     def stamp(self) -> tuple[str | None, str | None]:
         """resourceVersions of the VS and DR: changes when anyone writes them."""
         return resource_version(self.vs_obj), resource_version(self.dr_obj)
@@ -70,8 +77,8 @@ class Plan:
     after: R.Routes
     findings: list[R.Finding] = field(default_factory=list)
     edits: tuple[Edit, ...] = ()
-    defaults: dict[str, int | str] = field(default_factory=dict)
-    """Breaker fields that get a default because they were not given and did not exist."""
+    defaults: dict[str, int | str | float] = field(default_factory=dict)
+    """Values filled in because they were not given and did not exist (breaker fields, a new fault's percent)."""
 
     @property
     def diff(self) -> str:
@@ -94,6 +101,20 @@ class Plan:
         return R.view(self.after)
 
 
+@dataclass
+class ResetPlan:
+    """What a reset will do: the actions in words, the routes after it (a deleted object is None), warnings."""
+
+    loaded: Loaded
+    after: R.Routes
+    actions: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def diff(self) -> str:
+        return R.diff(self.loaded.routes, self.after)
+
+
 @dataclass(frozen=True)
 class HostSummary:
     namespace: str
@@ -102,9 +123,18 @@ class HostSummary:
     virtual_service: str | None
     destination_rule: str | None
     weights: dict[str, int]
+    """Destination key (subset, '' for any pod, `→ host` for another host) -> weight as written."""
     rules: int
     managed: bool
     touched: bool
+    shares: dict[str, float] = field(default_factory=dict)
+    """The same keys -> percent of the catch-all rule's traffic (what `show` and the panel display)."""
+
+    def to_json(self) -> dict:
+        return {"namespace": self.namespace, "host": self.host, "versions": self.versions,
+                "virtual_service": self.virtual_service, "destination_rule": self.destination_rule,
+                "weights": self.weights, "shares": self.shares, "rules": self.rules, "managed": self.managed,
+                "touched": self.touched}
 
 
 @dataclass(frozen=True)
@@ -153,10 +183,9 @@ class UndoRefused(Conflict):
 
     def __init__(self, host: str, changes: str) -> None:
         super().__init__(f"{host}: the routes changed after meshtui's last write; undo would discard that change, "
-                         "so nothing was restored", hint="review the change below; --force restores anyway "
-                         "(and loses it)")
+                         "so nothing was restored", hint="--force restores anyway (and loses that change)")
         self.changes = changes
 
 
-class UndoUnavailable(UsageError):
-    """Nothing to undo for this host in this cluster (exit 2)."""
+class UndoUnavailable(MeshtuiError):
+    """Nothing to undo for this host in this cluster (exit 1: nothing was done, the input was fine)."""

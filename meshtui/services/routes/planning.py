@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from meshtui.domain import routes as R
-from meshtui.domain.routes.edits import Breaker, Edit
+from meshtui.domain.routes.edits import Edit
 from meshtui.domain.routes.inputs import Problem
+from meshtui.domain.routes.present import percent
 from meshtui.services.routes.model import EditRejected, Loaded, Plan
 
 
@@ -22,16 +23,30 @@ def findings(after: R.Routes, before: R.Routes) -> list[R.Finding]:
             if f.level == "error" and f.message in existing else f for f in R.validate(after)]
 
 
+def removed_destinations(before: R.Routes, after: R.Routes) -> list[R.Finding]:
+    """Warnings for catch-all destinations that are no subset of the host (any pod, another host) and go away."""
+    def loose(routes: R.Routes) -> dict[str, float | None]:
+        rule = R.view(routes).weighted
+        return {d.key: d.share for d in rule.destinations if d.external or not d.subset} if rule else {}
+    kept = loose(after)
+    return [R.Finding("warning", f"the change removes the route to {key.removeprefix('→ ') or 'any pod of the host'}"
+                                 f" ({percent(share)} of the traffic)", "", "route")
+            for key, share in loose(before).items() if key not in kept]
+
+
 def plan_edits(loaded: Loaded, edits: Sequence[Edit]) -> Plan:
     """`edits` applied in order on `loaded.base`; raises EditRejected naming the field, value and fix."""
-    defaults: dict[str, int | str] = {}
+    defaults: dict[str, int | str | float] = {}
     after = loaded.base
     try:
         for edit in edits:
-            if isinstance(edit, Breaker):
-                defaults.update(edit.defaults_used(after))
+            defaults.update(edit.defaults_used(after))
             after = edit.apply(after)
     except R.RouteError as exc:
         raise EditRejected(loaded.routes.host, [Problem(exc.field or "edit", exc.value, exc.message,
                                                         exc.fix or "see `meshtui routes show`")]) from None
-    return Plan(loaded, after, findings(after, loaded.routes), tuple(edits), defaults)
+    if loaded.routes.vs is None:  # the rule meshtui creates replaces no one's route
+        warnings = []
+    else:
+        warnings = removed_destinations(loaded.routes, after)
+    return Plan(loaded, after, findings(after, loaded.routes) + warnings, tuple(edits), defaults)

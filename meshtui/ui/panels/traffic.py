@@ -3,7 +3,12 @@
 Keys only change the draft (a list of typed edits, see `traffic_base`) or open a form
 (`traffic_writes`); `a` shows the engine's exact diff and applies through the same route
 engine as `meshtui routes`, so the CLI and the panel write identical objects. Beside the
-routes, the split the traffic really takes, read from the sidecars' logs every 2 s in a worker.
+routes, the split the traffic really takes, read from the sidecars' logs every 2 s in a
+worker (which also re-reads the undo depth: the history file is shared with the CLI).
+
+The footer shows the keys used most, grouped (shift, presets, edit forms); every key,
+with what it does, is in `?` help and the command palette. Presets send the canary share
+to the target subset (`v`). Quitting with an unapplied draft asks first.
 """
 
 from __future__ import annotations
@@ -12,35 +17,51 @@ from textual import on, work
 from textual.binding import Binding
 
 from meshtui.domain.routes import edits as E
+from meshtui.domain.routes.inputs import InvalidInput
+from meshtui.domain.text import inert
 from meshtui.services.routes.ports import ObserverView
-from meshtui.ui.panels.traffic_messages import NamespacesLoaded, ObservationReady, ObserverStarted
+from meshtui.ui.panels.traffic_messages import (
+    NamespacesLoaded,
+    ObservationReady,
+    ObserverStarted,
+    UndoDepthRead,
+)
 from meshtui.ui.panels.traffic_writes import TrafficWrites
 
 STEP = 10
+SHIFT = Binding.Group("±10%")
+PRESET = Binding.Group("Presets")
+EDIT = Binding.Group("Edit")
 
 
 class TrafficPanel(TrafficWrites):
     """Hosts on the left; rules, weight bars and the observed split on the right."""
 
     BINDINGS = [
-        Binding("v", "next_subset", "Subset", id="traffic.subset"),
-        Binding("right", "shift_right", "+10%", id="traffic.shift_right"),
-        Binding("left", "shift_left", "-10%", id="traffic.shift_left"),
-        Binding("S", "preset('stable')", "Stable", id="traffic.preset_stable"),
-        Binding("C", "preset('canary')", "Canary 90/10", id="traffic.preset_canary"),
-        Binding("H", "preset('half')", "50/50", id="traffic.preset_half"),
-        Binding("F", "preset('flip')", "Flip", id="traffic.preset_flip"),
-        Binding("B", "preset('bluegreen')", "Blue/green", id="traffic.preset_bluegreen"),
-        Binding("m", "form('match')", "Match", id="traffic.match"),
-        Binding("f", "form('fault')", "Fault", id="traffic.fault"),
-        Binding("M", "form('mirror')", "Mirror", id="traffic.mirror"),
-        Binding("r", "form('timeout')", "Timeout/retries", id="traffic.timeout"),
-        Binding("b", "form('breaker')", "Breaker", id="traffic.breaker"),
+        Binding("v", "next_subset", "Target", id="traffic.subset", tooltip="choose the target subset"),
+        # priority: the focused host table would take the arrows (and, when wider than its column, scroll)
+        Binding("left", "shift_left", "Shift 10% from the target", id="traffic.shift_left", group=SHIFT,
+                key_display="←", priority=True),
+        Binding("right", "shift_right", "Shift 10% to the target", id="traffic.shift_right", group=SHIFT,
+                key_display="→", priority=True),
+        Binding("C", "preset('canary')", "Preset canary: 90/10 to the target", id="traffic.preset_canary",
+                group=PRESET),
+        Binding("H", "preset('half')", "Preset 50/50 with the target", id="traffic.preset_half", group=PRESET),
+        Binding("B", "preset('bluegreen')", "Preset blue/green: all to the target (or back)",
+                id="traffic.preset_bluegreen", group=PRESET),
+        Binding("F", "preset('flip')", "Preset flip the two weights", id="traffic.preset_flip", group=PRESET),
+        Binding("S", "preset('stable')", "Preset stable: all to the first subset", id="traffic.preset_stable",
+                group=PRESET),
+        Binding("m", "form('match')", "Header match (add or remove)", id="traffic.match", group=EDIT),
+        Binding("f", "form('fault')", "Fault", id="traffic.fault", group=EDIT),
+        Binding("M", "form('mirror')", "Mirror", id="traffic.mirror", group=EDIT),
+        Binding("r", "form('timeout')", "Timeout/retries", id="traffic.timeout", group=EDIT),
+        Binding("b", "form('breaker')", "Circuit breaker", id="traffic.breaker", group=EDIT),
         Binding("a", "apply", "Apply", id="traffic.apply"),
-        Binding("d", "discard", "Discard draft", id="traffic.discard"),
+        Binding("d", "discard", "Discard", id="traffic.discard"),
         Binding("u", "undo", "Undo", id="traffic.undo"),
         Binding("R", "reset", "Reset", id="traffic.reset"),
-        Binding("n", "next_namespace", "Namespace", id="traffic.namespace", show=False),
+        Binding("n", "next_namespace", "Namespace", id="traffic.namespace"),
     ]
 
     def on_mount(self) -> None:
@@ -65,12 +86,24 @@ class TrafficPanel(TrafficWrites):
         self.observer = message.observer
 
     def _observe(self) -> None:
-        if self.observer is not None and self.host is not None:
-            self._read_observation(self.observer, self.host)
+        if self.host is not None and self.session is not None:
+            self._read_observation(self.observer, self.host, self.namespace)
 
     @work(thread=True, exclusive=True, group="traffic-observe", exit_on_error=False)
-    def _read_observation(self, observer: ObserverView, host: str) -> None:
-        self.post_message(ObservationReady(host, observer.observation()))
+    def _read_observation(self, observer: ObserverView | None, host: str, namespace: str | None) -> None:
+        if self.session is not None:
+            depth, notices = self.session.routes.undo_depth(host, namespace)
+            self.post_message(UndoDepthRead(host, depth, notices))
+        if observer is not None:
+            self.post_message(ObservationReady(host, observer.observation()))
+
+    @on(UndoDepthRead)
+    def _undo_depth_read(self, message: UndoDepthRead) -> None:
+        for notice in message.notices:
+            self.app.notify(notice, title="Undo history", severity="warning", timeout=10, markup=False)
+        if message.host == self.host and self.loaded is not None and self.loaded.undo_depth != message.depth:
+            self.loaded.undo_depth = message.depth
+            self._draw()
 
     @on(ObservationReady)
     def _observation_ready(self, message: ObservationReady) -> None:
@@ -94,7 +127,25 @@ class TrafficPanel(TrafficWrites):
             self._edit(E.Shift(self.target, -STEP))
 
     def action_preset(self, name: str) -> None:
-        self._edit(E.parse_preset(name))
+        canary = self.target if name in ("canary", "half", "bluegreen") else None
+        try:
+            self._edit(E.parse_preset(name, canary))
+        except InvalidInput as exc:  # a target that is no subset name cannot come from `v`; said, not hidden
+            self.app.notify(exc.args[0], severity="error", markup=False)
+
+    def confirm_quit(self) -> bool:
+        """Ask before quitting with an unapplied draft (True: asked, the app waits for the answer)."""
+        if not self.dirty or self.host is None:
+            return False
+        from meshtui.ui.screens.confirm import ConfirmScreen
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.app.exit()
+        self.app.push_screen(ConfirmScreen(inert(f"The Traffic panel has an unapplied draft for {self.host}."),
+                                           "Quit", None, "Quit and lose the draft? (No: a applies it, d discards it)"),
+                             answered)
+        return True
 
     def action_discard(self) -> None:
         if self.dirty or self.edits:

@@ -1,4 +1,4 @@
-"""The Traffic panel's state, loading and drawing: cluster routes, the draft, the watch, the observed split.
+"""The Traffic panel's loading and live state: cluster routes, the draft, the watch.
 
 The panel holds the cluster's routes (`Loaded`, from the route engine) and a draft, which
 is only a list of typed edits; the engine turns them into a `Plan` on top of whatever is
@@ -10,85 +10,28 @@ reads happen in workers; handlers only take results and draw (`traffic_render`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from meshtui.domain.errors import MeshtuiError
-from meshtui.domain.routes import Routes
 from meshtui.domain.routes import edits as E
 from meshtui.domain.text import inert
-from meshtui.services.observe import Observation
-from meshtui.services.routes import EditRejected, HostSummary, Loaded, Plan
-from meshtui.services.routes.ports import ObserverView, TrafficSession, WatchView
-from meshtui.ui.failures import ReportsFailures
+from meshtui.services.routes import EditRejected, Plan
+from meshtui.services.routes.ports import TrafficSession
 from meshtui.ui.panels.traffic_messages import (
     HostsLoaded,
     RoutesChanged,
     RoutesLoaded,
     WatchStarted,
 )
-from meshtui.ui.panels.traffic_render import Palette, observed_rows, rules_text, title_text
+from meshtui.ui.panels.traffic_render import host_row
+from meshtui.ui.panels.traffic_view import TrafficView
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
 
-class TrafficBase(ReportsFailures, Horizontal):
-    """Hosts on the left; rules, weight bars and the observed split on the right."""
-
-    FAILURE_SOURCE = "Traffic"
-
-    DEFAULT_CSS = """
-    TrafficPanel #traffic-rules { height: auto; }
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.session: TrafficSession | None = None
-        self.namespace: str | None = None
-        self.hosts: list[HostSummary] = []
-        self.host: str | None = None
-        self.loaded: Loaded | None = None
-        self.edits: list[E.Edit] = []
-        self.plan: Plan | None = None
-        self.stale: str | None = None
-        self.target: str | None = None
-        self.observer: ObserverView | None = None
-        self.observation: Observation | None = None
-        self.route_watch: WatchView | None = None
-        self.last_applied: str | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="traffic-left"):
-            yield Static("Hosts", id="hosts-title", classes="section-title")
-            yield KeyedTable([("HOST", "host"), ("WEIGHTS", "weights"), ("", "mark")], id="hosts")
-        with Vertical(id="traffic-main"):
-            yield Static("", id="traffic-title")
-            yield Static("", id="traffic-rules")
-            yield Static("Observed split (sidecar logs, last 60 s) · CONFIGURED = in the cluster · "
-                         "DRAFT = not applied", classes="section-title")
-            yield KeyedTable([("SUBSET", "subset"), ("CONFIGURED", "configured"), ("DRAFT", "draft"),
-                              ("OBSERVED", "observed"), ("", "bar"), ("REQUESTS", "requests"), ("SUCCESS", "success"),
-                              ("P50", "p50"), ("P95", "p95")], id="observed")
-            yield Static("", id="traffic-status")
-
-    def focus_target(self) -> KeyedTable:
-        return self.query_one("#hosts", KeyedTable)
-
-    # -- the model -----------------------------------------------------------------------
-    @property
-    def draft(self) -> Routes | None:
-        """The routes as they would be after the draft (the cluster's when there is none)."""
-        if self.plan is not None:
-            return self.plan.after
-        return self.loaded.base if self.loaded is not None else None
-
-    @property
-    def dirty(self) -> bool:
-        return self.stale is not None or (self.plan is not None and self.plan.changed)
+class TrafficBase(TrafficView):
+    """Loading and live state for the Traffic panel (see the module docstring)."""
 
     def _replan(self, edits: list[E.Edit]) -> Plan | None:
         """The plan of `edits` on the cluster's routes (pure; raises EditRejected)."""
@@ -109,11 +52,15 @@ class TrafficBase(ReportsFailures, Horizontal):
         self.observer, self.route_watch, self.session = None, None, None
 
     def _switch_namespace(self, namespace: str) -> None:
-        if self.route_watch is not None:
-            self.route_watch.close()
-            self.route_watch = None
+        for closable in (self.route_watch, self.observer):
+            if closable is not None:
+                closable.close()
+        self.route_watch, self.observer, self.observation = None, None, None
         self.namespace, self.host, self.loaded, self.hosts = namespace, None, None, []
         self._discard_draft()
+        self.last_applied = None
+        self.query_one("#hosts", KeyedTable).sync({}, [])
+        self.clear(f"loading the hosts of {namespace}…")
         self._start_watch(namespace)
         self._load_hosts()
 
@@ -162,18 +109,14 @@ class TrafficBase(ReportsFailures, Horizontal):
             self._status(message.error, "error")
             return
         self.hosts = message.hosts
-        rows = {h.host: (Text(inert(h.host)),
-                         Text(inert(" ".join(f"{s or '(any)'}={w}" for s, w in h.weights.items()) or "-")
-                              if h.virtual_service else "no VS", style="" if h.virtual_service else "dim"),
-                         Text("◆" if h.managed or h.touched else "")) for h in self.hosts}
+        rows = {h.host: host_row(h) for h in self.hosts}
         self.query_one("#hosts", KeyedTable).sync(rows, list(rows))
-        self.query_one("#hosts-title", Static).update(Text(inert(f"Hosts in {self.namespace}  (◆ changed by meshtui)")))
+        self.query_one("#hosts-title", Static).update(Text(inert(f"Hosts in {self.namespace} (◆ meshtui's)")))
         if self.host is None and self.hosts:
             preferred = next((h.host for h in self.hosts if len(h.versions) > 1), self.hosts[0].host)
             self.select_host(preferred)
         elif not self.hosts:
-            self.query_one("#traffic-rules", Static).update(Text(f"no routable hosts in {inert(self.namespace)} "
-                                                                 "(n: next namespace)", style="dim"))
+            self.clear(f"no routable hosts in {self.namespace} (n: next namespace)")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key is not None else None
@@ -185,7 +128,8 @@ class TrafficBase(ReportsFailures, Horizontal):
             self.observer.close()
         self.host, self.loaded, self.observer, self.observation = host, None, None, None
         self._discard_draft()
-        self.query_one("#traffic-rules", Static).update(Text(f"loading the routes of {inert(host)}…", style="dim"))
+        self.last_applied = None
+        self.clear(f"loading the routes of {host}…")
         self._load_routes(host)
         self._host_selected(host)
 
@@ -240,53 +184,6 @@ class TrafficBase(ReportsFailures, Horizontal):
 
     def _discard_draft(self) -> None:
         self.edits, self.plan, self.stale = [], None, None
-
-    # -- drawing ---------------------------------------------------------------------------
-    def palette(self) -> Palette:
-        theme = self.app.current_theme
-        return Palette(str(theme.accent), str(theme.primary), str(theme.warning), str(theme.error),
-                       str(theme.success), str(theme.secondary))
-
-    def _draw(self) -> None:
-        loaded = self.loaded
-        if loaded is None:
-            return
-        palette, cluster = self.palette(), loaded.view
-        shown = self.plan.view if self.plan is not None else cluster
-        self.query_one("#traffic-title", Static).update(
-            title_text(shown, self.target, dirty=self.dirty, stale=self.stale, undo_depth=loaded.undo_depth,
-                       palette=palette))
-        rules = Text("Draft — not applied\n" if self.plan is not None else "In the cluster\n", style="dim italic")
-        rules.append_text(rules_text(shown, cluster if self.plan is not None else None, self.target, palette))
-        self.query_one("#traffic-rules", Static).update(rules)
-        if self.stale:
-            self._status(f"✘ the draft no longer fits: {self.stale} (d discards it)", "error")
-        elif self.plan is not None and self.plan.findings:
-            errors = any(f.level == "error" for f in self.plan.findings)
-            self._status("  ".join(f"{'✘' if f.level == 'error' else '!'} {f.message}" for f in self.plan.findings),
-                         "error" if errors else "warning")
-        elif self.last_applied:
-            self._status(self.last_applied, "success")
-        else:
-            self._status("")
-        self._draw_observed()
-
-    def _draw_observed(self) -> None:
-        if self.loaded is None:
-            return
-        rows = observed_rows(self.observation, self.loaded.view, self.plan.view if self.plan is not None else None)
-        self.query_one("#observed", KeyedTable).sync(rows, sorted(rows))
-
-    def _status(self, message: str, level: str = "info") -> None:
-        palette = self.palette()
-        colour = {"error": palette.error, "warning": palette.warning, "success": palette.success}.get(level, "")
-        self.query_one("#traffic-status", Static).update(Text(inert(message), style=colour))
-
-    def worker_failed(self, job: str, error: BaseException) -> None:
-        summary = error.message if isinstance(error, MeshtuiError) else f"{type(error).__name__}: {error}"
-        self._status(f"✘ {job} failed: {summary}", "error")
-        if self.loaded is None:
-            self.query_one("#traffic-rules", Static).update(Text(inert(f"could not load: {summary}"), style="dim"))
 
     # -- keys that only edit the draft -------------------------------------------------------
     def _edit(self, edit: E.Edit) -> bool:

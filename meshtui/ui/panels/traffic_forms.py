@@ -43,13 +43,17 @@ def _text(value: object) -> str:
     return "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
 
 
+REMOVE = "remove this match"
+
+
 def match_form(host: str, view: RoutesView) -> FormSpec:
     subsets = _subsets(view)
     return FormSpec("match", f"Route a header to a subset ({host})",
                     [Field("header", "header name", "end-user"), Field("value", "header value (exact match)", "tester"),
-                     Field("subset", "to subset", subsets[-1], subsets)],
-                    lambda v: E.parse_match(v["header"], v["value"], v["subset"]),
-                    "The rule goes ahead of the weighted rule: matching requests skip the weights.")
+                     Field("subset", "to subset", subsets[-1], (*subsets, REMOVE))],
+                    lambda v: E.parse_match(v["header"], v["value"], v["subset"], remove=v["subset"] == REMOVE),
+                    "The rule goes ahead of the weighted rule: matching requests skip the weights. "
+                    f"'{REMOVE}' deletes the rule that matches exactly this header and value.")
 
 
 def fault_form(host: str, view: RoutesView) -> FormSpec:
@@ -64,8 +68,8 @@ def fault_form(host: str, view: RoutesView) -> FormSpec:
     return FormSpec("fault", f"Inject a fault ({host})",
                     [Field("kind", "kind", kind, ("abort", "delay", "none")),
                      Field("value", "HTTP status (abort, 200-599) or duration (delay, e.g. 2s)", value),
-                     Field("percent", "percent of requests, 0-100 (empty keeps the current share"
-                           + (f": {shares})" if shares else "; 100 for a new fault)"), "",
+                     Field("percent", "percent of requests, 0-100; empty keeps "
+                           + (f"the current share ({shares})" if shares else "the default: 100 for a new fault"), "",
                            placeholder="keep"),
                      Field("subset", "on the rule of", WEIGHTED, (WEIGHTED, *_subsets(view)))],
                     build, "Istio ignores timeouts and retries on a rule that has a fault.",
@@ -76,11 +80,11 @@ def mirror_form(host: str, view: RoutesView) -> FormSpec:
     rule = view.weighted
     subsets = _subsets(view)
     current = rule.mirror if rule and rule.mirror in subsets else subsets[-1]
-    share = f"{_text(rule.mirror_percent)})" if rule and rule.mirror is not None else "100 for a new mirror)"
+    share = (f"the current share ({_text(rule.mirror_percent)})" if rule and rule.mirror is not None
+             else "the default: 100 for a new mirror")
     return FormSpec("mirror", f"Mirror traffic ({host})",
                     [Field("subset", "mirror to", current or subsets[-1], (*subsets, "none")),
-                     Field("percent", f"percent mirrored, 0-100 (empty keeps the current share: {share}", "",
-                           placeholder="keep")],
+                     Field("percent", f"percent mirrored, 0-100; empty keeps {share}", "", placeholder="keep")],
                     lambda v: E.parse_mirror(v["subset"], v["percent"] or None),
                     "Mirrored requests are fire-and-forget: their responses are dropped.")
 
@@ -101,7 +105,7 @@ def timeout_form(host: str, view: RoutesView) -> FormSpec:
 
 
 BREAKER_LABELS = {"max_connections": "max connections (TCP, >= 1)", "max_pending": "max pending requests (>= 1)",
-                  "max_requests_per_connection": "max requests per connection (0 = unlimited; empty: not set)",
+                  "max_requests_per_connection": "max requests per connection (0 = unlimited)",
                   "consecutive_errors": "5xx in a row before ejecting a pod",
                   "interval": "ejection analysis interval (e.g. 10s)", "ejection_time": "base ejection time",
                   "max_ejection_percent": "most pods ejected at once (%)"}
@@ -117,11 +121,13 @@ def breaker_form(host: str, view: RoutesView) -> FormSpec:
     def build(v: dict[str, str]) -> E.Edit:
         if v["enabled"] == "off":
             return E.ClearBreaker()
-        return E.parse_breaker({name: v[name] or None for name in E.BREAKER_INPUTS})
+        return E.parse_breaker({name: v[name] or E.UNSET for name in E.BREAKER_INPUTS})
     fields = [Field("enabled", "circuit breaker", "on", ("on", "off"))]
-    fields += [Field(name, BREAKER_LABELS[name], value(name)) for name in E.BREAKER_INPUTS]
-    note = "Prefilled with the current values" + ("" if view.breaker else " (none yet: safe defaults, Istio's own for "
-                                                 "ejection)") + "; only what differs changes."
+    fields += [Field(name, BREAKER_LABELS[name], value(name), placeholder="not set") for name in E.BREAKER_INPUTS]
+    note = ("Prefilled with the current values" + ("" if view.breaker else " (none yet: safe defaults, Istio's own "
+                                                   "for ejection)") + "; only what differs changes. An empty field "
+            "is not set: that field is removed and Istio's own default applies (no limit for the pool). 'off' removes "
+            "these settings (other pool and ejection settings stay).")
     return FormSpec("breaker", f"Circuit breaker on the DestinationRule ({host})", fields, build, note)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from meshtui.services.observe import Observation
-from meshtui.services.routes import ApplyResult, HostSummary, Loaded, RouteConflict, UndoResult
+from meshtui.services.routes import ApplyResult, HostSummary, Loaded, ResetPlan, RouteConflict, UndoResult
 from meshtui.services.routes.ports import ObserverView, WatchView
 
 
@@ -88,3 +88,31 @@ class UndoBlocked(Message):
         super().__init__()
         self.host = host
         self.changes = changes
+
+
+class UndoPreviewed(Message):
+    """What `u` would restore (nothing written yet): the user is asked with this diff."""
+
+    def __init__(self, host: str, preview: UndoResult) -> None:
+        super().__init__()
+        self.host = host
+        self.preview = preview
+
+
+class ResetPlanned(Message):
+    """What `R` would do (nothing written yet): the user is asked with the actions, warnings and diff."""
+
+    def __init__(self, host: str, plan: ResetPlan) -> None:
+        super().__init__()
+        self.host = host
+        self.plan = plan
+
+
+class UndoDepthRead(Message):
+    """How many changes of `host` can be undone now (the history file may have changed under the panel)."""
+
+    def __init__(self, host: str, depth: int, notices: list[str]) -> None:
+        super().__init__()
+        self.host = host
+        self.depth = depth
+        self.notices = notices

@@ -2,12 +2,16 @@
 
 The layer of `TrafficPanel` above `TrafficBase`. Forms validate in place (the same parse and plan as the CLI;
 the form stays open with the inputs kept while anything is wrong). Apply shows the
-engine's diff and defaults, then writes in a worker; a 409 comes back as the other
-writer's change (saying when that writer was meshtui itself) with the draft re-based on
-it. Undo refuses when the routes changed after meshtui's write and asks before forcing.
+engine's diff, defaults and warnings, then writes in a worker; a 409 comes back as the
+other writer's change (saying when that writer was meshtui itself) with the draft
+re-based on it. Undo and reset first read what they would do (in a worker), ask with
+that exact diff, and only then write; undo refuses when the routes changed after
+meshtui's write and asks again before forcing. Every dialog scrolls its diff.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
@@ -15,11 +19,19 @@ from textual import work
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.routes import edits as E
 from meshtui.domain.routes.inputs import InvalidInput
+from meshtui.domain.routes.present import defaults_text
 from meshtui.domain.text import inert, inert_lines
-from meshtui.services.routes import EditRejected, Plan, RouteConflict, UndoRefused
+from meshtui.services.routes import EditRejected, Plan, ResetPlan, RouteConflict, UndoRefused
 from meshtui.ui.panels.traffic_base import TrafficBase
 from meshtui.ui.panels.traffic_forms import FORMS, FormSpec, finding_field
-from meshtui.ui.panels.traffic_messages import ApplyConflicted, UndoBlocked, WriteDone
+from meshtui.ui.panels.traffic_messages import (
+    ApplyConflicted,
+    ResetPlanned,
+    UndoBlocked,
+    UndoPreviewed,
+    WriteDone,
+)
+from meshtui.ui.panels.traffic_render import diff_text
 from meshtui.ui.screens.form import FieldProblem, FormScreen
 
 
@@ -76,6 +88,14 @@ class TrafficWrites(TrafficBase):
             return True
         return False
 
+    def _confirm(self, question: str, detail: Text | None, ask: str, yes: str, then: Callable[[], object]) -> None:
+        from meshtui.ui.screens.confirm import ConfirmScreen
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                then()
+        self.app.push_screen(ConfirmScreen(Text(inert(question), style="bold"), yes, detail, Text(ask)), confirmed)
+
     def action_apply(self) -> None:
         if self.stale:
             self.app.notify(f"the draft no longer fits the cluster ({self.stale}); d discards it", severity="error",
@@ -91,24 +111,16 @@ class TrafficWrites(TrafficBase):
             self.app.notify("; ".join(f.message for f in plan.errors), title="Invalid", severity="error", timeout=8,
                             markup=False)
             return
-        from meshtui.ui.screens.confirm import ConfirmScreen
-
         palette = self.palette()
-        routes = plan.after
-        question = Text(inert(f"Apply to {routes.namespace}/{routes.host}? This is exactly what changes:") + "\n\n",
-                        style="bold")
+        notes = Text()
         if plan.defaults:
-            question.append("Defaults for fields that did not exist: " + ", ".join(
-                f"{k.replace('_', ' ')} {v}" for k, v in plan.defaults.items()) + "\n\n", style=palette.warning)
-        for line in inert_lines(plan.diff).splitlines():
-            colour = (palette.success if line.startswith("+") and not line.startswith("+++") else
-                      palette.error if line.startswith("-") and not line.startswith("---") else "")
-            question.append(line + "\n", style=colour)
-
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self._apply(plan)
-        self.app.push_screen(ConfirmScreen(question, "Apply"), confirmed)
+            notes.append(inert("Defaults for values you did not give (they did not exist): " +
+                               defaults_text(plan.defaults)) + "\n", style=palette.warning)
+        for finding in plan.warnings:
+            notes.append(inert(f"! {finding.message}") + "\n", style=palette.warning)
+        routes = plan.after
+        self._confirm(f"Apply to {routes.namespace}/{routes.host}? This is exactly what changes:",
+                      notes + diff_text(plan.diff, palette), "Apply this change?", "Apply", lambda: self._apply(plan))
 
     @work(thread=True, exclusive=True, group="traffic-apply", exit_on_error=False)
     def _apply(self, plan: Plan) -> None:
@@ -141,11 +153,32 @@ class TrafficWrites(TrafficBase):
                                             inert_lines(conflict.their_change) + "\n\n" + inert_lines(after)))
         self._draw()
 
-    # -- undo and reset ------------------------------------------------------------------
+    # -- undo and reset: read in a worker, asked with the diff, then written in a worker ----------
     def action_undo(self) -> None:
         if self.host is None or self._refusal(f"undo routes of {self.host}"):
             return
-        self._undo(self.host, False)
+        self._preview_undo(self.host)
+
+    @work(thread=True, exclusive=True, group="traffic-apply", exit_on_error=False)
+    def _preview_undo(self, host: str) -> None:
+        if self.session is None:
+            return
+        try:
+            preview = self.session.routes.undo(host, self.namespace, preview=True)
+        except UndoRefused as exc:
+            self.post_message(UndoBlocked(host, exc.changes))
+            return
+        except MeshtuiError as exc:
+            self.post_message(WriteDone(host, "undo", error=exc.message))
+            return
+        self.post_message(UndoPreviewed(host, preview))
+
+    def on_undo_previewed(self, message: UndoPreviewed) -> None:
+        preview = message.preview
+        what = f" ({preview.action})" if preview.action else ""
+        detail = diff_text(preview.diff or "(the routes are already as they were before that change)", self.palette())
+        self._confirm(f"Undo meshtui's last change to {message.host}{what}? This is exactly what changes:", detail,
+                      "Restore the routes from before that change?", "Undo", lambda: self._undo(message.host, False))
 
     @work(thread=True, exclusive=True, group="traffic-apply", exit_on_error=False)
     def _undo(self, host: str, force: bool) -> None:
@@ -162,42 +195,46 @@ class TrafficWrites(TrafficBase):
         self.post_message(WriteDone(host, "undone", undone=result, lines=result.lines))
 
     def on_undo_blocked(self, message: UndoBlocked) -> None:
-        from meshtui.ui.screens.confirm import ConfirmScreen
-
-        question = Text(inert(f"{message.host} changed after meshtui's last write; undo would discard this:") + "\n\n",
-                        style="bold")
-        question.append(inert_lines(message.changes) + "\n\nUndo anyway and lose that change?")
-
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self._undo(message.host, True)
-        self.app.push_screen(ConfirmScreen(question, "Undo anyway"), confirmed)
+        self._confirm(f"{message.host} changed after meshtui's last write; undo would discard this change:",
+                      diff_text(message.changes, self.palette()), "Undo anyway and lose that change?", "Undo anyway",
+                      lambda: self._undo(message.host, True))
 
     def action_reset(self) -> None:
-        if self.host is None or self.loaded is None or self.session is None \
-                or self._refusal(f"reset routes of {self.host}"):
+        if self.host is None or self.loaded is None or self._refusal(f"reset routes of {self.host}"):
             return
-        from meshtui.ui.screens.confirm import ConfirmScreen
-
-        host = self.host
-        actions = self.session.routes.reset_actions(self.loaded)
-        if not actions:
-            self.app.notify(f"{host}: nothing meshtui changed", markup=False)
-            return
-        question = Text(inert(f"Reset {host} to its routes before meshtui changed them?") + "\n\n")
-        question.append(inert_lines("\n".join(actions)) + "\n\nThe undo history of this host is dropped.")
-
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self._reset(host)
-        self.app.push_screen(ConfirmScreen(question, "Reset"), confirmed)
+        self._plan_reset(self.host)
 
     @work(thread=True, exclusive=True, group="traffic-apply", exit_on_error=False)
-    def _reset(self, host: str) -> None:
+    def _plan_reset(self, host: str) -> None:
         if self.session is None:
             return
         try:
-            lines = self.session.routes.reset(host, self.namespace)
+            plan = self.session.routes.reset_plan(host, self.namespace)
+        except MeshtuiError as exc:
+            self.post_message(WriteDone(host, "reset", error=exc.message))
+            return
+        self.post_message(ResetPlanned(host, plan))
+
+    def on_reset_planned(self, message: ResetPlanned) -> None:
+        plan = message.plan
+        if not plan.actions:
+            self.app.notify(f"{message.host}: nothing meshtui changed", markup=False)
+            return
+        palette = self.palette()
+        detail = Text(inert_lines("\n".join(plan.actions)) + "\n", style="bold")
+        for warning in plan.warnings:
+            detail.append(inert(f"! {warning}") + "\n", style=palette.warning)
+        detail.append_text(diff_text(plan.diff, palette))
+        self._confirm(f"Reset {message.host} to its routes before meshtui changed them?", detail,
+                      "Reset? (u undoes the reset)", "Reset", lambda: self._reset(plan))
+
+    @work(thread=True, exclusive=True, group="traffic-apply", exit_on_error=False)
+    def _reset(self, plan: ResetPlan) -> None:
+        host = plan.loaded.routes.host
+        if self.session is None:
+            return
+        try:
+            lines = self.session.routes.apply_reset(plan)
         except MeshtuiError as exc:
             self.post_message(WriteDone(host, "reset", error=exc.message))
             return
@@ -213,7 +250,7 @@ class TrafficWrites(TrafficBase):
             self.app.notify(notice, title="Undo history", severity="warning", timeout=10, markup=False)
         detail = "; ".join(message.lines)
         self.last_applied = f"{message.what} {message.host}" + (f": {detail}" if detail else "") + \
-            (" (u undoes it)" if message.what == "applied" else "")
+            (" (u undoes it)" if message.what in ("applied", "reset") else "")
         self.app.notify(inert(self.last_applied), markup=False)
         if message.host == self.host:
             self._discard_draft()

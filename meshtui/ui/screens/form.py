@@ -50,7 +50,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     FormScreen > VerticalScroll { width: 76; height: auto; max-height: 95%; padding: 1 2; border: thick $primary;
                                   background: $surface; }
     FormScreen #form-title { text-style: bold; margin-bottom: 1; }
-    FormScreen Label { margin-top: 1; color: $text-muted; }
+    FormScreen Label { width: 100%; margin-top: 1; color: $text-muted; }
     FormScreen .field-error { color: $error; height: auto; }
     FormScreen #form-errors { color: $error; height: auto; margin-top: 1; }
     FormScreen #form-help { margin-top: 1; color: $text-muted; }

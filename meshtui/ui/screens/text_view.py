@@ -1,13 +1,20 @@
-"""A read-only text view (YAML of a pod, a diff, a log line in full) with its own title."""
+"""A read-only text view (YAML of a pod, a diff, a log line in full) with its own title.
+
+The text comes from the cluster or a log: it is made inert (controls and bidi overrides
+shown as visible stand-ins, newlines kept) before the TextArea sees it, and the title is
+a plain `Text`, so nothing in either is read as markup or reaches the terminal raw.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
+
+from meshtui.domain.text import inert_lines
+from meshtui.ui.text import safe_text
 
 
 class TextViewScreen(ModalScreen[None]):
@@ -29,8 +36,8 @@ class TextViewScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), id="view-title")
-            yield TextArea(self.text, read_only=True, show_line_numbers=True, id="view-text")
+            yield Static(safe_text(self.title_text), id="view-title")
+            yield TextArea(inert_lines(self.text), read_only=True, show_line_numbers=True, id="view-text")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

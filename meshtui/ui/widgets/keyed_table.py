@@ -1,25 +1,50 @@
-"""A DataTable that is updated by row key: no clear-and-refill, cursor stays on its row.
+"""A DataTable that is updated by row key: no clear-and-refill, the cursor stays on its row.
 
-The owner computes the rows it wants (key -> cells) in the order it wants; `sync`
-removes departed rows, adds new ones, rewrites only the cells that changed and
-re-sorts only when the order changed. The row under the cursor keeps the cursor.
+For the small tables (checks, steps, hosts, usage rows): the owner computes the rows it
+wants (key -> cells) in the order it wants; `sync` removes departed rows, adds new ones,
+rewrites only the cells that changed and re-sorts only when the order changed. Public
+Textual API only: rows are re-ordered with `DataTable.sort`, whose key reads the row key
+carried by the row's first cell. Large collections (20,000 pods) use `VirtualTable`,
+which draws only the rows on screen.
+
+Cells are external text: a `str` becomes an inert `Text` (DataTable would parse a `str`
+as markup, so a name like `[/var]` would crash it), a `Text` keeps its styles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from rich.cells import cell_len
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
-from textual.geometry import Size
 from textual.widgets import DataTable
-from textual.widgets._data_table import Row
-from textual.widgets.data_table import CellDoesNotExist, DuplicateKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+from meshtui.domain.text import inert
+
+Row = Sequence[object]
 
 
-class KeyedTable(DataTable):
+class _RowText(Text):
+    """The first cell of a row: a `Text` that knows its row's key (read by the sort key)."""
+
+    __slots__ = ("row_key",)
+
+    def __init__(self, text: Text, row_key: str) -> None:
+        super().__init__(text.plain, style=text.style, justify=text.justify, overflow=text.overflow,
+                         no_wrap=text.no_wrap, end=text.end, spans=list(text.spans))
+        self.row_key = row_key
+
+
+def _as_text(value: object) -> Text:
+    if isinstance(value, Text):
+        return value
+    if isinstance(value, float):
+        return Text(f"{value:.2f}")
+    return Text(inert(value))
+
+
+class KeyedTable(DataTable[Text]):
     """Rows keyed by a stable id; `sync()` applies the difference."""
 
     DEFAULT_CSS = """
@@ -29,8 +54,7 @@ class KeyedTable(DataTable):
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._columns = list(columns)
-        self._cells: dict[str, tuple] = {}
-        self._widths: dict[int, int] = {}
+        self._cells: dict[str, tuple[Text, ...]] = {}
         self._row_order: list[str] = []
 
     def on_mount(self) -> None:
@@ -52,60 +76,21 @@ class KeyedTable(DataTable):
         return row_key.value
 
     @staticmethod
-    def _signature(cells: tuple) -> tuple:
+    def _signature(cells: tuple[Text, ...]) -> tuple[object, ...]:
         """Cells compared by text AND style (rich Text equality ignores the base style)."""
-        return tuple((c.plain, str(c.style), tuple(c.spans)) if isinstance(c, Text) else c for c in cells)
+        return tuple((c.plain, str(c.style), tuple(c.spans)) for c in cells)
 
-    def _reorder(self, order: list[str]) -> None:
-        # DataTable.sort() sorts by cell values; we already know the order we want, so
-        # set the row locations the same way sort() does (Textual 8.x internals).
-        self._row_locations = TwoWayDict({RowKey(key): index for index, key in enumerate(order)})
-        self._update_count += 1
-        self.refresh()
+    def _prepare(self, key: str, cells: Row) -> tuple[Text, ...]:
+        texts = [_as_text(cell) for cell in cells]
+        if texts:
+            texts[0] = _RowText(texts[0], key)
+        return tuple(texts)
 
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        # DataTable measures every cell of every new row through Rich, which dominates a
-        # 5,000-row first load; our cells are one-line str/Text whose widths `_add_rows`
-        # already took. (Same bookkeeping as Textual 8's version, minus auto-height rows.)
-        for index, column in enumerate(self.ordered_columns):
-            width = self._widths.get(index, 0)
-            if width > column.content_width:
-                column.content_width = width
-        total_width = sum(column.get_render_width(self) for column in self.columns.values())
-        header_height = self.header_height if self.show_header else 0
-        self.virtual_size = Size(total_width + self._row_label_column_width, self._total_row_height + header_height)
-
-    def _add_rows(self, items: list[tuple[str, tuple]]) -> None:
-        """Add many one-line rows at once: add_row's bookkeeping, with one refresh for all."""
-        columns = self.ordered_columns
-        first = self.row_count == 0
-        widths = self._widths
-        for key, cells in items:
-            row_key = RowKey(key)
-            if row_key in self._row_locations:
-                raise DuplicateKey(f"The row key {row_key!r} already exists.")
-            self._row_locations[row_key] = len(self.rows)
-            self._data[row_key] = {column.key: cell for column, cell in zip(columns, cells, strict=False)}
-            self.rows[row_key] = Row(row_key, 1, None, False)
-            self._new_rows.add(row_key)
-            for index, cell in enumerate(cells):
-                width = cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
-                if width > widths.get(index, 0):
-                    widths[index] = width
-        if not items:
-            return
-        self._require_update_dimensions = True
-        self.cursor_coordinate = self.cursor_coordinate
-        if first and len(self.columns) and self.show_cursor and self.cursor_type != "none":
-            self._highlight_cursor()
-        self._update_count += 1
-        self.check_idle()
-
-    def sync(self, rows: dict[str, tuple], order: list[str], changed: Iterable[str] | None = None) -> bool:
+    def sync(self, rows: Mapping[str, Row], order: list[str], changed: Iterable[str] | None = None) -> bool:
         """Make the table show exactly `rows` in `order`; returns True when anything changed.
 
         `changed`, when given, lists the only keys whose cells may differ (others are
-        not compared), which keeps a 5,000-row table cheap to update.
+        not compared), which keeps a large table cheap to update.
         """
         selected = self.selected_key()
         changed_any = False
@@ -116,15 +101,17 @@ class KeyedTable(DataTable):
                 pass
             del self._cells[key]
             changed_any = True
-        new_rows = []
         column_keys = [key for _, key in self._columns]
         candidates = order if changed is None else [k for k in changed if k in rows] + \
             [k for k in order if k not in self._cells]
+        shown = [k for k in self._row_order if k in self._cells]
         for key in candidates:
-            cells = rows[key]
+            cells = self._prepare(key, rows[key])
             old = self._cells.get(key)
             if old is None:
-                new_rows.append((key, cells))
+                self.add_row(*cells, key=key)
+                shown.append(key)
+                changed_any = True
             else:
                 before, after = self._signature(old), self._signature(cells)
                 if before != after:
@@ -133,17 +120,13 @@ class KeyedTable(DataTable):
                             self.update_cell(key, column_keys[index], cells[index], update_width=True)
                     changed_any = True
             self._cells[key] = cells
-        self._add_rows(new_rows)
-        changed_any = changed_any or bool(new_rows)
-        if order != self._row_order:
-            self._reorder(order)
-            self._row_order = list(order)
+        if order != shown:
+            position = {key: index for index, key in enumerate(order)}
+            self.sort(key=lambda cells: position[cells[0].row_key])
             changed_any = True
+        self._row_order = list(order)
         if selected is not None and selected in self._cells:
-            try:
-                index = self.get_row_index(selected)
-            except RowDoesNotExist:
-                index = None
-            if index is not None and index != self.cursor_row:
+            index = self.get_row_index(selected)
+            if index != self.cursor_row:
                 self.move_cursor(row=index, animate=False, scroll=False)
         return changed_any

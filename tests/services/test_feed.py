@@ -1,0 +1,133 @@
+"""ResourceFeed's list: read in pages, and shared by feeds that list the same collection at the same moment."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+from meshtui.services.feed import ResourceFeed
+from meshtui.services.listing import read_pages
+from meshtui.sim import kubeconfig_yaml
+from meshtui.wiring import Wiring
+from tests.conftest import SimFactory
+
+
+class CountingRelay:
+    """A loopback TCP relay to the sim that counts the list requests going through it."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.lists = 0
+        self._count_lock = threading.Lock()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, count: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if count:
+                    for line in data.split(b"\r\n"):
+                        if line.startswith(b"GET /api/v1/pods?") and b"watch=" not in line:
+                            with self._count_lock:
+                                self.lists += 1
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_two_feeds_listing_the_same_pods_at_once_share_one_request(sim_factory: SimFactory, tmp_path: Path) -> None:
+    sim = sim_factory()
+    relay = CountingRelay(int(sim.url.rsplit(":", 1)[1]))
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(kubeconfig_yaml(f"http://127.0.0.1:{relay.port}"))
+    session = Wiring(kubeconfig=str(kubeconfig)).session()
+    sim.set_faults(api_latency_ms=400)  # both lists are in flight at the same time
+    try:
+        overview = session.feed("pods", lambda: None)
+        other = ResourceFeed(session.kube, "/api/v1/pods", name="other", transform=lambda o: o["metadata"]["name"])
+        other.start()
+        assert overview.wait_synced(30) and other.wait_synced(30)
+        assert relay.lists == 1  # the second feed waited for the first one's list
+        pods = {f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+                for p in session.kube.get("/api/v1/pods")["items"]}
+        assert set(overview.snapshot()) == pods == set(other.snapshot())
+        assert {v.name for v in overview.snapshot().values()} == set(other.snapshot().values())
+    finally:
+        sim.set_faults(api_latency_ms=0)
+        for feed in (overview, other):
+            feed.stop()
+        session.close()
+        relay.close()
+
+
+class PagedServer:
+    """Stands in for an API server that honours `limit`/`continue` (the sim answers in one page)."""
+
+    def __init__(self, total: int) -> None:
+        self.names = [f"pod-{i:03d}" for i in range(total)]
+        self.queries: list[dict] = []
+
+    def request(self, method: str, path: str, *, query: dict, timeout: object) -> dict:
+        self.queries.append(dict(query))
+        start = int(query.get("continue") or 0)
+        end = start + int(query["limit"])
+        meta = {"resourceVersion": "100" if start == 0 else "999"}
+        if end < len(self.names):
+            meta["continue"] = str(end)
+        return {"metadata": meta, "items": [{"metadata": {"namespace": "ns", "name": n}} for n in self.names[start:end]]}
+
+
+def test_the_list_is_read_in_pages_at_the_first_pages_version() -> None:
+    server = PagedServer(1234)
+    objects, version = read_pages(server, "/api/v1/pods", {"labelSelector": None}, 500,  # type: ignore[arg-type]
+                                   threading.Event())
+    assert [o["metadata"]["name"] for o in objects] == server.names
+    assert version == "100"
+    assert [q["continue"] for q in server.queries] == [None, "500", "1000"]
+    assert all(q["limit"] == 500 for q in server.queries)
+
+
+def test_a_stopped_feed_stops_paging() -> None:
+    server = PagedServer(5000)
+    stop = threading.Event()
+    stop.set()
+    started = time.monotonic()
+    assert read_pages(server, "/api/v1/pods", {}, 500, stop) == ([], None)  # type: ignore[arg-type]
+    assert not server.queries and time.monotonic() - started < 1
+
+
+def test_no_collection_runs_while_a_list_is_decoded_and_it_resumes_after() -> None:
+    import gc
+
+    class Recording(PagedServer):
+        def request(self, method: str, path: str, *, query: dict, timeout: object) -> dict:
+            self.collector_on = gc.isenabled()
+            return super().request(method, path, query=query, timeout=timeout)
+
+    server = Recording(10)
+    assert gc.isenabled()
+    read_pages(server, "/api/v1/pods", {}, 500, threading.Event())  # type: ignore[arg-type]
+    assert server.collector_on is False
+    assert gc.isenabled()
