@@ -130,3 +130,32 @@ def test_tail_zero_resumes_after_a_cut_without_old_lines(sim_factory: SimFactory
     finally:
         collector.close()
         engine.stop()
+
+
+def test_rotation_before_the_first_delivered_line_is_a_reported_gap(sim_factory: SimFactory) -> None:
+    """A tail that has delivered nothing yet (`--tail 0`, a quiet pod) and whose lines rotate away
+    while it is cut still says so: it has no delivered line to look for, but it knows where it began."""
+    sim = sim_factory()
+    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
+                       LogQuery(namespace="shop", pod_pattern="^catalog-v3", containers="^catalog$", tail=0),
+                       drop_when_full=False)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
+             30, "the tail")
+        pod = next(iter(engine.tails))[1]
+        sim.set_faults(api_error_rate=1.0, drop_log_streams_after=1)
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
+                                "lines": [f"rot {i}" for i in range(6)]})
+        wait(lambda: next(iter(engine.tails.values())).state is TailState.RECONNECTING, 30, "the cut")
+        post(sim, "/_sim/rotate", {"namespace": "shop", "pod": pod, "container": "catalog", "keep": 2})
+        sim.set_faults(api_error_rate=0, drop_log_streams_after=0)
+        wait(lambda: engine.stats()["gaps"] == 1, 30, "the gap to be reported")
+        wait(lambda: len(collector.delivered().get((pod, "catalog"), [])) >= 1, 30, "the lines after the gap")
+        texts = [text for _, text, _ in collector.delivered()[(pod, "catalog")]]
+        assert texts[-2:] == ["rot 4", "rot 5"] and "rot 0" not in texts
+        assert "gap" in collector.notices
+    finally:
+        collector.close()
+        engine.stop()
