@@ -111,7 +111,19 @@ def _run_tui(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse, run, and map every outcome to an exit code; never a traceback for user errors."""
+    """Parse, run, and map every outcome to an exit code; never a traceback for user errors.
+
+    Ctrl-C at any moment, even while the command's modules are still being imported, is exit 130
+    with one line, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("meshtui: interrupted\n")
+        sys.stderr.flush()
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from meshtui.cli.context import CliContext
 
     arguments = list(argv) if argv is not None else sys.argv[1:]
