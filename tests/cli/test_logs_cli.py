@@ -88,6 +88,29 @@ def test_ctrl_c_writes_what_was_received_and_exits_130(sim: SimCluster, tmp_path
     assert [line.split(" ", 2)[2] for line in lines[1:]] == [f"burst {i}" for i in range(len(lines) - 1)]
 
 
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 1 << 30  # gone: stop waiting
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+
+
+@pytest.mark.parametrize("rss_mb", [16, 22, 30, 40])
+def test_ctrl_c_during_start_up_is_a_clean_130(sim: SimCluster, tmp_path: Path, rss_mb: int) -> None:
+    """Ctrl-C while the command is still importing its modules (start-up, measured by how much memory the
+    process has taken so far) is one line and 130, never a KeyboardInterrupt traceback."""
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    proc = start(sim, out, err, "-n", "shop", "-l", "app=catalog", "--json", "--tail=-1")
+    try:
+        wait(lambda: _rss_kb(proc.pid) >= rss_mb * 1024, 60, f"the start-up to reach {rss_mb} MB")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    assert "Traceback" not in err.read_text() and "KeyboardInterrupt" not in err.read_text(), err.read_text()
+    assert proc.returncode == 130, (proc.returncode, err.read_text())
+
+
 def test_no_follow_is_complete_despite_cuts_and_errors(sim_factory: SimFactory) -> None:
     sim = sim_factory()
     pods = pods_of(sim, "app=catalog")
