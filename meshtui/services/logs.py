@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Protocol
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
-from meshtui.domain.errors import MeshtuiError, NotFound
+from meshtui.domain.errors import MeshtuiError, NotFound, UsageError
 from meshtui.domain.logs import LineFilter, LogLine, marker_text
 from meshtui.services.feed import ResourceFeed
 from meshtui.services.log_buffer import LineBuffer
-from meshtui.services.log_fetch import Fetched, fetch_container
+from meshtui.services.log_fetch import ATTEMPTS, Fetched, fetch_container
 from meshtui.services.log_model import (
     LogBatch,
     StreamSummary,
@@ -40,7 +40,7 @@ from meshtui.services.log_tail import ContainerTail, backoff
 __all__ = ["LogBatch", "LogEngine", "LogSession", "LogSource", "StreamSummary", "Target", "collect_pivot",
            "declared_sidecars", "pivot_query"]
 
-RETRIES = 6
+RETRIES = ATTEMPTS
 NOTICE_KINDS = {"reconnected", "gap", "restarted", "ended", "failed", "retry"}
 
 
@@ -95,6 +95,10 @@ class LogEngine:
             return
         q = self.query
         self._selector = q.selector
+        if not q.all_namespaces:
+            self._namespace_exists()
+        if q.selector:
+            self._selector_accepted(q.selector)
         if q.pod_name:
             self._field_selector = f"metadata.name={q.pod_name}"
             self._must_exist(path_for("", "v1", "pods", self.namespace(), q.pod_name), "pod", q.pod_name)
@@ -105,14 +109,42 @@ class LogEngine:
             self._selector = ",".join(filter(None, [selector_of(deploy), q.selector]))
         self._resolved = True
 
+    def _namespace_exists(self) -> None:
+        """`-n nosuch` is an error (exit 1), as in kubectl, not an empty result; not allowed to look: go on."""
+        namespace = self.namespace()
+        try:
+            self._get(path_for("", "v1", "namespaces", None, namespace))
+        except KubeApiError as exc:
+            if exc.status == 404:
+                raise NotFound(f"namespace {namespace} not found",
+                               hint="check the name: kubectl get namespaces") from None
+            if exc.status not in (401, 403):
+                raise
+
+    def _selector_accepted(self, selector: str) -> None:
+        """A label selector the API server cannot parse (HTTP 400) is bad input (exit 2), said once."""
+        try:
+            self._get(self._collection(), labelSelector=selector, limit="1")
+        except KubeApiError as exc:
+            if exc.status == 400:
+                raise UsageError(f"bad label selector {selector!r}: {exc.api_message or exc.message}",
+                                 hint="e.g. -l app=catalog,version!=v1 or -l 'tier in (web,api)'") from None
+            raise
+
     def _get(self, path: str, **query: str) -> dict:
-        """One GET, retried with bounded backoff on 5xx/429 (a flaky API server is not a missing object)."""
+        """One GET, retried with the no-follow reads' bounded backoff on 5xx/429 (`log_fetch.ATTEMPTS`
+        attempts, about 6 s: a flaky or restarting API server is not a missing object)."""
+        started = time.monotonic()
         for attempt in range(1, RETRIES + 1):
             try:
                 return self.kube.get(path, **query)
             except KubeApiError as exc:
-                if attempt == RETRIES or (exc.status < 500 and exc.status != 429):
+                if exc.status < 500 and exc.status != 429:
                     raise
+                if attempt == RETRIES:
+                    raise MeshtuiError(f"gave up after {attempt} failed attempts in "
+                                       f"{time.monotonic() - started:.1f} s: {exc.message}",
+                                       hint="is the API server restarting? try again") from None
             time.sleep(backoff(attempt))
         raise AssertionError("unreachable")
 

@@ -240,7 +240,9 @@ def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None
                           (["a", "b"], "one pod query at a time"),
                           (["--where", "level>>warn"], "one operator"),
                           (["--where", "level>=loud"], "unknown level"),
-                          (["--buffer", "5"], "--buffer must be at least 100")):
+                          (["--buffer", "5"], "--buffer must be at least 100"),
+                          (["-n", "shop", "-l", "app=("], "bad label selector 'app=('"),
+                          (["-n", "shop", "-l", "!!!"], "bad label selector '!!!'")):
         result = run_cli("logs", *args, "--no-follow", env=env_for(sim))
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and message in result.stderr, (args, result.stderr)
@@ -249,6 +251,23 @@ def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None
             result = run_cli("logs", "-n", "shop", target, *follow, env=env_for(sim), timeout=60)
             assert result.returncode == 1, (target, follow, result.stderr)
             assert f"{what} not found in namespace shop" in result.stderr
+    for namespace in ("nosuch", "NoSuch"):  # a typo is a failure in a script, as with kubectl
+        for follow in ([], ["--no-follow"]):
+            result = run_cli("logs", "-n", namespace, *follow, env=env_for(sim), timeout=60)
+            assert result.returncode == 1, (namespace, follow, result.stderr)
+            assert f"namespace {namespace} not found" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("logs", "-n", "shop", "-l", "app=nothing-here", "--no-follow", env=env_for(sim))
+    assert result.returncode == 0 and "no running containers match" in result.stderr  # a query, not a typo
+
+
+def test_first_api_call_is_retried_then_gives_up_loudly(sim: SimCluster) -> None:
+    sim.set_faults(api_error_rate=1.0)
+    try:
+        result = run_cli("logs", "-n", "shop", "deploy/ratings-v1", "--no-follow", env=env_for(sim), timeout=120)
+    finally:
+        sim.set_faults(api_error_rate=0)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "gave up after 8 failed attempts" in result.stderr, result.stderr
 
 
 def test_unreachable_cluster_is_a_notice(tmp_path: Path) -> None:
