@@ -189,6 +189,8 @@ class FieldFilter:
                 re.compile(value)
             except re.error as exc:
                 raise ValueError(f"bad regex in {text!r}: {exc}") from None
+        else:
+            _check_number(name, op, value, text)
         return cls(name, op, value)
 
     def _get(self, line: LogLine) -> Any:
@@ -217,6 +219,23 @@ class FieldFilter:
             return _compare(float(value), self.op, float(self.value))
         except (TypeError, ValueError):
             return _compare(str(value), self.op, self.value)
+
+
+def _check_number(name: str, op: str, value: str, text: str) -> None:
+    """`status` and `duration` compare numbers: a value that cannot be one would silently match nothing."""
+    if name == "status":
+        if op in ("=", "!=") and re.fullmatch(r"[1-5]xx", value):
+            return
+        if not (value.isascii() and value.isdigit() and 100 <= int(value) <= 599):
+            allowed = "an HTTP status 100-599" + (" or a class 1xx-5xx" if op in ("=", "!=") else "")
+            raise ValueError(f"status must be {allowed} in {text!r} (got {value!r})")
+    elif name in ("duration", "duration_ms"):
+        try:
+            number = float(value) if value.isascii() else -1.0
+        except ValueError:
+            number = -1.0
+        if not number >= 0:  # also NaN
+            raise ValueError(f"{name} must be a number of milliseconds >= 0 in {text!r} (got {value!r})")
 
 
 def _compare(a: Any, op: str, b: Any) -> bool:

@@ -155,6 +155,13 @@ class QueryParser(argparse.ArgumentParser):
         raise UsageError(message.strip() if message else "cannot parse the query")
 
 
+def _since(text: str | None) -> int | None:
+    """`--since`: an empty value is an error; `0s` means no limit, as in kubectl (the API has no 0)."""
+    if text is None:
+        return None
+    return parse_duration(text) or None
+
+
 def add_query_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of `meshtui logs`, also the syntax of the Logs panel's query box (one parser, one message)."""
     parser.add_argument("query", nargs="*", metavar="QUERY",
@@ -166,9 +173,10 @@ def add_query_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--container", help="regex of containers to show")
     parser.add_argument("--exclude-container", metavar="RE", help="regex of containers to hide")
     parser.add_argument("--sidecars", action="store_true", help="also show istio-proxy and other sidecars")
-    parser.add_argument("--since", metavar="DUR", help="only lines newer than this, e.g. 30s, 5m, 1h")
+    parser.add_argument("--since", metavar="DUR", help="only lines newer than this, e.g. 30s, 5m, 1h (0s: no limit, as kubectl)")
     parser.add_argument("--tail", type=int, default=None, metavar="N",
-                        help="lines per container to start with (-1 = all; default: all for one pod, 10 otherwise)")
+                        help="lines per container to start with (-1 = all, no other negative; default: all for one pod, "
+                             "10 otherwise)")
     parser.add_argument("-i", "--include", metavar="RE", help="only lines matching this regex")
     parser.add_argument("-e", "--exclude", metavar="RE", help="drop lines matching this regex")
     parser.add_argument("--highlight", metavar="RE", help="highlight matches")
@@ -195,6 +203,8 @@ def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuer
                          hint="use a regex such as 'catalog|ratings', or -l with a selector")
     if args.namespace and args.all_namespaces:
         raise UsageError("-n and -A cannot be used together")
+    if args.tail is not None and args.tail < -1:
+        raise UsageError(f"--tail must be -1 (all lines) or a number of lines >= 0 (got {args.tail})")
     if args.buffer is not None and args.buffer < 100:
         raise UsageError(f"--buffer must be at least 100 lines (got {args.buffer})")
     target = targets[0] if targets else None
@@ -208,7 +218,7 @@ def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuer
     return LogQuery(namespace=args.namespace, all_namespaces=args.all_namespaces, selector=args.selector,
                     pod_pattern=pattern, pod_name=pod_name, workload=workload, containers=args.container,
                     exclude_containers=args.exclude_container, sidecars=args.sidecars,
-                    since_seconds=parse_duration(args.since) if args.since else None, tail=args.tail,
+                    since_seconds=_since(args.since), tail=args.tail,
                     include=args.include, exclude=args.exclude, highlight=args.highlight,
                     field_filters=tuple(filters), timestamps=args.timestamps, follow=follow,
                     buffer=args.buffer).validate()

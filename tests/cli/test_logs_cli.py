@@ -241,6 +241,12 @@ def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None
                           (["--where", "level>>warn"], "one operator"),
                           (["--where", "level>=loud"], "unknown level"),
                           (["--buffer", "5"], "--buffer must be at least 100"),
+                          (["--tail", "-5"], "--tail must be -1 (all lines) or a number of lines >= 0 (got -5)"),
+                          (["--since", ""], "not a duration: ''"),
+                          (["--since=-5m"], "not a duration: '-5m'"),
+                          (["--where", "status=abc"], "status must be an HTTP status 100-599"),
+                          (["--where", "status=999"], "status must be an HTTP status 100-599"),
+                          (["--where", "duration>abc"], "duration must be a number of milliseconds"),
                           (["-n", "shop", "-l", "app=("], "bad label selector 'app=('"),
                           (["-n", "shop", "-l", "!!!"], "bad label selector '!!!'")):
         result = run_cli("logs", *args, "--no-follow", env=env_for(sim))

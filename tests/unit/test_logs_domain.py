@@ -74,6 +74,21 @@ def test_field_filters(expr: str, raw: str, expected: bool) -> None:
     assert FieldFilter.parse(expr).matches(line(raw)) is expected
 
 
+@pytest.mark.parametrize("expr,message", [
+    ("status=abc", "status must be an HTTP status 100-599 or a class 1xx-5xx in 'status=abc' (got 'abc')"),
+    ("status=999", "status must be an HTTP status 100-599 or a class 1xx-5xx in 'status=999' (got '999')"),
+    ("status>=5xx", "status must be an HTTP status 100-599 in 'status>=5xx' (got '5xx')"),
+    ("duration>abc", "duration must be a number of milliseconds >= 0 in 'duration>abc' (got 'abc')"),
+    ("duration<-1", "duration must be a number of milliseconds >= 0"),
+    ("duration>nan", "duration must be a number of milliseconds >= 0"),
+])
+def test_numeric_field_filters_reject_values_that_match_nothing(expr: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        FieldFilter.parse(expr)
+    with pytest.raises(UsageError, match=re.escape(message)):  # the query box's parser says the same
+        parse_query(f"-n shop {expr}")
+
+
 def test_queries_parse_like_the_flags() -> None:
     q = parse_query("-n shop -l 'app in (catalog)' catalog-v -c '^catalog$' --sidecars --since 5m --tail 20 "
                     "-i GET -e healthz --highlight 500 level>=warn status=5xx")
@@ -83,10 +98,12 @@ def test_queries_parse_like_the_flags() -> None:
     assert parse_query("deploy/catalog-v1").workload == "deploy/catalog-v1"
     assert parse_query("pod/x").pod_name == "x"
     assert parse_duration("1h30m") == 5400
+    assert parse_query("--since 0s").since_seconds is None  # as kubectl: 0 is no limit
     assert parse_query(q.describe()) == q  # the query box shows what parses back
     for bad, message in (("--tail many", "argument --tail: invalid int value: 'many'"),
                          ("-c (", "bad container regex '('"), ("--bogus", "unrecognized arguments: --bogus"),
                          ("-n", "argument -n/--namespace: expected one argument"), ("'unclosed", "No closing quotation"),
-                         ("cat[", "bad pod regex 'cat['"), ("a b", "one pod query at a time")):
+                         ("cat[", "bad pod regex 'cat['"), ("a b", "one pod query at a time"),
+                         ("--tail -5", "--tail must be -1 (all lines)"), ("--since ''", "not a duration: ''")):
         with pytest.raises(UsageError, match=re.escape(message)):
             parse_query(bad)
