@@ -2,8 +2,10 @@
 
 `fetch_container` reads the current instance once (the query's tail and since window)
 with timestamps, resuming from the last line after a cut and retrying 5xx, 429 and
-connection errors with bounded backoff. It gives up only after `attempts` failures in a
-row, and then says so: the caller (e.g. `meshtui logs --no-follow`) exits non-zero.
+connection errors with bounded backoff. Each reconnect is one `reconnected` notice (time
+without a stream, attempts), as in a follow. It gives up only after `attempts` failures in
+a row (about 6 s of backoff), and then says so: the caller (`meshtui logs --no-follow`)
+exits non-zero. A follow never gives up: it retries every 5 s at most until stopped.
 """
 
 from __future__ import annotations
@@ -47,13 +49,26 @@ class _Once:
         self.fetched = fetched
         self.position: Position | None = None
         self.namespace, self.pod = fetched.source.namespace, fetched.source.pod
+        self.cut_at: float | None = None
+        self.cause = ""
+        self.attempts = 0
 
     @property
     def source(self) -> Source:
         return self.fetched.source
 
+    def failed(self, cause: str) -> None:
+        """A read was cut or refused: remembered until the next one opens (one notice per reconnect)."""
+        if self.cut_at is None:
+            self.cut_at, self.cause, self.attempts = time.monotonic(), cause, 0
+        self.attempts += 1
+
     def on_open(self, confirm: bool) -> None:
-        pass
+        """A read opened after failures: one `reconnected` notice, as a follow stream gives."""
+        if self.cut_at is not None:
+            self.fetched.notices.append(Notice("reconnected", self.source, self.cause, since=self.position,
+                                               seconds=time.monotonic() - self.cut_at, attempts=self.attempts + 1))
+            self.cut_at = None
 
     def on_chunk(self, chunk: Chunk, position: Position | None) -> None:
         self.fetched.chunks.append(chunk)
@@ -107,11 +122,11 @@ def fetch_container(kube: KubeClient, source: Source, *, tail: int | None, since
             tries.failed(exc.message)
         except MeshtuiError as exc:
             tries.failed(exc.message)
+        owner.failed(tries.cause)
         if tries.exhausted:
             fetched.error = tries.give_up()
             return fetched
         tries.wait()
-        fetched.notices.append(Notice("retry", source, tries.cause, since=owner.position, attempts=tries.count))
 
 
 class _Tries:
@@ -154,8 +169,9 @@ def _plain(kube: KubeClient, fetched: Fetched, tries: _Tries) -> _Once | None:
         except MeshtuiError as exc:
             tries.failed(exc.message)
         if progress.count:
-            fetched.notices.append(Notice("retry", fetched.source, tries.cause, attempts=tries.count))
-            return _Skip(fetched, progress)
+            skipping = _Skip(fetched, progress)
+            skipping.failed(tries.cause)  # its first read says "reconnected", as any resumed read does
+            return skipping
         if tries.exhausted:
             fetched.error = tries.give_up()
             return None
