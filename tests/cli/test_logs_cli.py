@@ -285,3 +285,10 @@ def test_unreachable_cluster_is_a_notice(tmp_path: Path) -> None:
     result = run_cli("logs", "--no-follow", "--kubeconfig", str(kubeconfig))
     assert result.returncode == 1
     assert "cannot reach the API server" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_states_the_retry_limits() -> None:
+    result = run_cli("logs", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "a follow never gives up" in text and "give up after 8 failed attempts in a row" in text

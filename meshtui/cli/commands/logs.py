@@ -31,9 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     add_query_arguments(parser)
     parser.add_argument("--no-follow", action="store_true", help="print what is there now and exit")
     parser.epilog = ("every line exactly once per container instance: cut streams and API errors are retried and "
-                     "resumed\nfrom the last line (one notice each on stderr); restarts are marked; lost lines are "
-                     "reported.\nexit codes: 0 all delivered, 1 not found or lines not delivered, 2 bad input, "
-                     "130 Ctrl-C, 143 SIGTERM\n(lines already received are written first)")
+                     "resumed\nfrom the last line (one notice per reconnect on stderr); restarts are marked; lost "
+                     "lines are reported.\nretries: backoff 50 ms doubling to 5 s; a follow never gives up; the "
+                     "first API calls and\n--no-follow reads give up after 8 failed attempts in a row (about 6 s).\n"
+                     "exit codes: 0 all delivered (or nothing matched in an existing namespace), 1 pod/deployment/"
+                     "namespace\nnot found or lines not delivered, 2 bad input, 130 Ctrl-C, 143 SIGTERM\n"
+                     "(lines already received are written first)")
 
 
 def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
