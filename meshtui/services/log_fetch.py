@@ -50,6 +50,8 @@ class _Once:
         self.position: Position | None = None
         self.namespace, self.pod = fetched.source.namespace, fetched.source.pod
         self.cut_at: float | None = None
+        self.limit: int | None = None
+        self.kept = 0
         self.cause = ""
         self.attempts = 0
 
@@ -71,8 +73,18 @@ class _Once:
             self.cut_at = None
 
     def on_chunk(self, chunk: Chunk, position: Position | None) -> None:
-        self.fetched.chunks.append(chunk)
         self.position = position
+        if self.limit is not None:  # `--tail N`: the N lines there were when asked, as kubectl gives
+            room = self.limit - self.kept
+            if room <= 0:
+                return
+            if chunk.count > room:
+                end = -1
+                for _ in range(room):
+                    end = chunk.data.index(b"\n", end + 1)
+                chunk = Chunk(chunk.source, chunk.data[:end + 1], room, stamped=chunk.stamped)
+            self.kept += chunk.count
+        self.fetched.chunks.append(chunk)
 
     def on_anomaly(self, anomaly: Anomaly) -> None:
         self.on_gap(anomaly.position, anomaly.first_ts)
@@ -96,9 +108,13 @@ def fetch_container(kube: KubeClient, source: Source, *, tail: int | None, since
         if skipping is None:
             return fetched
         owner = skipping
+    if tail is not None and tail >= 0 and not previous:
+        owner.limit = tail  # a resumed read must not add the lines written since the first one began
     reader = StreamReader(kube, owner)
     errors = stream_errors()
     while True:
+        if owner.limit and owner.kept >= owner.limit:
+            return fetched  # the N lines are there: what was written since is not asked for
         position = owner.position
         params: dict[str, object] = {"container": source.container, "timestamps": True}
         if previous:
