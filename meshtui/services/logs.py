@@ -327,8 +327,24 @@ class LogEngine:
 
 def pivot_query(request_id: str, namespace: str | None, all_namespaces: bool = True) -> LogQuery:
     """Every container (sidecars and gateways included) for lines carrying `request_id`."""
-    return LogQuery(namespace=namespace, all_namespaces=all_namespaces, sidecars=True, include=re.escape(request_id),
+    return LogQuery(namespace=namespace, all_namespaces=all_namespaces, sidecars=True, include=id_pattern(request_id),
                     since_seconds=3600, follow=False)
+
+
+def id_pattern(request_id: str) -> str:
+    """A regex for the id as it is written in a line: as is, or JSON-escaped (`\\u001b`, `\\"`, `\\/`),
+    since the id comes decoded from the line's fields and the search runs on the raw text."""
+    import json
+
+    parts = []
+    for char in request_id:
+        forms = {re.escape(char), re.escape(json.dumps(char)[1:-1]), re.escape(json.dumps(char, ensure_ascii=False)[1:-1])}
+        if not char.isascii() or not char.isprintable() or char in "\\\"/":
+            forms.add(rf"\\u(?i:{ord(char):04x})" if ord(char) < 0x10000 else re.escape(char))
+        if char == "/":
+            forms.add(r"\\/")
+        parts.append(forms.pop() if len(forms) == 1 else "(?:" + "|".join(sorted(forms)) + ")")
+    return "".join(parts)
 
 
 def collect_pivot(kube: KubeClient, request_id: str, namespace: str | None) -> list[LogLine]:

@@ -129,6 +129,21 @@ def test_request_id_pivot_spans_gateway_sidecars_and_apps(sim: SimCluster) -> No
     assert [line.ts for line in lines] == sorted(line.ts for line in lines)
 
 
+def test_request_id_pivot_finds_ids_written_json_escaped(sim: SimCluster) -> None:
+    """The id comes decoded from the line's fields; the line has it JSON-escaped: the pivot finds it."""
+    hostile, quoted = "\x1b[2J[red]r[/]\"x", "q/é"
+    pod = next(p.metadata.name for p in client.CoreV1Api(api_client(sim)).list_namespaced_pod(
+        "shop", label_selector="app=orders").items)
+    post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "orders", "lines": [
+        '{"level":"error","msg":"HOSTILE11","request_id":"\\u001b[2J[red]r[/]\\"x","status":503}',
+        '{"level":"info","msg":"ESCAPED-SLASH","request_id":"q\\/\\u00E9"}']})
+    kube = KubeClient.connect(str(sim.kubeconfig))
+    lines = collect_pivot(kube, hostile, "shop")
+    assert [line.fields["msg"] for line in lines if line.fields] == ["HOSTILE11"]
+    assert lines[0].request_id == hostile
+    assert [line.request_id for line in collect_pivot(kube, quoted, "shop")] == [quoted]
+
+
 def test_consumer_slower_than_producer_drops_with_a_count(sim: SimCluster) -> None:
     kube = KubeClient.connect(str(sim.kubeconfig))
     engine = LogEngine(kube, LogQuery(namespace="shop", selector="app=orders", containers="orders", tail=0),
