@@ -24,13 +24,11 @@ from meshtui.services.log_reader import (
     StreamReader,
     TailState,
     container_status,
-    stream_errors,
 )
 from meshtui.services.log_stamps import Position
 
 BACKOFF_FIRST = 0.05
 BACKOFF_MAX = 5.0
-CHECK_BYTES = 262_144
 
 
 class Restarted(Exception):
@@ -119,7 +117,6 @@ class ResumingTail:
         before = self.position
         skip = self._skip_boundary and before is not None
         if skip and before is not None:
-            self._check_boundary(before, params, accept_gap)
             params = {**params, "sinceTime": format_ns(before.ts + 1)}
             confirm = confirm or bool(params.get("follow"))
         try:
@@ -135,18 +132,6 @@ class ResumingTail:
         self._skip_boundary = False
         self.position = position or self.position
         self._clean_eof = complete
-
-    def _check_boundary(self, before: Position, params: dict[str, object], accept_gap: bool) -> None:
-        """Before reading after our last line (1 ns later, unverified), make sure it is still there: a short
-        read from it (nothing delivered) that must show it again. Lines rotated away meanwhile are then a
-        reported gap even when the connection drops after every line, or nothing new was delivered yet."""
-        check = {key: params[key] for key in ("container", "previous") if key in params}
-        check.update(timestamps=True, sinceTime=format_ns(before.ts), limitBytes=CHECK_BYTES)
-        try:
-            self._reader.read(check, verify=before, accept_gap=accept_gap, confirm=False, deliver=False)
-        except stream_errors():
-            if not self._reader.boundary_seen:
-                raise  # cut before it could tell: try again
 
     def _read_rest(self) -> None:
         """The rest of a stopped container's log (non-follow), from where we are; once per instance.
