@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -78,6 +79,7 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
         self.error: str | None = None
         self.last_event = ""
         self.last_pivot: str | None = None
+        self._status_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield QueryInput(placeholder=HELP, id="log-query")
@@ -235,7 +237,10 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
                             dropped=self.dropped, flags=flags,
                             query=self.query_obj.describe() or "(all pods)" if self.query_obj else "",
                             summary=self.summary, error=self.error, event=self.last_event)
-        self.query_one("#log-status", Static).update(status_text(facts, self.app.current_theme))
+        text = status_text(facts, self.app.current_theme)
+        if text != self._status_shown:  # one fixed-height row: repaint it alone, never a screen layout
+            self._status_shown = text
+            self.query_one("#log-status", Static).update(text, layout=False)
 
     @on(LogView.Paused)
     def _paused(self, message: LogView.Paused) -> None:
