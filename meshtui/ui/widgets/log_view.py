@@ -31,8 +31,9 @@ from meshtui.domain.timefmt import format_ns
 from meshtui.ui.widgets.log_rows import LineRing, WrapLayout, scan
 from meshtui.ui.widgets.log_style import LineLook, compact
 
-STRIPS_KEPT = 2048
-"""Styled rows kept between frames (a few screenfuls); past this the cache starts afresh."""
+STRIPS_KEPT = 256
+"""Styled rows kept between frames (a few screenfuls); past this the cache starts afresh (kept small: rows
+that live long reach the oldest garbage-collector generation and make its full passes longer)."""
 SEARCH_STEP = 4000
 """Lines scanned per step of a search; the event loop renders and reads keys between steps."""
 
