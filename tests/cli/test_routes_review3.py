@@ -84,3 +84,34 @@ def test_an_original_spec_too_large_for_the_annotation_is_refused_clearly(sim: S
     api.replace_namespaced_custom_object(GROUP, VERSION, "shop", "virtualservices", "ratings", obj)
     result = run_cli("routes", "set", "ratings", "v1=50", "v2=50", "--yes", env=env(sim), input="")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_host_spelled_as_a_dns_name_is_the_same_host(sim: SimCluster) -> None:
+    fqdn = "catalog.shop.svc.cluster.local"
+    result = run_cli("routes", "set", fqdn, "v1=90", "v2=10", "--yes", env=env(sim), input="")
+    assert result.returncode == 0, result.stderr
+    assert "VirtualService shop/catalog" in result.stdout and fqdn not in result.stdout
+    assert "`meshtui routes undo catalog` reverts it" in result.stderr
+    listed = json.loads(run_cli("routes", "list", "--json", env=env(sim)).stdout)
+    catalog = next(h for h in listed if h["host"] == "catalog")
+    assert catalog["weights"] == {"v1": 90, "v2": 10}
+    for spelling in ("catalog", "catalog.shop", "catalog.shop.svc", fqdn):
+        shown = json.loads(run_cli("routes", "show", spelling, "--json", env=env(sim)).stdout)
+        assert shown["host"] == "catalog" and shown["versions"] == ["v1", "v2", "v3"], (spelling, shown)
+    undo = run_cli("routes", "undo", "catalog.shop", "--yes", env=env(sim), input="")
+    assert undo.returncode == 0, undo.stderr  # meshtui's own write, whatever the spelling
+    vs = custom(sim).get_namespaced_custom_object(GROUP, VERSION, "shop", "virtualservices", "catalog")
+    assert [r.get("weight") for r in vs["spec"]["http"][0]["route"]] == [100]
+    clash = run_cli("routes", "show", "catalog.shop", "-n", "default", env=env(sim))
+    assert clash.returncode == 2 and "is in namespace shop, but -n says default" in clash.stderr
+
+
+def test_the_diff_names_the_object_written_when_it_is_not_the_host(sim: SimCluster) -> None:
+    api = custom(sim)
+    api.create_namespaced_custom_object(GROUP, VERSION, "shop", "virtualservices", {
+        "apiVersion": f"{GROUP}/{VERSION}", "kind": "VirtualService", "metadata": {"name": "orders-vs"},
+        "spec": {"hosts": ["orders.shop.svc.cluster.local"],
+                 "http": [{"route": [{"destination": {"host": "orders"}}]}]}})
+    result = run_cli("routes", "timeout", "orders", "2s", "--dry-run", env=env(sim), input="")
+    assert result.returncode == 0, result.stderr
+    assert "VirtualService shop/orders-vs" in result.stdout and "VirtualService shop/orders\n" not in result.stdout

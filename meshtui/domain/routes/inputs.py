@@ -71,6 +71,22 @@ def _integer(raw: str) -> int | None:
     return sign * (10**MAX_DIGITS if len(digits) > MAX_DIGITS else int(digits))
 
 
+def split_host(host: str) -> tuple[str, str | None]:
+    """`catalog`, `catalog.shop`, `catalog.shop.svc` and `catalog.shop.svc.cluster.local` -> (catalog, shop).
+
+    Istio reads a short host name relative to the namespace of the object, so all four
+    spellings name the same Kubernetes service; meshtui keys its routes, history and pod
+    versions on the short name within the namespace. Other dotted names (a host outside
+    the cluster) come back unchanged, with no namespace.
+    """
+    parts = host.strip().removesuffix(".").split(".")
+    if len(parts) == 2 or (len(parts) == 3 and parts[2] == "svc") or \
+            (len(parts) == 5 and parts[2:] == ["svc", "cluster", "local"]):
+        if all(parts[:2]):
+            return parts[0], parts[1]
+    return host, None
+
+
 def namespace_problem(name: str) -> str | None:
     """Why `name` cannot be a Kubernetes namespace (a DNS-1123 label), or None."""
     if not name.strip():

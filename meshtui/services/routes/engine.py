@@ -287,7 +287,7 @@ class RouteService(RouteReset):
     def _conflict(self, plan: Plan) -> RouteConflict:
         old = plan.loaded
         current = self.load(old.routes.host, old.routes.namespace)
-        theirs = R.diff(old.routes, current.routes, ("when read", "now")) or "(only metadata changed)"
+        theirs = R.diff(old.routes, current.routes, ("when read", "now"), current.names) or "(only metadata changed)"
         changed = [obj for before, obj in ((old.vs_obj, current.vs_obj), (old.dr_obj, current.dr_obj))
                    if resource_version(before) != resource_version(obj) and obj is not None]
         by_meshtui = bool(changed) and all(self.wrote(obj) for obj in changed)

@@ -84,6 +84,13 @@ class Loaded:
         return summarize(self.routes, self.vs_obj, self.dr_obj)
 
     @property
+    def names(self) -> tuple[str | None, str | None]:
+        """The names of the VS and DR found (None for one meshtui would create, named after the host)."""
+        def name(obj: dict | None) -> str | None:
+            return ((obj or {}).get("metadata") or {}).get("name")
+        return name(self.vs_obj), name(self.dr_obj)
+
+    @property
     def stamp(self) -> tuple[str | None, str | None]:
         """resourceVersions of the VS and DR: changes when anyone writes them."""
         return resource_version(self.vs_obj), resource_version(self.dr_obj)
@@ -102,7 +109,7 @@ class Plan:
 
     @property
     def diff(self) -> str:
-        return R.diff(self.loaded.routes, self.after)
+        return R.diff(self.loaded.routes, self.after, names=self.loaded.names)
 
     @property
     def errors(self) -> list[R.Finding]:
@@ -132,7 +139,7 @@ class ResetPlan:
 
     @property
     def diff(self) -> str:
-        return R.diff(self.loaded.routes, self.after)
+        return R.diff(self.loaded.routes, self.after, names=self.loaded.names)
 
 
 @dataclass(frozen=True)
