@@ -115,3 +115,20 @@ def test_the_diff_names_the_object_written_when_it_is_not_the_host(sim: SimClust
     result = run_cli("routes", "timeout", "orders", "2s", "--dry-run", env=env(sim), input="")
     assert result.returncode == 0, result.stderr
     assert "VirtualService shop/orders-vs" in result.stdout and "VirtualService shop/orders\n" not in result.stdout
+
+
+def test_values_are_plain_numbers_and_a_shift_that_moves_nothing_says_why(sim: SimCluster) -> None:
+    # blanks around a value are stripped and leading zeros are harmless, the same for every field
+    result = run_cli("routes", "fault", "catalog", "--delay", " 5s", "--percent", "005", "--dry-run", "--json",
+                     env=env(sim))
+    assert result.returncode == 0, result.stderr
+    diff = json.loads(result.stdout)["diff"]
+    assert "fixedDelay: 5s" in diff and "value: 5.0" in diff
+    result = run_cli("routes", "fault", "catalog", "--abort", "0503", "--percent", "5", "--dry-run", "--json",
+                     env=env(sim))
+    assert result.returncode == 0 and "httpStatus: 503" in json.loads(result.stdout)["diff"]
+    before = routes_state(sim)
+    result = run_cli("routes", "shift", "catalog", "v3", "--by", "-10", env=env(sim), input="")
+    assert result.returncode == 0, result.stderr
+    assert "v3 has no weight to move back (it takes 0% of the traffic), nothing to change" in result.stderr
+    assert routes_state(sim) == before
