@@ -1,10 +1,11 @@
 """Log lines: untrusted text made inert, parsed when needed, filtered by fields.
 
-Lines come from any container, so they are hostile until proven otherwise: escape
-sequences (CSI, OSC incl. clipboard/title, DCS), C0/C1 controls and invalid UTF-8 are
-made visible instead of interpreted. JSON lines and Envoy access-log lines are parsed
-lazily into fields (level, msg, status, duration, upstream, request id...) so a plain
-`meshtui logs` never pays for parsing it does not show.
+Lines come from any container, so they are hostile until proven otherwise: what a
+terminal sees passes `meshtui.domain.text.inert` (escape sequences, C0/C1 controls and
+bidi overrides shown, never obeyed); invalid UTF-8 becomes U+FFFD. JSON lines and Envoy
+access-log lines are parsed lazily into fields (level, msg, status, duration, upstream,
+request id...) so a plain `meshtui logs` never pays for parsing it does not show. A
+line knows its container instance (restart count); a restart marker is a line too.
 """
 
 from __future__ import annotations
@@ -18,24 +19,6 @@ SIDECARS = {"istio-proxy", "istio-validation", "linkerd-proxy", "linkerd-init", 
             "vault-agent", "cloud-sql-proxy", "otel-collector"}
 DISPLAY_LIMIT = 2000
 
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-                      r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (title, clipboard 52, hyperlinks)
-                      r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
-                      r"|\x1b[@-Z\\-_]?"  # other ESC sequences (and a lone ESC)
-                      r"|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")  # C0 (but tab, newline) and C1 controls
-
-
-def _inert(match: re.Match[str]) -> str:
-    text = match.group(0)
-    return "".join(f"\\x{ord(ch):02x}" if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F else ch for ch in text)
-
-
-def sanitize(text: str) -> str:
-    """Escape sequences and control characters become visible `\\x1b[...` text."""
-    if text.isprintable():
-        return text
-    return _ESCAPES.sub(_inert, text.replace("\t", "    "))
-
 
 def decode(raw: bytes) -> str:
     """Bytes -> text; invalid UTF-8 becomes U+FFFD (never an exception)."""
@@ -46,6 +29,12 @@ def truncate(text: str, limit: int = DISPLAY_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… [+{len(text) - limit} chars]"
+
+
+def marker_text(container: str, instance: int, reason: str = "") -> str:
+    """The line that separates two instances of a container in the output."""
+    why = f", {reason}" if reason else ""
+    return f"── {container} restarted (#{instance}{why}) ──"
 
 
 ENVOY = re.compile(
@@ -102,11 +91,17 @@ class LogLine:
     raw: str
     """The full line as received (decoded), for save and copy."""
     seq: int = 0
+    instance: int = 0
+    """The container instance (its restart count when the line was written)."""
+    marker: str | None = None
+    """Set on the line meshtui inserts where a container restarted (`restarted`); None for real lines."""
     _parsed: Any = field(default=None, repr=False)
 
     @property
     def fields(self) -> dict[str, Any] | None:
         """Parsed JSON or Envoy fields (computed once, on first use)."""
+        if self.marker is not None:
+            return None
         if self._parsed is None:
             self._parsed = parse_json(self.raw) or parse_envoy(self.raw) or False
         return self._parsed or None
@@ -142,13 +137,21 @@ class LogLine:
 
     def display(self, limit: int = DISPLAY_LIMIT) -> str:
         """Inert, truncated text for a terminal."""
-        return truncate(sanitize(self.raw), limit)
+        from meshtui.domain.text import inert
+
+        return truncate(inert(self.raw), limit)
 
     def to_dict(self, with_fields: bool = True) -> dict[str, Any]:
+        """The line for `--json`: exact text, its instance (restart count); a marker carries `event` instead."""
         from meshtui.domain.timefmt import format_ns
 
         out: dict[str, Any] = {"namespace": self.namespace, "pod": self.pod, "container": self.container,
-                               "version": self.version, "ts": format_ns(self.ts), "line": self.raw}
+                               "version": self.version, "instance": self.instance}
+        if self.marker is not None:
+            out["event"] = self.marker
+            return out
+        out["ts"] = format_ns(self.ts)
+        out["line"] = self.raw
         if with_fields:
             fields = self.fields
             if fields:

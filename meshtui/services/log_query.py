@@ -1,17 +1,20 @@
 """What to tail: pods by selector, name regex or workload; containers; lines; window.
 
-`LogQuery` is filled from `meshtui logs` flags or parsed from the Logs panel's query
-bar, whose syntax mirrors the flags: `-n shop`, `-A`, `-l app=catalog`,
-`deploy/catalog-v1`, `pod/NAME`, `-c REGEX`, `--sidecars`, `--since 5m`, `--tail 100`,
-`-i REGEX`, `-e REGEX`, `-h REGEX`, `level>=warn`, `status=5xx`; a bare word is a
-regex on pod names.
+`LogQuery` is filled from `meshtui logs` flags, and the Logs panel's query box is
+parsed by the very same argparse definitions (`add_query_arguments`), so both accept
+the same words and reject bad ones with the same message: `-n shop`, `-A`,
+`-l app=catalog`, `deploy/catalog-v1`, `pod/NAME`, `-c REGEX`, `--sidecars`,
+`--since 5m`, `--tail 100`, `-i REGEX`, `-e REGEX`, `--highlight REGEX`, `level>=warn`,
+`status=5xx`; a bare word is a regex on pod names.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import shlex
 from dataclasses import dataclass, field, replace
+from typing import NoReturn
 
 from meshtui.domain.errors import UsageError
 from meshtui.domain.logs import FieldFilter, LineFilter
@@ -58,6 +61,8 @@ class LogQuery:
     field_filters: tuple[str, ...] = field(default_factory=tuple)
     timestamps: bool = False
     follow: bool = True
+    buffer: int | None = None
+    """Lines held in memory (CLI queue / Logs panel view); None: the default."""
 
     def line_filter(self) -> LineFilter:
         try:
@@ -93,77 +98,139 @@ class LogQuery:
         return self
 
     def describe(self) -> str:
+        """The query as query-box text (parses back to the same query)."""
         parts = []
         if self.all_namespaces:
             parts.append("-A")
         elif self.namespace:
-            parts.append(f"-n {self.namespace}")
+            parts.append(f"-n {shlex.quote(self.namespace)}")
         for flag, value in (("-l", self.selector), ("", self.workload), ("", self.pod_name and f"pod/{self.pod_name}"),
-                            ("", self.pod_pattern), ("-c", self.containers), ("-i", self.include),
-                            ("-e", self.exclude), ("-h", self.highlight)):
+                            ("", self.pod_pattern), ("-c", self.containers),
+                            ("--exclude-container", self.exclude_containers), ("-i", self.include),
+                            ("-e", self.exclude), ("--highlight", self.highlight)):
             if value:
-                parts.append(f"{flag} {value}".strip())
-        parts += list(self.field_filters)
+                parts.append(f"{flag} {shlex.quote(value)}".strip())
+        parts += [shlex.quote(f) for f in self.field_filters]
         if self.sidecars:
             parts.append("--sidecars")
         if self.since_seconds:
             parts.append(f"--since {self.since_seconds}s")
         if self.tail is not None:
             parts.append(f"--tail {self.tail}")
-        return " ".join(parts) or "(all pods)"
+        if self.timestamps:
+            parts.append("--timestamps")
+        if self.buffer is not None:
+            parts.append(f"--buffer {self.buffer}")
+        return " ".join(parts)
 
 
-FLAGS_WITH_VALUE = {"-n": "namespace", "--namespace": "namespace", "-l": "selector", "--selector": "selector",
-                    "-c": "containers", "--container": "containers", "--exclude-container": "exclude_containers",
-                    "-i": "include", "--include": "include", "-e": "exclude", "--exclude": "exclude",
-                    "-h": "highlight", "--highlight": "highlight", "--since": "since_seconds", "--tail": "tail"}
+def selector_of(deploy: dict) -> str:
+    """A Deployment's spec.selector as a label selector string (matchLabels and matchExpressions)."""
+    selector = deploy.get("spec", {}).get("selector") or {}
+    parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
+        if op == "In":
+            parts.append(f"{key} in ({','.join(values)})")
+        elif op == "NotIn":
+            parts.append(f"{key} notin ({','.join(values)})")
+        elif op == "Exists":
+            parts.append(key)
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts)
+
+
+FILTER_LOOK = re.compile(r"^[A-Za-z_][\w.-]*\s*(>=|<=|!=|=~|!~|==|=|>|<|~)")
+DEFAULT_BUFFER = 50_000
+
+
+class QueryParser(argparse.ArgumentParser):
+    """argparse that raises `UsageError` (the Logs panel's query box) instead of printing and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise UsageError(message.strip() if message else "cannot parse the query")
+
+
+def add_query_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of `meshtui logs`, also the syntax of the Logs panel's query box (one parser, one message)."""
+    parser.add_argument("query", nargs="*", metavar="QUERY",
+                        help="a regex on pod names, deploy/NAME or pod/NAME; extra words like level>=warn or "
+                             "status=5xx are field filters")
+    parser.add_argument("-n", "--namespace", help="namespace (default: the context's)")
+    parser.add_argument("-A", "--all-namespaces", action="store_true", help="all namespaces")
+    parser.add_argument("-l", "--selector", help="label selector, e.g. app=catalog,version in (v1,v2)")
+    parser.add_argument("-c", "--container", help="regex of containers to show")
+    parser.add_argument("--exclude-container", metavar="RE", help="regex of containers to hide")
+    parser.add_argument("--sidecars", action="store_true", help="also show istio-proxy and other sidecars")
+    parser.add_argument("--since", metavar="DUR", help="only lines newer than this, e.g. 30s, 5m, 1h")
+    parser.add_argument("--tail", type=int, default=None, metavar="N",
+                        help="lines per container to start with (-1 = all; default: all for one pod, 10 otherwise)")
+    parser.add_argument("-i", "--include", metavar="RE", help="only lines matching this regex")
+    parser.add_argument("-e", "--exclude", metavar="RE", help="drop lines matching this regex")
+    parser.add_argument("--highlight", metavar="RE", help="highlight matches")
+    parser.add_argument("--where", action="append", default=[], metavar="EXPR",
+                        help="field filter on JSON/Envoy lines, repeatable: level>=warn, status=5xx, duration>200")
+    parser.add_argument("--timestamps", action="store_true", help="show each line's timestamp")
+    parser.add_argument("--buffer", type=int, default=None, metavar="LINES",
+                        help="lines held in memory: the CLI's queue before producers wait (default 50,000); the "
+                             "Logs panel's view (default: log_buffer_lines in config.yaml, 20,000)")
+
+
+def split_filters(words: list[str]) -> tuple[list[str], list[str]]:
+    """Words that look like `field<op>value` are field filters; the rest are pod queries."""
+    filters = [word for word in words if FILTER_LOOK.match(word)]
+    return [word for word in words if word not in filters], filters
+
+
+def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuery:
+    """Parsed flags -> a validated LogQuery (bad combinations and regexes: UsageError)."""
+    targets, filters = split_filters(list(args.query))
+    filters += list(args.where)
+    if len(targets) > 1:
+        raise UsageError(f"one pod query at a time (got {', '.join(targets)})",
+                         hint="use a regex such as 'catalog|ratings', or -l with a selector")
+    if args.namespace and args.all_namespaces:
+        raise UsageError("-n and -A cannot be used together")
+    if args.buffer is not None and args.buffer < 100:
+        raise UsageError(f"--buffer must be at least 100 lines (got {args.buffer})")
+    target = targets[0] if targets else None
+    workload = target if target and target.startswith(("deploy/", "deployment/", "deployments/")) else None
+    pod_name = target[4:] if target and target.startswith("pod/") else None
+    if target is not None and target.startswith(("po/", "pods/")):
+        pod_name = target.split("/", 1)[1]
+    if pod_name == "" or (workload is not None and not workload.split("/", 1)[1]):
+        raise UsageError(f"{target!r} names no {'pod' if workload is None else 'deployment'}")
+    pattern = target if target and not workload and pod_name is None else None
+    return LogQuery(namespace=args.namespace, all_namespaces=args.all_namespaces, selector=args.selector,
+                    pod_pattern=pattern, pod_name=pod_name, workload=workload, containers=args.container,
+                    exclude_containers=args.exclude_container, sidecars=args.sidecars,
+                    since_seconds=parse_duration(args.since) if args.since else None, tail=args.tail,
+                    include=args.include, exclude=args.exclude, highlight=args.highlight,
+                    field_filters=tuple(filters), timestamps=args.timestamps, follow=follow,
+                    buffer=args.buffer).validate()
 
 
 def parse_query(text: str, base: LogQuery | None = None) -> LogQuery:
-    """The Logs panel's query bar -> LogQuery (raises UsageError with a precise message)."""
+    """The Logs panel's query box -> LogQuery, with exactly the CLI's parser and messages.
+
+    `base` fills what the text leaves out: the namespace (unless -n or -A is given).
+    """
     try:
         tokens = shlex.split(text)
     except ValueError as exc:
-        raise UsageError(f"cannot parse query: {exc}") from None
-    values: dict[str, object] = {}
-    filters: list[str] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token in FLAGS_WITH_VALUE:
-            if i + 1 >= len(tokens):
-                raise UsageError(f"{token} needs a value")
-            name, value = FLAGS_WITH_VALUE[token], tokens[i + 1]
-            if name == "since_seconds":
-                values[name] = parse_duration(value)
-            elif name == "tail":
-                try:
-                    values[name] = int(value)
-                except ValueError:
-                    raise UsageError(f"--tail needs a number, not {value!r}") from None
-            else:
-                values[name] = value
-            i += 2
-            continue
-        if token in ("-A", "--all-namespaces"):
-            values["all_namespaces"] = True
-        elif token == "--sidecars":
-            values["sidecars"] = True
-        elif token == "--timestamps":
-            values["timestamps"] = True
-        elif token.startswith(("deploy/", "deployment/")):
-            values["workload"] = token
-        elif token.startswith("pod/"):
-            values["pod_name"] = token[4:]
-        elif re.match(r"^[A-Za-z_][\w.-]*\s*(>=|<=|!=|=~|!~|==|=|>|<|~)", token):
-            filters.append(token)
-        elif token.startswith("-"):
-            raise UsageError(f"unknown option {token!r} in the query")
-        else:
-            values["pod_pattern"] = token
-        i += 1
-    start = base or LogQuery()
-    query = LogQuery(namespace=start.namespace, all_namespaces=start.all_namespaces, follow=start.follow,
-                     timestamps=start.timestamps, sidecars=start.sidecars)
-    query = replace(query, **values, field_filters=tuple(filters))  # type: ignore[arg-type]
-    return query.validate()
+        raise UsageError(f"cannot parse the query: {exc}") from None
+    parser = QueryParser(prog="query", add_help=False)
+    add_query_arguments(parser)
+    args, extra = parser.parse_known_args(tokens)
+    targets, filters = split_filters(extra)
+    if targets:
+        raise UsageError(f"unrecognized arguments: {' '.join(targets)}")
+    args.where = list(args.where) + filters
+    query = query_from_args(args)
+    if base is not None and not query.namespace and not query.all_namespaces:
+        query = replace(query, namespace=base.namespace, all_namespaces=base.all_namespaces)
+    return query

@@ -1,75 +1,49 @@
-"""One container's log stream that survives drops and restarts without losing a line.
+"""One container's log, delivered exactly once per container instance, whatever fails.
 
-The stream is always requested with timestamps. When it ends or breaks, the tail asks
-the API server for the lines since the last timestamp it delivered and skips what it
-already has (servers may round sinceTime down to the second): everything older, and
-as many lines with exactly the last timestamp as it had already delivered. After a
-restart it first reads what the previous instance wrote since then. So the consumer
-sees each line once, in order, however often the connection drops.
+`ContainerTail` follows one container of one pod (by UID) in its own thread:
+- every stream is requested with timestamps; after a cut, a 5xx/429, a timeout or a
+  connection error it reconnects with bounded backoff from the last delivered line
+  (`sinceTime` in ns), skipping what it already has; a resumed stream must show that
+  last line again before anything new is delivered, or the tail stops and finds out
+  why: the container restarted meanwhile, or the lines were rotated away (a gap that
+  is reported, never silent);
+- when the container restarts it first reads the previous instance to its end
+  (`previous=true`), then marks the restart and follows the new instance from its
+  first line;
+- it ends only when the container stopped for good (pod deleted or finished) and its
+  log was read to the end, or the pod is gone.
+How a read resumes lives in `log_resume`, the reading of one response in `log_reader`;
+this module decides what to read and when.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import Any
+from functools import partial
 
-from meshtui.adapters.kube import KubeApiError, KubeClient, path_for, shutdown_response
+from meshtui.adapters.kube import KubeApiError, KubeClient
 from meshtui.domain.errors import MeshtuiError
-from meshtui.domain.logs import LogLine
-from meshtui.domain.timefmt import format_ns
+from meshtui.services.log_reader import Chunk, Notice, TailState, container_status, stream_errors
+from meshtui.services.log_resume import Restarted, ResumingTail, backoff
 
-_SECOND_CACHE: dict[str, int] = {}
-
-
-def fast_ts(text: bytes) -> int:
-    """`2026-11-24T16:00:00.1234Z` -> ns; the seconds part is cached (lines share seconds)."""
-    head = text[:19].decode("ascii", "replace")
-    seconds = _SECOND_CACHE.get(head)
-    if seconds is None:
-        seconds = int(datetime.fromisoformat(head).replace(tzinfo=timezone.utc).timestamp())
-        if len(_SECOND_CACHE) > 4096:
-            _SECOND_CACHE.clear()
-        _SECOND_CACHE[head] = seconds
-    frac = text[20:-1] if len(text) > 20 and text[19:20] == b"." else b""
-    return seconds * 1_000_000_000 + int((frac + b"000000000")[:9] or 0)
+WAIT_POLL = 5.0
+__all__ = ["ContainerTail", "backoff"]
 
 
-def split_stamped(raw: bytes) -> tuple[int, str]:
-    """A `timestamps=true` line -> (ns, decoded text without the newline)."""
-    stamp, _, rest = raw.partition(b" ")
-    try:
-        ts = fast_ts(stamp)
-    except ValueError:
-        return 0, raw.rstrip(b"\n").decode("utf-8", "replace")
-    return ts, rest.rstrip(b"\n").decode("utf-8", "replace")
+class ContainerTail(ResumingTail):
+    """Follows one container of one pod until it has stopped for good and its log was read."""
 
-
-class ContainerTail:
-    """Follows one container until its pod is gone or `stop()`."""
-
-    def __init__(self, kube: KubeClient, namespace: str, pod: str, container: str, version: str, *,
-                 emit: Callable[[list[LogLine]], None], tail: int | None, since_seconds: int | None,
-                 restarts: int = 0, on_event: Callable[[str], None] | None = None) -> None:
-        self.kube = kube
-        self.namespace, self.pod, self.container, self.version = namespace, pod, container, version
-        self.emit = emit
-        self.first_tail, self.first_since = tail, since_seconds
-        self.restarts = restarts
-        self.on_event = on_event or (lambda message: None)
-        self.last_ts = 0
-        self.same_ts_count = 0
-        self.delivered = 0
-        self.reconnects = 0
-        self.finished = threading.Event()
-        self._stop = threading.Event()
-        self._response: Any = None
+    def __init__(self, kube: KubeClient, pod: dict, container: str, *, deliver: Callable[[Chunk], None],
+                 notify: Callable[[Notice], None], tail: int | None = None, since_seconds: int | None = None) -> None:
+        super().__init__(kube, pod, container, deliver=deliver, notify=notify, tail=tail, since_seconds=since_seconds)
         self._thread: threading.Thread | None = None
 
+    # -- identity, control ---------------------------------------------------------------
     @property
-    def key(self) -> tuple[str, str, str]:
-        return self.namespace, self.pod, self.container
+    def key(self) -> tuple[str, str, str, str]:
+        return self.namespace, self.pod, self.container, self.uid
 
     def start(self) -> ContainerTail:
         self._thread = threading.Thread(target=self._run, name=f"tail:{self.pod}/{self.container}", daemon=True)
@@ -78,137 +52,164 @@ class ContainerTail:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._response is not None:
-            shutdown_response(self._response)
+        self._wake.set()
+        self._reader.interrupt()
 
-    def _params(self, previous: bool = False) -> dict[str, Any]:
-        params: dict[str, Any] = {"container": self.container, "timestamps": True, "follow": not previous}
-        if previous:
-            params["previous"] = True
-        if self.last_ts:
-            # Nanosecond precision: a server that honours it resends only the lines at
-            # exactly last_ts (skipped below); one that truncates to the second resends
-            # that whole second, which the same check skips.
-            params["sinceTime"] = format_ns(self.last_ts)
-        else:
-            if self.first_tail is not None:
-                params["tailLines"] = self.first_tail
-            if self.first_since is not None:
-                params["sinceSeconds"] = self.first_since
-        return params
+    def join(self, timeout: float = 5.0) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
 
-    def _accept(self, raw: bytes, budget: list[int], batch: list[LogLine]) -> None:
-        ts, text = split_stamped(raw)
-        if self.last_ts:
-            if ts < self.last_ts:
-                return
-            if ts == self.last_ts and budget[0] > 0:
-                budget[0] -= 1
-                return
-        if ts == self.last_ts:
-            self.same_ts_count += 1
-        else:
-            self.last_ts, self.same_ts_count = ts, 1
-        self.delivered += 1
-        batch.append(LogLine(self.namespace, self.pod, self.container, self.version, ts, text, self.delivered))
+    def pod_changed(self, pod: dict | None) -> None:
+        """A hint from the engine's pod watch: the pod changed or went; look at it before the next read.
 
-    def _consume(self, response: Any) -> None:
-        """Read whatever is available, emit it as one batch, repeat until EOF."""
-        budget = [self.same_ts_count if self.last_ts else 0]
-        pending = b""
-        while not self._stop.is_set():
-            chunk = response.read1(262144)
-            if not chunk:
-                break
-            lines = (pending + chunk).split(b"\n")
-            pending = lines.pop()
-            batch: list[LogLine] = []
-            for raw in lines:
-                self._accept(raw, budget, batch)
-            if batch:
-                self.emit(batch)
-        # A partial line left in `pending` means the stream was cut mid-line; it is not
-        # delivered: its timestamp is newer than `last_ts`, so the resumed stream sends it whole.
+        A stream in progress is left alone: when its container stops or restarts the server ends
+        it after the last line, which is the quickest way to read everything."""
+        status = container_status(pod, self.container) if pod is not None else None
+        gone = pod is None or pod.get("metadata", {}).get("deletionTimestamp")
+        if gone or (status is not None and int(status.get("restartCount", 0)) > self.instance):
+            self._need_pod = True
+        self._wake.set()
 
-    def _open(self, previous: bool = False) -> Any:
-        path = path_for("", "v1", "pods", self.namespace, self.pod, "log")
-        return self.kube.open_stream(path, query=self._params(previous), accept="*/*")
-
-    def _pod_state(self) -> tuple[bool, int]:
-        """(pod still exists, restart count of this container)."""
-        try:
-            pod = self.kube.get(path_for("", "v1", "pods", self.namespace, self.pod))
-        except KubeApiError as exc:
-            if exc.status == 404:
-                return False, self.restarts
-            raise
-        if pod.get("metadata", {}).get("deletionTimestamp"):
-            return False, self.restarts
-        for status in pod.get("status", {}).get("containerStatuses", []):
-            if status.get("name") == self.container:
-                return True, int(status.get("restartCount", 0))
-        return True, self.restarts
-
+    # -- the loop ------------------------------------------------------------------------
     def _run(self) -> None:
-        import http.client
-
-        import urllib3
-
-        backoff = 0.2
+        errors = stream_errors()
         try:
             while not self._stop.is_set():
                 try:
-                    response = self._open()
-                    self._response = response
-                    try:
-                        self._consume(response)
-                    finally:
-                        self._response = None
-                        response.release_conn()
-                    backoff = 0.2
-                except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError,
-                        AttributeError) as exc:
-                    # A cut connection surfaces from http.client in several shapes (incomplete
-                    # chunk, closed file object); all of them mean "resume from last_ts".
+                    if self._step():
+                        break
+                except errors as exc:
                     if self._stop.is_set():
                         break
-                    self.on_event(f"{self.pod}/{self.container}: stream dropped ({type(exc).__name__}), resuming")
-                except KubeApiError as exc:
-                    if exc.status == 404:
-                        break
-                    if exc.status == 400 and "waiting to start" in exc.api_message:
-                        self._stop.wait(0.5)
-                        continue
-                    self.on_event(f"{self.pod}/{self.container}: {exc.api_message}")
-                    self._stop.wait(backoff)
-                    backoff = min(backoff * 2, 5.0)
-                except MeshtuiError as exc:
-                    self.on_event(f"{self.pod}/{self.container}: {exc.message}")
-                    self._stop.wait(backoff)
-                    backoff = min(backoff * 2, 5.0)
+                    if self._reader.interrupted:
+                        continue  # told to look at the pod again: not a failure
+                    self._cut(f"stream cut ({type(exc).__name__})")
+                except Restarted:
                     continue
-                if self._stop.is_set():
-                    break
-                exists, restarts = self._pod_state()
-                if not exists:
-                    break
-                if restarts > self.restarts:
-                    self._catch_up_previous()
-                    self.restarts = restarts
-                    self.on_event(f"{self.pod}/{self.container}: restarted (#{restarts}), following the new instance")
-                self.reconnects += 1
-        except MeshtuiError as exc:
-            self.on_event(f"{self.pod}/{self.container}: {exc.message}")
+                except KubeApiError as exc:
+                    if exc.status == 400 and "waiting to start" in exc.api_message:
+                        self._need_pod = True
+                        self._wait("container not started")
+                        continue
+                    if exc.status in (401, 403) or (400 <= exc.status < 500 and exc.status not in (404, 408, 429)):
+                        self._fail(exc.message)
+                        break
+                    if exc.status == 404:
+                        self._need_pod, self._resume = True, None
+                    self._failed_attempt(exc.message)
+                except MeshtuiError as exc:  # the API server cannot be reached (yet)
+                    self._failed_attempt(exc.message)
         finally:
+            if self.state is not TailState.FAILED:
+                self.state = TailState.ENDED
             self.finished.set()
+            self.notify(Notice("state", self.source, ""))
 
-    def _catch_up_previous(self) -> None:
-        """Lines the previous instance wrote after our last one (if a drop hid them)."""
-        try:
-            response = self._open(previous=True)
-        except MeshtuiError:
-            return
-        try:
-            self._consume(response)
-        finally:
-            response.release_conn()
+    def _step(self) -> bool:
+        """One decision: returns True when the tail is done."""
+        self._reader.interrupted = False
+        if self._resume is not None:
+            return self._resume()  # a read of a stopped instance was cut: carry on, no need to ask the pod
+        if not self._need_pod:
+            self._follow()
+            return False
+        pod = self._read_pod()
+        if pod is None:
+            return self._gone()
+        status = container_status(pod, self.container)
+        if status is None:
+            return self._wait("container not started")
+        restarts = int(status.get("restartCount", 0))
+        if restarts > self.instance:
+            return self._previous(restarts, status)
+        state = status.get("state") or {}
+        if "running" in state:
+            self._need_pod = False
+            self._follow()
+            return False
+        if "terminated" in state:
+            ending = None
+            if pod.get("metadata", {}).get("deletionTimestamp"):
+                ending = "pod deleted"
+            elif not _restarts(pod, state["terminated"]):
+                ending = "container exited"
+            return self._finish_instance(ending)
+        return self._wait(str((state.get("waiting") or {}).get("reason") or "waiting"))
+
+    def _finish_instance(self, ending: str | None) -> bool:
+        """Read the rest of a stopped container; end the tail, or wait for its restart."""
+        self._resume = partial(self._finish_instance, ending)
+        self._read_rest()
+        self._resume = None
+        if ending:
+            self._end(ending)
+            return True
+        return self._wait("container exited, waiting for its restart")
+
+    def _previous(self, restarts: int, status: dict) -> bool:
+        """The container restarted: read what is left of our instance, then move to the new one."""
+        self._resume = partial(self._previous, restarts, status)
+        if restarts > self.instance + 1:
+            lost = f"#{self.instance}" if restarts == self.instance + 2 else f"#{self.instance}…#{restarts - 2}"
+            self._gap(f"instance {lost} restarted again before it could be read to the end", self.position, None)
+            self.instance, self.position = restarts - 1, None
+            self.notify(Notice("restarted", self.source, ""))
+        if self._rest_read != self.instance:
+            try:
+                self._read(self._params(follow=False, previous=True), accept_gap=True, confirm=False)
+            except KubeApiError as exc:
+                if exc.status != 400 or "previous terminated container" not in exc.api_message:
+                    raise
+                self._gap("the previous instance's log is gone from the node", self.position, None)
+        reason = ((status.get("lastState") or {}).get("terminated") or {}).get("reason", "")
+        self.instance, self.position, self._first_open, self._resume = restarts, None, False, None
+        self.notify(Notice("restarted", self.source, reason))
+        return False
+
+    # -- outcomes ------------------------------------------------------------------------
+    def _cut(self, cause: str) -> None:
+        if self._cut_at is None:
+            self._cut_at, self._cause = time.monotonic(), cause
+        self.reconnects += 1
+        self.state = TailState.RECONNECTING
+        self.notify(Notice("state", self.source, cause))
+
+    def _failed_attempt(self, message: str) -> None:
+        if self._cut_at is None:
+            self._cut_at, self._cause = time.monotonic(), message
+        self.attempts += 1
+        self.state, self.error = TailState.RECONNECTING, message
+        self.notify(Notice("state", self.source, message))
+        self._wake.clear()
+        self._wake.wait(backoff(self.attempts))  # a hint (pod changed, stop) ends the wait early
+
+    def _wait(self, why: str) -> bool:
+        if self.state is not TailState.WAITING:
+            self.state = TailState.WAITING
+            self.notify(Notice("state", self.source, why))
+        self._wake.wait(WAIT_POLL)
+        self._wake.clear()
+        return False
+
+    def _gone(self) -> bool:
+        if not self._clean_eof:
+            self._gap("pod deleted before its log could be read to the end", self.position, None)
+        self._end("pod deleted")
+        return True
+
+    def _end(self, why: str) -> None:
+        self.state = TailState.ENDED
+        self.notify(Notice("ended", self.source, why))
+
+    def _fail(self, message: str) -> None:
+        self.state, self.error = TailState.FAILED, message
+        self.notify(Notice("failed", self.source, message))
+
+
+def _restarts(pod: dict, terminated: dict) -> bool:
+    """Will the kubelet restart a container that exited like this?"""
+    policy = pod.get("spec", {}).get("restartPolicy", "Always")
+    phase = pod.get("status", {}).get("phase")
+    if phase in ("Succeeded", "Failed"):
+        return False
+    return policy == "Always" or (policy == "OnFailure" and int(terminated.get("exitCode", 0)) != 0)

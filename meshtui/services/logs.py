@@ -1,189 +1,206 @@
 """The log engine behind `meshtui logs` and the Logs panel (no Textual here).
 
-It resolves a `LogQuery` to pods (label selector, name regex or deploy/NAME), follows
-pods that appear, restart or get replaced (a pods watch), starts one resumable
-`ContainerTail` per container (sidecars hidden unless asked), filters lines, and hands
-them to the consumer in batches through a bounded buffer: the CLI blocks producers
-when it falls behind (nothing is lost), the TUI drops the oldest lines and shows how
-many. `fetch()` is the no-follow path: every container read in parallel.
+It resolves a `LogQuery` to pods (label selector, name regex, deploy/NAME, pod/NAME),
+follows pods as they appear, restart or go (a pods watch), and runs one
+`ContainerTail` per container instance chain (pod UID + container; sidecars hidden
+unless asked) whose guarantee is exactly-once per instance. Lines reach the consumer
+through a bounded buffer: the CLI blocks producers when it falls behind (nothing is
+lost), the TUI drops the oldest lines and counts them. In `raw` mode (the CLI's fast
+path) the buffer holds byte chunks, never one object per line. `fetch()` is the
+no-follow path: every container read once, in parallel, complete or reported.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
-from collections import deque
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
-from meshtui.domain.errors import MeshtuiError, UsageError
-from meshtui.domain.logs import LineFilter, LogLine, is_sidecar
+from meshtui.domain.errors import MeshtuiError, NotFound
+from meshtui.domain.logs import LineFilter, LogLine, marker_text
 from meshtui.services.feed import ResourceFeed
-from meshtui.services.log_query import LogQuery
-from meshtui.services.log_tail import ContainerTail, split_stamped
+from meshtui.services.log_buffer import LineBuffer
+from meshtui.services.log_fetch import Fetched, fetch_container
+from meshtui.services.log_model import (
+    LogBatch,
+    StreamSummary,
+    Target,
+    chunk_lines,
+    declared_sidecars,
+    targets_of,
+)
+from meshtui.services.log_query import LogQuery, selector_of
+from meshtui.services.log_reader import Chunk, Notice
+from meshtui.services.log_tail import ContainerTail, backoff
+
+__all__ = ["LogBatch", "LogEngine", "LogSession", "LogSource", "StreamSummary", "Target", "collect_pivot",
+           "declared_sidecars", "pivot_query"]
+
+RETRIES = 6
+NOTICE_KINDS = {"reconnected", "gap", "restarted", "ended", "failed", "retry"}
 
 
-@dataclass
-class LogBatch:
-    """Lines delivered together, plus the engine's counters at that moment."""
+class LogSource(Protocol):
+    """What the Logs panel uses from a running engine."""
 
-    lines: list[LogLine]
-    dropped: int = 0
-    streams: int = 0
-    events: list[str] = field(default_factory=list)
+    def drain(self, limit: int | None = None) -> LogBatch: ...
+    def buffered(self) -> int: ...
+    def stop(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class Target:
-    namespace: str
-    pod: str
-    container: str
-    version: str
-    restarts: int
+class LogSession(Protocol):
+    """What the Logs panel uses from the session: start an engine, pivot on a request id."""
 
-
-def declared_sidecars(pod: dict) -> set[str]:
-    """Containers Istio says it injected (sidecar.istio.io/status annotation)."""
-    raw = (pod.get("metadata", {}).get("annotations") or {}).get("sidecar.istio.io/status")
-    try:
-        return set(json.loads(raw).get("containers", [])) if raw else set()
-    except (ValueError, AttributeError):
-        return set()
+    @property
+    def default_namespace(self) -> str: ...
+    def logs(self, query: LogQuery, on_ready: Callable[[], None]) -> LogSource: ...
+    def pivot(self, request_id: str, namespace: str | None) -> list[LogLine]: ...
 
 
 class LogEngine:
     """Tails many containers at once for one query."""
 
     def __init__(self, kube: KubeClient, query: LogQuery, *, on_ready: Callable[[], None] | None = None,
-                 capacity: int = 200_000, drop_when_full: bool = True) -> None:
+                 capacity: int = 200_000, drop_when_full: bool = True, raw: bool = False) -> None:
         self.kube = kube
         self.query = query.validate()
         self.line_filter: LineFilter = query.line_filter()
-        self.pod_regex = query.pod_regex()
-        self.include_c, self.exclude_c = query.container_regexes()
-        self.on_ready = on_ready or (lambda: None)
-        self.capacity = capacity
-        self.drop_when_full = drop_when_full
-        self.dropped = 0
-        self.tails: dict[tuple[str, str, str], ContainerTail] = {}
-        self.events: deque[str] = deque(maxlen=200)
-        self._buffer: deque[LogLine] = deque()
-        self._lock = threading.Condition()
-        self._pending = False
+        self.raw = raw and not self.line_filter.active
+        self.tails: dict[tuple[str, str, str, str], ContainerTail] = {}
+        self.failure: str | None = None
+        if drop_when_full and query.buffer:
+            capacity = min(capacity, query.buffer)  # a consumer that keeps N lines never needs more queued
+        self._buffer = LineBuffer(capacity, drop_when_full, on_ready or (lambda: None))
         self._stopped = threading.Event()
         self._feed: ResourceFeed | None = None
         self._synced = False
+        self._resolved = False
         self._selector: str | None = None
         self._field_selector: str | None = None
 
-    # -- resolving the query -----------------------------------------------------------
-    def _namespace_path(self) -> str:
-        q = self.query
-        if q.all_namespaces:
-            return "/api/v1/pods"
-        namespace = q.namespace or self.kube.context.namespace or "default"
-        return f"/api/v1/namespaces/{namespace}/pods"
+    # -- resolving the query ---------------------------------------------------------------
+    def namespace(self) -> str:
+        return self.query.namespace or self.kube.context.namespace or "default"
+
+    def _collection(self) -> str:
+        return "/api/v1/pods" if self.query.all_namespaces else f"/api/v1/namespaces/{self.namespace()}/pods"
 
     def resolve(self) -> None:
-        """Turn deploy/NAME and pod/NAME into selectors the API server understands."""
+        """deploy/NAME and pod/NAME become selectors; a missing one is NotFound (exit 1). Network IO."""
+        if self._resolved:
+            return
         q = self.query
         self._selector = q.selector
         if q.pod_name:
             self._field_selector = f"metadata.name={q.pod_name}"
+            self._must_exist(path_for("", "v1", "pods", self.namespace(), q.pod_name), "pod", q.pod_name)
         if q.workload:
             name = q.workload.split("/", 1)[1]
-            namespace = q.namespace or self.kube.context.namespace or "default"
+            deploy = self._must_exist(path_for("apps", "v1", "deployments", self.namespace(), name),
+                                      "deployment", name)
+            self._selector = ",".join(filter(None, [selector_of(deploy), q.selector]))
+        self._resolved = True
+
+    def _get(self, path: str, **query: str) -> dict:
+        """One GET, retried with bounded backoff on 5xx/429 (a flaky API server is not a missing object)."""
+        for attempt in range(1, RETRIES + 1):
             try:
-                deploy = self.kube.get(path_for("apps", "v1", "deployments", namespace, name))
+                return self.kube.get(path, **query)
             except KubeApiError as exc:
-                if exc.status == 404:
-                    raise UsageError(f"deployment {namespace}/{name} not found") from None
-                raise
-            labels = deploy.get("spec", {}).get("selector", {}).get("matchLabels") or {}
-            workload_selector = ",".join(f"{k}={v}" for k, v in labels.items())
-            self._selector = ",".join(filter(None, [workload_selector, q.selector]))
+                if attempt == RETRIES or (exc.status < 500 and exc.status != 429):
+                    raise
+            time.sleep(backoff(attempt))
+        raise AssertionError("unreachable")
 
-    def targets(self, pod: dict) -> list[Target]:
-        """The containers of `pod` this query reads (running ones, sidecars filtered)."""
-        meta = pod.get("metadata", {})
-        name = meta.get("name", "")
-        if self.pod_regex is not None and not self.pod_regex.search(name):
-            return []
-        sidecars = declared_sidecars(pod)
-        statuses = {s.get("name"): s for s in pod.get("status", {}).get("containerStatuses", [])}
-        version = (meta.get("labels") or {}).get("version", "")
-        out = []
-        for container in pod.get("spec", {}).get("containers", []):
-            cname = container.get("name", "")
-            status = statuses.get(cname)
-            if status is None or not (status.get("state", {}).get("running") or status.get("state", {}).get("terminated")
-                                      or status.get("lastState", {}).get("terminated")):
-                continue
-            if not self.query.sidecars and is_sidecar(cname, sidecars, len(pod.get("spec", {}).get("containers", []))) \
-                    and not (
-                    self.include_c is not None and self.include_c.search(cname)):
-                continue
-            if self.include_c is not None and not self.include_c.search(cname):
-                continue
-            if self.exclude_c is not None and self.exclude_c.search(cname):
-                continue
-            out.append(Target(meta.get("namespace", ""), name, cname, version, int(status.get("restartCount", 0))))
-        return out
+    def check(self) -> None:
+        """Is the API server there at all? (ClusterUnreachable at once; 5xx retried.)"""
+        self._get("/version")
 
-    # -- buffer ------------------------------------------------------------------------
-    def _emit(self, lines: list[LogLine]) -> None:
-        if self.line_filter.active:
-            lines = [line for line in lines if self.line_filter.matches(line)]
-        if not lines:
+    def _must_exist(self, path: str, kind: str, name: str) -> dict:
+        try:
+            return self._get(path)
+        except KubeApiError as exc:
+            if exc.status == 404:
+                raise NotFound(f"{kind} {name!r} not found in namespace {self.namespace()}",
+                               hint=f"check the name: kubectl get {kind}s -n {self.namespace()}") from None
+            raise
+
+    # -- the buffer ------------------------------------------------------------------------
+    @property
+    def on_ready(self) -> Callable[[], None]:
+        """Called (from a tail's thread) when there is something to drain; once until drained."""
+        return self._buffer.on_ready
+
+    @on_ready.setter
+    def on_ready(self, callback: Callable[[], None]) -> None:
+        self._buffer.on_ready = callback
+
+    @property
+    def dropped(self) -> int:
+        return self._buffer.dropped
+
+    def _deliver(self, chunk: Chunk) -> None:
+        """A tail's callback (its thread): convert, filter, buffer; blocks when full and not dropping."""
+        if self.raw:
+            self._buffer.put([chunk], chunk.count)
             return
-        with self._lock:
-            if not self.drop_when_full:
-                while len(self._buffer) + len(lines) > self.capacity and len(self._buffer) and not self._stopped.is_set():
-                    self._lock.wait(0.2)
-            self._buffer.extend(lines)
-            overflow = len(self._buffer) - self.capacity
-            if overflow > 0:
-                for _ in range(overflow):
-                    self._buffer.popleft()
-                self.dropped += overflow
-            notify = not self._pending
-            self._pending = True
-        if notify:
-            self.on_ready()
+        lines = chunk_lines(chunk)
+        if self.line_filter.active:
+            lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
+        if lines:
+            self._buffer.put(list(lines), len(lines))
 
-    def _event(self, message: str) -> None:
-        self.events.append(message)
+    def _notify(self, notice: Notice) -> None:
+        """A tail's notice: a restart becomes a marker line in the stream; the others are kept for drain."""
+        if notice.kind == "restarted":
+            source = notice.source
+            text = marker_text(source.container, source.instance, notice.message)
+            self._deliver(Chunk(source, text.encode(), 0, marker="restarted"))
+        self._buffer.note(notice if notice.kind in NOTICE_KINDS else None)
 
     def drain(self, limit: int | None = None) -> LogBatch:
-        """Take buffered lines (all, or at most `limit`); thread-safe."""
-        with self._lock:
-            if limit is None or limit >= len(self._buffer):
-                lines = list(self._buffer)
-                self._buffer.clear()
-                self._pending = False
-            else:
-                lines = [self._buffer.popleft() for _ in range(limit)]
-            self._lock.notify_all()
-            events = list(self.events)
-            self.events.clear()
-            streams = sum(1 for t in self.tails.values() if not t.finished.is_set())
-        return LogBatch(lines, self.dropped, streams, events)
+        """Take buffered lines (all, or about `limit`), notices and the streams' summary; thread-safe."""
+        items, notices = self._buffer.take(limit)
+        summary = self.summary()
+        lines = [item for item in items if isinstance(item, LogLine)]
+        chunks = [item for item in items if isinstance(item, Chunk)]
+        return LogBatch(lines, self.dropped, summary.live, [n.text() for n in notices], chunks=chunks,
+                        notices=notices, summary=summary)
 
     def buffered(self) -> int:
-        with self._lock:
-            return len(self._buffer)
+        return self._buffer.count
 
-    # -- follow mode -------------------------------------------------------------------
+    def summary(self) -> StreamSummary:
+        summary = StreamSummary(failure=self.failure)
+        for tail in list(self.tails.values()):
+            summary.add(tail.state, tail.attempts, tail.gaps, tail.reconnects)
+        return summary
+
+    # -- follow mode -----------------------------------------------------------------------
     def start(self) -> LogEngine:
-        self.resolve()
-        self._feed = ResourceFeed(self.kube, self._namespace_path(), name="log-pods", label_selector=self._selector,
+        """Start following; resolving and listing happen in a thread (the caller may be an event loop)."""
+        threading.Thread(target=self._start, name="log-engine", daemon=True).start()
+        return self
+
+    def _start(self) -> None:
+        try:
+            self.resolve()
+        except MeshtuiError as exc:
+            self.failure = exc.message
+            self._signal()
+            return
+        if self._stopped.is_set():
+            return
+        self._feed = ResourceFeed(self.kube, self._collection(), name="log-pods", label_selector=self._selector,
                                   field_selector=self._field_selector, on_change=self._pods_changed)
         self._feed.start()
-        return self
+
+    def _signal(self) -> None:
+        self._buffer.note(None)
 
     def _pods_changed(self) -> None:
         feed = self._feed
@@ -193,108 +210,87 @@ class LogEngine:
         initial = changes.resynced and not self._synced
         if changes.resynced:
             self._synced = True
+        seen: set[tuple[str, str]] = set()
         for pod in changes.upserts.values():
-            for target in self.targets(pod):
-                key = (target.namespace, target.pod, target.container)
-                current = self.tails.get(key)
-                if current is not None and not current.finished.is_set():
+            meta = pod.get("metadata", {})
+            seen.add((meta.get("namespace", ""), meta.get("name", "")))
+            for target in targets_of(pod, self.query):
+                key = (target.namespace, target.pod, target.container, target.uid)
+                tail = self.tails.get(key)
+                if tail is not None:
+                    tail.pod_changed(pod)
                     continue
-                # New, or back under the same name (a StatefulSet pod): a new pod's lines are all new.
-                first_tail = self.query.effective_tail() if initial else None
-                tail = ContainerTail(self.kube, target.namespace, target.pod, target.container, target.version,
-                                     emit=self._emit, tail=first_tail if initial else None,
-                                     since_seconds=self.query.since_seconds if initial else None,
-                                     restarts=target.restarts, on_event=self._event)
+                # New (or back under the same name with a new UID): a new pod's lines are all new.
+                tail = ContainerTail(self.kube, pod, target.container, deliver=self._deliver, notify=self._notify,
+                                     tail=self.query.effective_tail() if initial else None,
+                                     since_seconds=self.query.since_seconds if initial else None)
+                if self._stopped.is_set():
+                    return
                 self.tails[key] = tail.start()
-                if not initial:
-                    self._event(f"following new container {target.pod}/{target.container}")
+        gone = {tuple(key.split("/", 1)) for key in changes.deletes}
+        for key, tail in list(self.tails.items()):
+            if (key[0], key[1]) in gone or (changes.resynced and (key[0], key[1]) not in seen):
+                tail.pod_changed(None)  # the tail looks for itself: gone, or no longer matching
+        self._signal()
+
+    def finished(self) -> bool:
+        """Every tail ended (for pod/NAME: nothing more will come)."""
+        return bool(self.tails) and all(t.finished.is_set() for t in list(self.tails.values()))
 
     def stop(self) -> None:
         self._stopped.set()
         if self._feed is not None:
             self._feed.stop()
-        for tail in self.tails.values():
+        for tail in list(self.tails.values()):
             tail.stop()
-        with self._lock:
-            self._lock.notify_all()
+        self._buffer.close()
 
     def close(self) -> None:
         self.stop()
 
-    def stats(self) -> dict[str, Any]:
-        return {"streams": sum(1 for t in self.tails.values() if not t.finished.is_set()),
-                "containers": len(self.tails), "reconnects": sum(t.reconnects for t in self.tails.values()),
-                "delivered": {f"{k[0]}/{k[1]}/{k[2]}": t.delivered for k, t in self.tails.items()},
+    def stats(self) -> dict[str, object]:
+        tails = list(self.tails.values())
+        return {"streams": sum(1 for t in tails if not t.finished.is_set()), "containers": len(tails),
+                "reconnects": sum(t.reconnects for t in tails), "gaps": sum(t.gaps for t in tails),
+                "delivered": {f"{t.namespace}/{t.pod}/{t.container}": t.delivered for t in tails},
                 "dropped": self.dropped}
 
-    # -- no-follow mode ----------------------------------------------------------------
-    def list_pods(self) -> list[dict]:
+    # -- no-follow mode --------------------------------------------------------------------
+    def list_targets(self) -> list[Target]:
         self.resolve()
         query = {"labelSelector": self._selector, "fieldSelector": self._field_selector}
-        return self.kube.get(self._namespace_path(), **{k: v for k, v in query.items() if v}).get("items", [])
+        pods = self._get(self._collection(), **{k: v for k, v in query.items() if v}).get("items", [])
+        return [target for pod in pods for target in targets_of(pod, self.query)]
 
-    def _read_bytes(self, target: Target, timestamps: bool) -> bytes:
-        """One container's log as it is now (the query's tail and since window), in one request."""
-        params: dict[str, Any] = {"container": target.container, "timestamps": timestamps}
-        tail = self.query.effective_tail()
-        if tail is not None:
-            params["tailLines"] = tail
-        if self.query.since_seconds is not None:
-            params["sinceSeconds"] = self.query.since_seconds
-        path = path_for("", "v1", "pods", target.namespace, target.pod, "log")
-        response = self.kube.open_stream(path, query=params, timeout=(5.0, 120.0), accept="*/*")
-        try:
-            return response.read()
-        finally:
-            response.release_conn()
+    def fetch_all(self, workers: int = 32, plain: bool = False) -> Iterator[Fetched]:
+        """Every matching container's log now, in parallel, as each completes (complete, or `error` set).
 
-    def _read_all(self, target: Target, timestamps: bool) -> list[LogLine]:
-        raw_lines = self._read_bytes(target, timestamps).split(b"\n")
-        if raw_lines and raw_lines[-1] == b"":
-            raw_lines.pop()
-        ns, pod, container, version = target.namespace, target.pod, target.container, target.version
-        if timestamps:
-            return [LogLine(ns, pod, container, version, *split_stamped(raw), i + 1) for i, raw in enumerate(raw_lines)]
-        return [LogLine(ns, pod, container, version, 0, raw.decode("utf-8", "replace"), i + 1)
-                for i, raw in enumerate(raw_lines)]
-
-    def _read_text(self, target: Target) -> str:
-        return self._read_bytes(target, False).decode("utf-8", "replace")
-
-    def fetch_text(self, workers: int = 32) -> Iterator[tuple[Target, str | None, str | None]]:
-        """The no-follow fast path: each container's whole log as one decoded text.
-
-        Yields (target, text, error). Only for queries without line filters; the
-        caller formats lines itself (no per-line objects), which is what keeps
-        `meshtui logs --no-follow` on par with kubectl for large logs.
-        """
-        targets = [t for pod in self.list_pods() for t in self.targets(pod)]
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets) or 1))) as pool:
-            futures = {pool.submit(self._read_text, t): t for t in targets}
-            for future in as_completed(futures):
-                target = futures[future]
-                try:
-                    yield target, future.result(), None
-                except MeshtuiError as exc:
-                    yield target, None, exc.message
-
-    def fetch(self, *, timestamps: bool = True, workers: int = 32) -> Iterator[LogBatch]:
-        """Read every matching container once, in parallel; one batch per container as it completes."""
-        targets = [t for pod in self.list_pods() for t in self.targets(pod)]
+        `plain`: whole-log reads go without timestamps (chunks with `stamped=False`; the CLI's fast path)."""
+        targets = self.list_targets()
         if not targets:
             return
+        tail, since = self.query.effective_tail(), self.query.since_seconds
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
-            futures = {pool.submit(self._read_all, t, timestamps): t for t in targets}
+            futures = [pool.submit(fetch_container, self.kube, t.source(), tail=tail, since_seconds=since, plain=plain)
+                       for t in targets]
             for future in as_completed(futures):
-                target = futures[future]
-                try:
-                    lines = future.result()
-                except MeshtuiError as exc:
-                    yield LogBatch([], events=[f"{target.pod}/{target.container}: {exc.message}"])
-                    continue
-                if self.line_filter.active:
-                    lines = [line for line in lines if self.line_filter.matches(line)]
-                yield LogBatch(lines, streams=len(targets))
+                yield future.result()
+
+    def lines_of(self, chunks: list[Chunk]) -> list[LogLine]:
+        """Chunks as line objects, the query's line filters applied."""
+        lines = [line for chunk in chunks for line in chunk_lines(chunk)]
+        if self.line_filter.active:
+            lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
+        return lines
+
+    def fetch(self, *, timestamps: bool = True, workers: int = 32) -> Iterator[LogBatch]:
+        """One batch of lines per container as it completes (filters applied; errors as events)."""
+        for fetched in self.fetch_all(workers):
+            lines = self.lines_of(fetched.chunks)
+            events = [n.text() for n in fetched.notices if n.kind == "gap"]
+            if fetched.error:
+                events.append(f"{fetched.source.name}: {fetched.error}")
+            yield LogBatch(lines, events=events, notices=fetched.notices)
 
 
 def pivot_query(request_id: str, namespace: str | None, all_namespaces: bool = True) -> LogQuery:

@@ -123,6 +123,12 @@ class ResourceApi:
                     return await self._replace(request, target)
                 if method == "PATCH":
                     return await self._patch(request, target)
+                if method == "DELETE" and target.rt.kind == "Pod" and request.query.get("dryRun") != "All":
+                    from meshtui.sim.kubelet import delete_pod
+
+                    deleted = delete_pod(self.state.controllers, target.namespace or "", target.name,
+                                         await _grace_period(request))
+                    return respond(served(target.rt, deleted))
                 if method == "DELETE":
                     deleted = self.store.delete(target.rt, target.namespace, target.name,
                                                 dry_run=request.query.get("dryRun") == "All",
@@ -254,3 +260,18 @@ class ResourceApi:
                 "status": {"replicas": obj.get("status", {}).get("replicas", 0),
                            "selector": ",".join(f"{k}={v}" for k, v in
                                                 obj.get("spec", {}).get("selector", {}).get("matchLabels", {}).items())}}
+
+
+async def _grace_period(request: web.Request) -> int | None:
+    """gracePeriodSeconds from the query or the DeleteOptions body (None: the pod's own)."""
+    raw: object = request.query.get("gracePeriodSeconds")
+    if raw is None and request.can_read_body:
+        try:
+            body = json.loads(await request.read() or b"{}")
+        except ValueError:
+            body = {}
+        raw = body.get("gracePeriodSeconds") if isinstance(body, dict) else None
+    try:
+        return None if raw is None else int(raw)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ApiError(400, "BadRequest", f"invalid gracePeriodSeconds {raw!r}") from None

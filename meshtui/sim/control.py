@@ -1,7 +1,7 @@
 """`/_sim/*`: fault and load controls for tests and benchmarks, and the sim's ingress.
 
 The names and JSON bodies are a contract other tools rely on (documented in the
-README): faults, compact, flood, log, stats; plus crash, traffic and info. The
+README): faults, compact, flood, log, rotate, stats; plus crash, traffic and info. The
 ingress listener turns a real HTTP request on 127.0.0.1 into a simulated request
 through the gateway, so `curl .../api/healthz` works as in the seed.
 """
@@ -46,6 +46,7 @@ def flood_line(pod: str, index: int) -> str:
 
 def add_control_routes(app: web.Application, server: SimServer) -> None:
     state = server.state
+    floods = [0]  # floods still writing (GET /_sim/stats: "floods_running")
 
     def app_container(pod: dict, wanted: str | None) -> str | None:
         names = [c["name"] for c in pod["spec"].get("containers", [])]
@@ -73,24 +74,37 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
         except (ValueError, TypeError, SelectorError) as exc:
             return _bad(str(exc))
         pods = [p for p in state.store.list(state.type("pods"), namespace)
-                if matches(p["metadata"].get("labels") or {}) and p.get("status", {}).get("containerStatuses")]
-        targets = [(p["metadata"]["name"], app_container(p, body.get("container"))) for p in pods]
-        targets = [(name, c) for name, c in targets if c]
+                if matches(p["metadata"].get("labels") or {}) and p.get("status", {}).get("containerStatuses")
+                and not p["metadata"].get("deletionTimestamp")]
+        named = [(p["metadata"]["name"], app_container(p, body.get("container"))) for p in pods]
+        targets = [(name, c) for name, c in named if c]
         if not targets or total <= 0:
             return respond({"pods": [], "lines": 0})
         per_pod = [total // len(targets) + (1 if i < total % len(targets) else 0) for i in range(len(targets))]
 
         async def run() -> None:
+            try:
+                await write_all()
+            finally:
+                floods[0] -= 1
+
+        async def write_all() -> None:
+            """At `rate` lines/s overall (paced by the clock, any rate), or as fast as possible in batches."""
+            loop = asyncio.get_running_loop()
             written = [0] * len(targets)
-            batch = 2000 if rate <= 0 else max(1, int(rate / 20))
+            started = loop.time()
+            step = max(1, 2000 // len(targets))
             while any(w < n for w, n in zip(written, per_pod, strict=True)):
+                elapsed = loop.time() - started
                 for i, (pod, container) in enumerate(targets):
                     start = written[i]
-                    end = min(per_pod[i], start + max(1, batch // len(targets)))
+                    due = start + step if rate <= 0 else int(elapsed * rate * per_pod[i] / total) + 1
+                    end = min(per_pod[i], due, start + 2000)
                     if end > start:
                         state.logs.write(namespace, pod, container, [flood_line(pod, k) for k in range(start, end)])
                         written[i] = end
-                await asyncio.sleep(0 if rate <= 0 else 0.05)
+                await asyncio.sleep(0 if rate <= 0 else 0.02)
+        floods[0] += 1
         asyncio.get_running_loop().create_task(run())
         return respond({"pods": [name for name, _ in targets], "lines": sum(per_pod)})
 
@@ -113,8 +127,34 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
                         "container": container})
 
     async def stats(request: web.Request) -> web.Response:
-        return respond({"log_lines": state.logs.stats(), "requests": dict(sorted(state.request_counts.items())),
-                        "resourceVersion": str(state.store.rv)})
+        return respond({"log_lines": state.logs.stats(), "log_instances": state.logs.instances(),
+                        "floods_running": floods[0],
+                        "requests": dict(sorted(state.request_counts.items())), "resourceVersion": str(state.store.rv)})
+
+    async def log_dump(request: web.Request) -> web.Response:
+        """GET /_sim/log?namespace=&pod=&container=: the lines the node holds, per instance (the oracle)."""
+        q = request.query
+        if not all(q.get(k) for k in ("namespace", "pod", "container")):
+            return _bad("namespace, pod and container are required")
+        return respond({"instances": state.logs.dump(q["namespace"], q["pod"], q["container"])})
+
+    async def rotate(request: web.Request) -> web.Response:
+        """Rotate a container's log as a node does: all but the newest `keep` lines are gone for good."""
+        try:
+            body = await _json(request)
+            pod = state.store.get(state.type("pods"), body["namespace"], body["pod"])
+            keep = int(body.get("keep", 0))
+            if keep < 0:
+                raise ValueError("keep must not be negative")
+        except (ValueError, KeyError, TypeError) as exc:
+            return _bad(f"bad request: {exc}")
+        except Exception as exc:  # ApiError for a missing pod
+            return respond({"error": str(exc)}, 404)
+        container = app_container(pod, body.get("container"))
+        if container is None:
+            return _bad("no such container")
+        return respond({"rotated": state.logs.rotate(body["namespace"], body["pod"], container, keep),
+                        "container": container})
 
     async def crash(request: web.Request) -> web.Response:
         from meshtui.sim.kubelet import crash as do_crash
@@ -197,6 +237,8 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
     app.router.add_post("/_sim/compact", compact)
     app.router.add_post("/_sim/flood", flood)
     app.router.add_post("/_sim/log", log)
+    app.router.add_get("/_sim/log", log_dump)
+    app.router.add_post("/_sim/rotate", rotate)
     app.router.add_get("/_sim/stats", stats)
     app.router.add_post("/_sim/crash", crash)
     app.router.add_post("/_sim/traffic", traffic)

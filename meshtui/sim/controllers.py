@@ -161,16 +161,20 @@ class Controllers:
             return
         uid = rs["metadata"]["uid"]
         owned = [p for p in self.store.list(pods, namespace)
-                 if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])]
+                 if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])
+                 and not p["metadata"].get("deletionTimestamp")]  # Terminating pods no longer count
         want = int(rs["spec"].get("replicas", 1))
         for _ in range(want - len(owned)):
             self._create_pod(rs)
         for pod in sorted(owned, key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)[:max(0, len(owned) - want)]:
-            self.store.delete(pods, namespace, pod["metadata"]["name"], types=[])
+            from meshtui.sim.kubelet import delete_pod
+
+            delete_pod(self, namespace, pod["metadata"]["name"])
             self.record(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
                         "replicaset-controller")
         owned = [p for p in self.store.list(pods, namespace)
-                 if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])]
+                 if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])
+                 and not p["metadata"].get("deletionTimestamp")]
         ready = sum(1 for p in owned if is_ready(p))
 
         def status(obj: dict) -> None:

@@ -4,6 +4,9 @@ Pods are bound to the least loaded worker, then their containers are "pulled",
 created and started (with the Events a real kubelet records), they turn Ready after a
 short readiness delay, and `crash()` restarts a container the way a CrashLoop does:
 restartCount + 1, lastState terminated, a BackOff warning, and a new log instance.
+`delete_pod()` is a graceful deletion: the pod turns Terminating (deletionTimestamp),
+its containers stop (follow streams end, the logs stay readable), and the object goes
+`TERMINATING_SECONDS` later (mesh pods drain for seconds); a grace period of 0 removes it at once, as `--force` does.
 """
 
 from __future__ import annotations
@@ -104,14 +107,15 @@ def start_containers(ctl: Controllers, namespace: str, name: str, uid: str) -> N
             {"type": "PodScheduled", "status": "True", "lastTransitionTime": now}]
     pod = ctl.store.mutate(pods, namespace, name, run)
     for container in pod["spec"].get("containers", []):
-        ctl.state.logs.write(namespace, name, container["name"], startup_lines(pod, container))
+        ctl.state.logs.start(namespace, name, container["name"], uid).append(startup_lines(pod, container))
     ctl._later(0.3 + ctl.state.rng.random() * 0.4, become_ready, ctl, namespace, name, uid)
 
 
 def become_ready(ctl: Controllers, namespace: str, name: str, uid: str) -> None:
     pods = ctl.state.type("pods")
     pod = ctl.store.find(pods, namespace, name)
-    if pod is None or pod["metadata"]["uid"] != uid or pod["status"].get("phase") != "Running":
+    if pod is None or pod["metadata"]["uid"] != uid or pod["status"].get("phase") != "Running" \
+            or pod["metadata"].get("deletionTimestamp"):
         return
     now = now_iso()
 
@@ -132,6 +136,8 @@ def crash(ctl: Controllers, namespace: str, name: str, container: str, reason: s
     pod = ctl.store.get(pods, namespace, name)
     if container not in [c["name"] for c in pod["spec"].get("containers", [])]:
         raise ApiError(400, "BadRequest", f'container "{container}" not found in pod "{name}"')
+    if pod["metadata"].get("deletionTimestamp"):
+        raise ApiError(409, "Conflict", f'pod "{name}" is terminating')
     now = now_iso()
     log = ctl.state.logs.get(namespace, name, container)
     log.append([f"panic: simulated crash ({reason}, exit code {exit_code})"])
@@ -156,6 +162,57 @@ def crash(ctl: Controllers, namespace: str, name: str, container: str, reason: s
     spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
     log.append(startup_lines(pod, spec))
     ctl._later(1.0, become_ready, ctl, namespace, name, pod["metadata"]["uid"])
+    return pod
+
+
+TERMINATING_SECONDS = 3.0
+"""How long (real seconds) a deleted pod stays Terminating after its containers stopped."""
+
+
+def delete_pod(ctl: Controllers, namespace: str, name: str, grace: int | None = None) -> dict:
+    """DELETE a pod as a kubelet sees it: Terminating first, gone once its containers stopped.
+
+    `grace` is the request's gracePeriodSeconds (None: the pod's terminationGracePeriodSeconds);
+    0, a pod bound to no node or one that never started is removed at once.
+    """
+    pods = ctl.state.type("pods")
+    pod = ctl.store.get(pods, namespace, name)
+    if pod["metadata"].get("deletionTimestamp"):
+        if grace == 0:
+            return ctl.store.delete(pods, namespace, name, types=[])
+        return pod
+    if grace is None:
+        grace = int(pod["spec"].get("terminationGracePeriodSeconds", 30))
+    if grace <= 0 or not pod["spec"].get("nodeName") or not pod.get("status", {}).get("containerStatuses"):
+        # No kubelet has it (unscheduled) or it never started: the API server deletes it now
+        # (or, with finalizers, only marks it).
+        return ctl.store.delete(pods, namespace, name, types=[])
+    now = now_iso()
+    uid = pod["metadata"]["uid"]
+
+    def terminating(obj: dict) -> None:
+        obj["metadata"]["deletionTimestamp"] = now
+        obj["metadata"]["deletionGracePeriodSeconds"] = grace
+        for status in obj["status"].get("containerStatuses", []):
+            started = status.get("state", {}).get("running", {}).get("startedAt", now)
+            status["state"] = {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": started,
+                                              "finishedAt": now}}
+            status["ready"] = False
+            status["started"] = False
+        for condition in obj["status"].get("conditions", []):
+            if condition["type"] in ("Ready", "ContainersReady"):
+                condition.update({"status": "False", "reason": "PodCompleted", "lastTransitionTime": now})
+    ctl.state.logs.terminate_pod(namespace, name)
+    pod = ctl.store.mutate(pods, namespace, name, terminating)
+    for container in pod["spec"].get("containers", []):
+        ctl.record(pod, "Normal", "Killing", f"Stopping container {container['name']}", "kubelet")
+
+    def remove() -> None:
+        current = ctl.store.find(pods, namespace, name)
+        if current is not None and current["metadata"]["uid"] == uid:
+            ctl.store.delete(pods, namespace, name, types=[])
+    assert ctl.state.loop is not None
+    ctl.state.loop.call_later(TERMINATING_SECONDS, ctl._guard, remove, ())
     return pod
 
 

@@ -157,6 +157,7 @@ class SimServer:
 
     # -- logs --------------------------------------------------------------------------
     async def logs_handler(self, request: web.Request, target: Target) -> web.StreamResponse:
+        """GET pods/NAME/log: container, previous, sinceSeconds/sinceTime, tailLines, timestamps, limitBytes, follow."""
         q = request.query
         pod = self.state.store.get(target.rt, target.namespace, target.name or "")
         name = pod["metadata"]["name"]
@@ -175,73 +176,98 @@ class SimServer:
         if container in containers and not started:
             raise ApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: '
                            "ContainerCreating")
+        if q.get("sinceSeconds") and q.get("sinceTime"):
+            raise ApiError(400, "BadRequest", "at most one of `sinceTime` or `sinceSeconds` may be specified")
         log = self.state.logs.get(target.namespace or "", name, container)
         instance = log.current
-        if q.get("previous", "").lower() in ("true", "1"):
+        if _flag(q.get("previous")):
             if log.previous is None:
                 raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{name}" '
                                "not found")
             instance = log.previous
         since_ns = None
         if q.get("sinceSeconds"):
-            since_ns = time.time_ns() - int(q["sinceSeconds"]) * 1_000_000_000
+            since_ns = time.time_ns() - _number(q["sinceSeconds"], "sinceSeconds") * 1_000_000_000
         elif q.get("sinceTime"):
             try:
                 since_ns = parse_ns(q["sinceTime"])
             except (ValueError, IndexError):
                 raise ApiError(400, "BadRequest", f"invalid sinceTime {q['sinceTime']!r}") from None
-        tail = int(q["tailLines"]) if q.get("tailLines") not in (None, "") else None
-        timestamps = q.get("timestamps", "").lower() in ("true", "1")
-        limit = int(q["limitBytes"]) if q.get("limitBytes") else None
+        tail = _number(q["tailLines"], "tailLines") if q.get("tailLines") not in (None, "") else None
+        timestamps = _flag(q.get("timestamps"))
+        limit = _number(q["limitBytes"], "limitBytes") if q.get("limitBytes") else None
+        # Select and remember where the instance was in one step: lines written while the
+        # response is being prepared are sent by the follow loop, none is skipped.
         entries = select(instance, since_ns, tail)
-        follow = q.get("follow", "").lower() in ("true", "1") and instance is log.current
-        if not follow:
-            data = render(entries, timestamps)
-            return web.Response(body=data[:limit] if limit else data, content_type="text/plain")
-        return await self._follow(request, log, instance, entries, timestamps, limit)
+        seen = instance.appended
+        follow = _flag(q.get("follow")) and instance is log.current
+        return await self._stream_log(request, log, instance, entries, seen, timestamps, limit, follow)
 
-    async def _follow(self, request: web.Request, log: podlogs.ContainerLog, instance: podlogs.Instance,
-                      entries: list, timestamps: bool, limit: int | None) -> web.StreamResponse:
+    async def _stream_log(self, request: web.Request, log: podlogs.ContainerLog, instance: podlogs.Instance,
+                          entries: list, seen: int, timestamps: bool, limit: int | None,
+                          follow: bool) -> web.StreamResponse:
+        """Send `entries`, then (following) new lines until the instance ends; the drop fault cuts any log stream."""
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         await response.prepare(request)
-        drop_after = self.state.faults.drop_log_streams_after or None
+        faults = self.state.faults
         sent_lines = 0
         sent_bytes = 0
-        seq = instance.appended
 
         async def send(batch: list) -> bool:
             nonlocal sent_lines, sent_bytes
-            if drop_after is not None and sent_lines + len(batch) >= drop_after:
+            drop_after = faults.drop_log_streams_after  # read live: applies to open streams too
+            cut = bool(drop_after) and sent_lines + len(batch) >= drop_after
+            if cut:
                 batch = batch[:max(0, drop_after - sent_lines)]
-                if batch:
-                    await response.write(render(batch, timestamps))
-                sent_lines += len(batch)
-                if request.transport is not None:
-                    request.transport.close()
-                return False
             data = render(batch, timestamps)
             if limit is not None and sent_bytes + len(data) >= limit:
                 await response.write(data[:limit - sent_bytes])
                 return False
-            await response.write(data)
+            if data:
+                await response.write(data)
             sent_lines += len(batch)
             sent_bytes += len(data)
+            if cut:
+                if request.transport is not None:
+                    request.transport.close()  # the connection drops mid-stream, as a flaky network does
+                return False
             return True
 
         try:
             for start in range(0, len(entries), 2000):
                 if not await send(entries[start:start + 2000]):
                     return response
-            while not instance.ended:
-                await log.wait(1.0)
-                if instance.appended > seq:
+            if not follow:
+                if faults.drop_log_streams_after and sent_lines == faults.drop_log_streams_after \
+                        and request.transport is not None:
+                    request.transport.close()  # exactly N lines: the end of the body is cut too
+                    return response
+                await response.write_eof()
+                return response
+            while True:
+                if instance.appended > seen:
                     ring = instance.lines
-                    count = min(instance.appended - seq, len(ring))
+                    count = min(instance.appended - seen, len(ring))  # rotated before it was sent: gone
                     lines = list(itertools.islice(reversed(ring), count))[::-1]
-                    seq = instance.appended
+                    seen = instance.appended
                     for start in range(0, len(lines), 2000):
                         if not await send(lines[start:start + 2000]):
                             return response
+                    continue
+                if instance.ended:
+                    break
+                await log.wait(1.0)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         return response
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1")
+
+
+def _number(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ApiError(400, "BadRequest", f"invalid {name} {value!r}: not an integer") from None

@@ -1,4 +1,4 @@
-"""`meshtui logs` through the real entry point, against the simulator."""
+"""`meshtui logs` through the real entry point, against the simulator over HTTP."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import select
 import signal
 import subprocess
 import time
-import urllib.request
+from pathlib import Path
 
+import pytest
 from kubernetes import client
 
 from tests.conftest import MESHTUI, SimCluster, SimFactory, api_client, run_cli
+from tests.services.log_oracle import CUTS, Delivered, node_log, post, scenario_for, wait
 
 
 def env_for(sim: SimCluster) -> dict[str, str]:
@@ -25,46 +27,125 @@ def pods_of(sim: SimCluster, selector: str) -> list[str]:
     return sorted(p.metadata.name for p in items)
 
 
-def truth(sim: SimCluster, pod: str, container: str) -> list[str]:
-    core = client.CoreV1Api(api_client(sim))
-    return core.read_namespaced_pod_log(pod, "shop", container=container, _preload_content=False).data.decode().splitlines()
+def json_delivered(path: Path) -> Delivered:
+    got: Delivered = {}
+    text = path.read_text() if path.exists() else ""
+    for raw in text.splitlines(keepends=True):
+        if not raw.endswith("\n"):
+            break  # a line still being written
+        row = json.loads(raw)
+        got.setdefault((row["pod"], row["container"]), []).append(
+            (row["instance"], row.get("line", ""), "event" in row))
+    return got
 
 
-def test_follow_delivers_every_line_once_in_order_with_streams_dropping(sim_factory: SimFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    sim = sim_factory()
-    sim.set_faults(drop_log_streams_after=400)
-    sink = (tmp_path / "out.jsonl").open("w")  # a file, not a pipe nobody reads: meshtui blocks rather than drop
-    proc = subprocess.Popen([str(MESHTUI), "logs", "-n", "shop", "-l", "app=catalog", "-c", "catalog", "--tail=-1",
-                             "--json"], stdout=sink, stderr=subprocess.PIPE, text=True,
+def start(sim: SimCluster, out: Path, err: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([str(MESHTUI), "logs", *args], stdout=out.open("wb"), stderr=err.open("wb"),
                             env={**os.environ, **env_for(sim)})
+
+
+@pytest.mark.parametrize("drop_after", CUTS)
+def test_follow_exactly_once_under_faults_then_sigterm_flushes(sim_factory: SimFactory, tmp_path: Path,
+                                                                 drop_after: int) -> None:
+    sim = sim_factory()
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
+    proc = start(sim, out, err, "-n", "shop", "-l", "app=catalog", "-c", "^catalog$", "--tail=-1", "--json")
     try:
-        time.sleep(1.5)
-        body = json.dumps({"namespace": "shop", "selector": "app=catalog", "container": "catalog", "lines": 4500,
-                           "rate": 3000}).encode()
-        urllib.request.urlopen(urllib.request.Request(sim.url + "/_sim/flood", data=body, method="POST")).read()
-        pods = pods_of(sim, "app=catalog")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            stats = sim.stats()["log_lines"]
-            if sum(stats[f"shop/{p}/catalog"] for p in pods) >= 4500 + len(pods):
-                break
-            time.sleep(0.1)
-        time.sleep(3.0)
+        wait(lambda: len(json_delivered(out)) == 3, 60, "the three catalog pods' first lines")
+        scenario = scenario_for(drop_after)
+        got = scenario.run(sim, lambda: json_delivered(out))
+        scenario.check(got)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert proc.returncode == 143
+    notices = [json.loads(line) for line in err.read_text().splitlines()]
+    reconnects = [n for n in notices if n["notice"] == "reconnected"]
+    assert reconnects and all(n["seconds"] >= 0 and n["attempts"] >= 1 for n in reconnects)
+    assert sum(1 for n in reconnects if n.get("since")) > len(reconnects) / 2  # resumed from a line, not the start
+    assert {n["notice"] for n in notices} >= {"reconnected", "ended"} and "gap" not in {n["notice"] for n in notices}
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    marker = next(r for r in rows if "event" in r)
+    assert marker["event"] == "restarted" and marker["instance"] == 1 and marker["pod"] == scenario.pods[0]
+
+
+def test_ctrl_c_writes_what_was_received_and_exits_130(sim: SimCluster, tmp_path: Path) -> None:
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    pod = pods_of(sim, "app=orders")[0]
+    proc = start(sim, out, err, "-n", "shop", f"pod/{pod}", "-c", "orders", "--tail", "1")
+    try:
+        wait(lambda: out.read_text().count("\n") == 1, 30, "the last line written before (following now)")
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "orders", "lines": ["first"]})
+        wait(lambda: "first" in out.read_text(), 30, "the first line")
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "orders",
+                                "lines": [f"burst {i}" for i in range(2000)]})
     finally:
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
-        sink.close()
-    out = (tmp_path / "out.jsonl").read_text()
-    assert proc.returncode == 0, err
-    got: dict[str, list[str]] = {}
-    for raw in out.splitlines():
-        row = json.loads(raw)
-        got.setdefault(row["pod"], []).append(row["line"])
-    stats = sim.stats()["log_lines"]
+        proc.wait(30)
+    assert proc.returncode == 130, err.read_text()
+    lines = out.read_text().splitlines()[1:]
+    assert lines[0] == f"{pod} orders first"
+    assert [line.split(" ", 2)[2] for line in lines[1:]] == [f"burst {i}" for i in range(len(lines) - 1)]
+
+
+def test_no_follow_is_complete_despite_cuts_and_errors(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    pods = pods_of(sim, "app=catalog")
     for pod in pods:
-        assert len(got[pod]) == stats[f"shop/{pod}/catalog"]
-        assert got[pod] == truth(sim, pod, "catalog")
-    assert "stream dropped" in err  # the drops happened and were noted on stderr
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
+                                "lines": [f"{pod} line {i}" for i in range(200)]})
+    sim.set_faults(drop_log_streams_after=7, api_error_rate=0.2)
+    result = run_cli("logs", "-n", "shop", "-l", "app=catalog", "-c", "^catalog$", "--tail=-1", "--no-follow",
+                     "--json", env=env_for(sim))
+    sim.set_faults(drop_log_streams_after=0, api_error_rate=0)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    for pod in pods:
+        assert [r["line"] for r in rows if r["pod"] == pod] == node_log(sim, pod, "catalog")[0]
+    notices = [json.loads(line) for line in result.stderr.splitlines()]
+    assert notices and {n["notice"] for n in notices} == {"retry"}
+
+
+def test_plain_no_follow_fast_path_is_complete_despite_cuts_and_errors(sim_factory: SimFactory) -> None:
+    """The unstamped whole-log read: cut, it goes on stamped and skips what it already wrote."""
+    sim = sim_factory()
+    pods = pods_of(sim, "app=ratings")
+    for pod in pods:
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "ratings",
+                                "lines": [f"{pod} line {i}" for i in range(120)]})
+    sim.set_faults(drop_log_streams_after=13, api_error_rate=0.2)
+    result = run_cli("logs", "-n", "shop", "-l", "app=ratings", "-c", "^ratings$", "--no-follow", env=env_for(sim))
+    sim.set_faults(drop_log_streams_after=0, api_error_rate=0)
+    assert result.returncode == 0, result.stderr
+    for pod in pods:
+        got = [line.split(" ", 2)[2] for line in result.stdout.splitlines() if line.startswith(f"{pod} ")]
+        assert got == node_log(sim, pod, "ratings")[0]
+    assert "reading again" in result.stderr  # the cuts happened and were noticed
+
+
+def test_a_gap_is_reported_and_the_exit_code_says_so(sim: SimCluster, tmp_path: Path) -> None:
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    pod = pods_of(sim, "app=ratings,version=v1")[0]
+    proc = start(sim, out, err, "-n", "shop", f"pod/{pod}", "-c", "ratings", "--tail", "1")
+    try:
+        wait(lambda: out.read_text().count("\n") == 1, 30, "the last line written before (following now)")
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "ratings", "lines": ["kept 0"]})
+        wait(lambda: "kept 0" in out.read_text(), 30, "the first line")
+        sim.set_faults(api_error_rate=1.0, drop_log_streams_after=1)
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "ratings",
+                                "lines": [f"lost {i}" for i in range(30)]})
+        post(sim, "/_sim/rotate", {"namespace": "shop", "pod": pod, "container": "ratings", "keep": 5})
+        sim.set_faults(api_error_rate=0, drop_log_streams_after=0)
+        wait(lambda: "LINES LOST" in err.read_text(), 30, "the gap notice")
+        client.CoreV1Api(api_client(sim)).delete_namespaced_pod(pod, "shop")
+        proc.wait(30)  # pod/NAME: the command ends once the pod is gone and its log read
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    body = [line.split(" ", 2)[2] for line in out.read_text().splitlines()[1:]]
+    assert body == ["kept 0"] + [f"lost {i}" for i in range(25, 30)]
+    assert "some lines were not delivered" in err.read_text()
 
 
 def test_no_follow_plain_and_json(sim: SimCluster) -> None:
@@ -77,8 +158,8 @@ def test_no_follow_plain_and_json(sim: SimCluster) -> None:
     js = run_cli("logs", "-n", "shop", "catalog-v1", "-c", "catalog", "--tail", "3", "--no-follow", "--json",
                  env=env_for(sim))
     rows = [json.loads(line) for line in js.stdout.splitlines()]
-    assert len(rows) == 3 and {"namespace", "pod", "container", "version", "ts", "line"} <= set(rows[0])
-    assert rows[-1]["version"] == "v1" and rows[-1]["fields"]["service"] == "catalog"
+    assert len(rows) == 3 and {"namespace", "pod", "container", "version", "instance", "ts", "line"} <= set(rows[0])
+    assert rows[-1]["version"] == "v1" and rows[-1]["fields"]["service"] == "catalog" and rows[-1]["instance"] == 0
 
 
 def test_field_filters_and_sidecars(sim: SimCluster) -> None:
@@ -94,17 +175,23 @@ def test_field_filters_and_sidecars(sim: SimCluster) -> None:
 
 def test_hostile_lines_are_inert_on_a_terminal_and_unchanged_in_a_pipe(sim: SimCluster) -> None:
     pod = pods_of(sim, "app=orders")[0]
-    hostile = ["\x1b]52;c;ZXZpbA==\x07osc52", "\x1b[2Jclear", "tab\there", "c1\u009bx"]
+    hostile = ["\x1b]52;c;ZXZpbA==\x07osc52", "\x1b[2Jclear", "tab\there", "c1\u009bx", "bidi \u202eevil"]
     sim.push_log("shop", pod, "orders", hostile)
-    piped = run_cli("logs", "-n", "shop", f"pod/{pod}", "-c", "orders", "--tail", "4", "--no-follow", env=env_for(sim))
-    assert [line.split(" ", 2)[2] for line in piped.stdout.splitlines()] == hostile
+    piped = run_cli("logs", "-n", "shop", f"pod/{pod}", "-c", "orders", "--tail", "5", "--no-follow", env=env_for(sim))
+    assert [line.split(" ", 2)[2] for line in piped.stdout.splitlines()] == hostile  # a pipe gets the exact bytes
+    for args in ([], ["-i", "."]):  # the byte fast path and the line path
+        text = on_a_terminal(sim, "-n", "shop", f"pod/{pod}", "-c", "orders", "--tail", "5", "--no-follow", *args)
+        assert "\x1b" not in text and "\x07" not in text and "\u009b" not in text and "\u202e" not in text
+        assert "␛]52;c;ZXZpbA==␇osc52" in text and "␛[2Jclear" in text and "\\x9bx" in text and "\\u202e" in text
+
+
+def on_a_terminal(sim: SimCluster, *args: str) -> str:
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([str(MESHTUI), "logs", "-n", "shop", f"pod/{pod}", "-c", "orders", "--tail", "4",
-                             "--no-follow"], stdout=follower, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([str(MESHTUI), "logs", *args], stdout=follower, stderr=subprocess.PIPE,
                             env={**os.environ, **env_for(sim), "NO_COLOR": "1"})
     os.close(follower)
     output = b""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         ready, _, _ = select.select([leader], [], [], 0.2)
         if ready:
@@ -119,25 +206,29 @@ def test_hostile_lines_are_inert_on_a_terminal_and_unchanged_in_a_pipe(sim: SimC
             break
     proc.wait(10)
     os.close(leader)
-    text = output.decode("utf-8", "replace")
-    assert "\x1b" not in text and "\x07" not in text and "\u009b" not in text
-    assert "\\x1b]52;c;ZXZpbA==\\x07osc52" in text and "\\x1b[2Jclear" in text
+    return output.decode("utf-8", "replace")
 
 
-def test_usage_errors_are_one_line_exit_2(sim: SimCluster) -> None:
+def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None:
     for args, message in ((["-n", "shop", "-A"], "-n and -A cannot be used together"),
                           (["--since", "ages"], "not a duration"),
                           (["-c", "("], "bad container regex"),
+                          (["cat["], "bad pod regex 'cat['"),
                           (["a", "b"], "one pod query at a time"),
                           (["--where", "level>>warn"], "one operator"),
-                          (["--where", "level>=loud"], "unknown level")):
+                          (["--where", "level>=loud"], "unknown level"),
+                          (["--buffer", "5"], "--buffer must be at least 100")):
         result = run_cli("logs", *args, "--no-follow", env=env_for(sim))
         assert result.returncode == 2, (args, result.stderr)
-        assert "Traceback" not in result.stderr
-        assert message in result.stderr or result.stderr.startswith("meshtui: error"), (args, result.stderr)
+        assert "Traceback" not in result.stderr and message in result.stderr, (args, result.stderr)
+    for target, what in (("pod/nope", "pod 'nope'"), ("deploy/nope", "deployment 'nope'")):
+        for follow in ([], ["--no-follow"]):
+            result = run_cli("logs", "-n", "shop", target, *follow, env=env_for(sim), timeout=60)
+            assert result.returncode == 1, (target, follow, result.stderr)
+            assert f"{what} not found in namespace shop" in result.stderr
 
 
-def test_unreachable_cluster_is_a_notice(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_cluster_is_a_notice(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kc"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\ncurrent-context: gone\nclusters:\n- name: gone\n  cluster:\n"
                           "    server: http://127.0.0.1:9\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: gone\n"
@@ -145,4 +236,3 @@ def test_unreachable_cluster_is_a_notice(tmp_path) -> None:  # type: ignore[no-u
     result = run_cli("logs", "--no-follow", "--kubeconfig", str(kubeconfig))
     assert result.returncode == 1
     assert "cannot reach the API server" in result.stderr and "Traceback" not in result.stderr
-    _ = signal  # keep the import for the follow test on platforms without SIGINT handling

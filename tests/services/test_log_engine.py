@@ -9,14 +9,10 @@ from kubernetes import client
 
 from meshtui.adapters.kube import KubeClient
 from meshtui.services.log_query import LogQuery
+from meshtui.services.log_reader import TailState
 from meshtui.services.logs import LogEngine, collect_pivot
 from tests.conftest import SimCluster, SimFactory, api_client
-
-
-def ground_truth(sim: SimCluster, namespace: str, pod: str, container: str) -> list[str]:
-    core = client.CoreV1Api(api_client(sim))
-    text = core.read_namespaced_pod_log(pod, namespace, container=container, _preload_content=False).data
-    return text.decode().splitlines()
+from tests.services.log_oracle import get, node_log, post, wait
 
 
 def collect(engine: LogEngine, done: threading.Event, expected: int, timeout: float) -> dict[tuple, list[str]]:
@@ -26,55 +22,48 @@ def collect(engine: LogEngine, done: threading.Event, expected: int, timeout: fl
         done.wait(0.2)
         done.clear()
         for line in engine.drain().lines:
-            got.setdefault((line.namespace, line.pod, line.container), []).append(line.raw)
-        if sum(len(v) for v in got.values()) >= expected:
-            time.sleep(0.3)  # anything beyond the expected count would be a duplicate
-            for line in engine.drain().lines:
+            if line.marker is None:
                 got.setdefault((line.namespace, line.pod, line.container), []).append(line.raw)
+        if sum(len(v) for v in got.values()) >= expected:
             break
     return got
 
 
 def flood_and_follow(sim: SimCluster, drop_after: int, lines: int, rate: int, crash: bool = False) -> None:
+    """Flood the catalog pods while streams are cut; the truth per pod is the node's record once the flood ended.
+
+    Every step waits on a condition (tails following, a third of the flood written, the flood finished, every
+    line delivered) with generous timeouts: a busy machine is slower, never wrong.
+    """
     kube = KubeClient.connect(str(sim.kubeconfig))
     ready = threading.Event()
     engine = LogEngine(kube, LogQuery(namespace="shop", selector="app=catalog", containers="catalog", tail=-1),
-                       on_ready=ready.set, drop_when_full=False)
+                       on_ready=ready.set, drop_when_full=False, capacity=1_000_000)
     sim.set_faults(drop_log_streams_after=drop_after)
     engine.start()
     try:
-        time.sleep(0.5)
-        import json
-        import urllib.request
-
-        request = urllib.request.Request(sim.url + "/_sim/flood", method="POST", data=json.dumps(
-            {"namespace": "shop", "selector": "app=catalog", "container": "catalog", "lines": lines,
-             "rate": rate}).encode())
-        pods = json.loads(urllib.request.urlopen(request).read())["pods"]
+        wait(lambda: len(engine.tails) == 3 and all(t.state is TailState.FOLLOWING for t in engine.tails.values()),
+             60, "three following tails")
+        pods = sorted(post(sim, "/_sim/flood", {"namespace": "shop", "selector": "app=catalog", "container": "catalog",
+                                                "lines": lines, "rate": rate})["pods"])
         if crash:
-            time.sleep(lines / rate / 2)
-            sim.crash("shop", pods[0], "catalog")
-        stats = sim.stats()["log_lines"]
-        deadline = time.monotonic() + lines / max(rate, 1) + 10
-        while time.monotonic() < deadline:
-            stats = sim.stats()["log_lines"]
-            if sum(stats[f"shop/{p}/catalog"] for p in pods) >= lines + len(pods) + (1 if crash else 0):
-                break
-            time.sleep(0.1)
-        expected = {p: stats[f"shop/{p}/catalog"] for p in pods}
-        got = collect(engine, ready, sum(expected.values()), timeout=30)
+            def written() -> int:
+                return int(get(sim, "/_sim/stats")["log_lines"].get(f"shop/{pods[0]}/catalog", 0))
+            wait(lambda: written() >= lines // len(pods) // 3, 120, "a third of the flood")
+            post(sim, "/_sim/crash", {"namespace": "shop", "pod": pods[0], "container": "catalog"})
+        wait(lambda: get(sim, "/_sim/stats")["floods_running"] == 0, 180, "the flood to finish")
+        truth = {pod: [text for instance in sorted(log) for text in log[instance]]
+                 for pod in pods for log in [node_log(sim, pod, "catalog")]}
+        got = collect(engine, ready, sum(len(v) for v in truth.values()), timeout=180)
     finally:
         engine.stop()
         sim.set_faults(drop_log_streams_after=0)
-    for pod, count in expected.items():
+    for pod, lines_written in truth.items():
         delivered = got.get(("shop", pod, "catalog"), [])
-        truth = ground_truth(sim, "shop", pod, "catalog")
-        if crash and pod == pods[0]:
-            previous = client.CoreV1Api(api_client(sim)).read_namespaced_pod_log(
-                pod, "shop", container="catalog", previous=True, _preload_content=False).data.decode().splitlines()
-            truth = previous + truth
-        assert len(delivered) == count, f"{pod}: delivered {len(delivered)}, emitted {count}"
-        assert delivered == truth, f"{pod}: lines differ from what the container wrote"
+        assert len(delivered) == len(lines_written), f"{pod}: delivered {len(delivered)}, wrote {len(lines_written)}"
+        assert delivered == lines_written, f"{pod}: lines differ from what the container wrote"
+    if crash:
+        assert len(node_log(sim, pods[0], "catalog")) == 2  # the crash happened: two instances were read
     assert engine.stats()["reconnects"] > 0
 
 
@@ -92,24 +81,21 @@ def test_new_pods_are_followed_and_sidecars_hidden(sim: SimCluster) -> None:
     engine = LogEngine(kube, LogQuery(namespace="shop", selector="app=ratings", tail=0), on_ready=ready.set)
     engine.start()
     try:
-        deadline = time.monotonic() + 5
-        while len(engine.tails) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait(lambda: len(engine.tails) >= 2, 60, "the two ratings tails")
         assert {k[2] for k in engine.tails} == {"ratings"}  # istio-proxy hidden by default
         client.AppsV1Api(api_client(sim)).patch_namespaced_deployment_scale("ratings-v2", "shop",
                                                                             {"spec": {"replicas": 2}})
-        deadline = time.monotonic() + 8
-        while len(engine.tails) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(engine.tails) == 3
+        wait(lambda: len(engine.tails) == 3, 60, "the scaled-up pod's tail")
         new_pod = next(k[1] for k in engine.tails if engine.tails[k].first_tail is None and
                        k[1].startswith("ratings-v2"))
         sim.push_log("shop", new_pod, "ratings", ["hello from the new pod"])
         got: list[str] = []
-        deadline = time.monotonic() + 5
-        while not any("hello from the new pod" in line for line in got) and time.monotonic() < deadline:
+
+        def hello() -> bool:
             ready.wait(0.2)
-            got += [line.raw for line in engine.drain().lines]
+            got.extend(line.raw for line in engine.drain().lines)
+            return any("hello from the new pod" in line for line in got)
+        wait(hello, 60, "the new pod's line")
         assert any("listening on" in line for line in got)  # the new pod's lines from its first one
         assert any("hello from the new pod" in line for line in got)
     finally:
@@ -149,12 +135,11 @@ def test_consumer_slower_than_producer_drops_with_a_count(sim: SimCluster) -> No
                        capacity=1000, drop_when_full=True)
     engine.start()
     try:
-        time.sleep(0.5)
+        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
+             60, "the orders tail")
         pod = next(iter(engine.tails))[1]
         sim.push_log("shop", pod, "orders", [f"burst {i}" for i in range(5000)])
-        deadline = time.monotonic() + 5
-        while engine.dropped < 4000 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait(lambda: engine.dropped >= 4000, 60, "4,000 lines dropped")
         batch = engine.drain()
         assert len(batch.lines) == 1000 and batch.dropped == 4000
         assert batch.lines[-1].raw == "burst 4999"  # the newest are kept

@@ -154,3 +154,99 @@ def test_dropped_log_streams_cut_after_n_lines(sim_factory: SimFactory) -> None:
         for raw in response:
             lines.append(raw)
     assert len(lines) == 20
+
+
+def test_drop_applies_to_any_log_read_and_to_open_streams(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    pod = pod_named(sim, "orders")
+    sim.push_log("shop", pod, "orders", [f"d{i}" for i in range(30)])
+    sim.set_faults(drop_log_streams_after=7)
+    core = client.CoreV1Api(api_client(sim))
+    response = core.read_namespaced_pod_log(pod, "shop", container="orders", _preload_content=False)
+    with pytest.raises(Exception):  # noqa: B017 - urllib3 ProtocolError: a plain (non-follow) read is cut too
+        response.read()
+    sim.set_faults(drop_log_streams_after=0)
+    follow = core.read_namespaced_pod_log(pod, "shop", container="orders", follow=True, tail_lines=0,
+                                          _preload_content=False)
+    got: list[bytes] = []
+    failed = threading.Event()
+
+    def reader() -> None:
+        try:
+            for raw in follow:
+                got.append(raw)
+        except Exception:  # noqa: BLE001 - the cut we are waiting for
+            failed.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    sim.push_log("shop", pod, "orders", ["before the fault"])
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.02)
+    sim.set_faults(drop_log_streams_after=1)  # read live: the open stream is cut at its next line
+    sim.push_log("shop", pod, "orders", ["never sent"])
+    assert failed.wait(5) and [line.decode().strip() for line in got] == ["before the fault"]
+
+
+def test_rotation_is_counted_and_the_oracle_dump_shows_what_is_kept(sim: SimCluster) -> None:
+    pod = pod_named(sim, "ratings")
+    post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "ratings",
+                            "lines": [f"r{i}" for i in range(50)]})
+    assert post(sim, "/_sim/rotate", {"namespace": "shop", "pod": pod, "container": "ratings", "keep": 10}) == \
+        {"rotated": 41, "container": "ratings"}  # the startup line and r0..r39
+    core = client.CoreV1Api(api_client(sim))
+    assert core.read_namespaced_pod_log(pod, "shop", container="ratings").splitlines() == [f"r{i}" for i in range(40, 50)]
+    dump = get(sim, f"/_sim/log?namespace=shop&pod={pod}&container=ratings")["instances"]
+    assert [text for _, text in dump[0]["entries"]] == [f"r{i}" for i in range(40, 50)]
+    assert dump[0]["lines"] == 51 and dump[0]["rotated"] == 41 and dump[0]["kept"] == 10
+    stats = get(sim, "/_sim/stats")
+    assert stats["log_instances"][f"shop/{pod}/ratings"] == [
+        {"instance": 0, "lines": 51, "rotated": 41, "kept": 10, "ended": False}]
+    assert stats["floods_running"] == 0
+    with pytest.raises(urllib.error.HTTPError) as info:
+        post(sim, "/_sim/rotate", {"namespace": "shop", "pod": pod, "keep": -1})
+    assert info.value.code == 400
+
+
+def test_pod_deletion_is_graceful_and_force_is_immediate(sim: SimCluster) -> None:
+    core = client.CoreV1Api(api_client(sim))
+    pod = pod_named(sim, "orders")
+    sim.push_log("shop", pod, "orders", ["last words"])
+    follow = core.read_namespaced_pod_log(pod, "shop", container="orders", follow=True, tail_lines=1,
+                                          _preload_content=False)
+    core.delete_namespaced_pod(pod, "shop")
+    terminating = core.read_namespaced_pod(pod, "shop")  # still there: Terminating, containers stopped
+    assert terminating.metadata.deletion_timestamp is not None
+    assert all(s.state.terminated is not None for s in terminating.status.container_statuses)
+    assert [raw.decode().strip() for raw in follow] == ["last words"]  # the follow stream ended by itself
+    assert core.read_namespaced_pod_log(pod, "shop", container="orders").splitlines()[-1] == "last words"
+    sim.push_log("shop", pod, "orders", ["after the stop"])  # a stopped container writes nothing
+    assert "after the stop" not in core.read_namespaced_pod_log(pod, "shop", container="orders")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            core.read_namespaced_pod(pod, "shop")
+        except ApiException as exc:
+            assert exc.status == 404
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the terminating pod was never removed")
+    other = pod_named(sim, "ratings")
+    core.delete_namespaced_pod(other, "shop", grace_period_seconds=0)
+    with pytest.raises(ApiException) as info:
+        core.read_namespaced_pod(other, "shop")
+    assert info.value.status == 404
+
+
+def test_sim_timestamps_are_its_own_rfc3339nano() -> None:
+    from meshtui.sim.podlogs import format_ts, stamp
+    from meshtui.sim.timefmt import parse_ns as parse_ts
+
+    for ns in (0, 1, 1_796_080_000_123_456_789, 1_796_080_000_100_000_000, 1_796_080_000_000_000_000):
+        assert parse_ts(format_ts(ns)) == ns and stamp(ns).decode() == format_ts(ns)
+    assert format_ts(1_796_080_000_100_000_000).endswith(".1Z")
+    assert parse_ts("2026-12-01T01:00:00.5+01:00") == parse_ts("2026-12-01T00:00:00.5Z")
+    for bad in ("yesterday", "2026-12-01T00:00:00.x1Z", "2026-12-01T00:00:00+ab:cd"):
+        with pytest.raises(ValueError):
+            parse_ts(bad)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from meshtui.domain.errors import UsageError
-from meshtui.domain.logs import FieldFilter, LogLine, parse_envoy, sanitize, truncate
+from meshtui.domain.logs import FieldFilter, LogLine, marker_text, parse_envoy, truncate
 from meshtui.services.log_query import parse_duration, parse_query
 
 ENVOY = ('[2026-11-24T16:00:00.123Z] "GET /api/items HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow}'
@@ -17,13 +19,22 @@ def line(raw: str) -> LogLine:
     return LogLine("shop", "p", "c", "v1", 0, raw)
 
 
-def test_sanitize_makes_escapes_visible() -> None:
-    assert sanitize("plain") == "plain"
-    assert sanitize("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m"
-    assert sanitize("\x1b]52;c;Zm9v\x07") == "\\x1b]52;c;Zm9v\\x07"
-    assert sanitize("a\x00b\x7fc\u009bd") == "a\\x00b\\x7fc\\x9bd"
-    assert sanitize("tab\tend") == "tab    end"
+def test_display_is_inert_and_truncated() -> None:
+    assert line("plain").display() == "plain"
+    assert line("\x1b[31mred\x1b[0m").display() == "␛[31mred␛[0m"
+    assert line("\x1b]52;c;Zm9v\x07").display() == "␛]52;c;Zm9v␇"
+    assert line("a\x00b\x7fc\u009bd").display() == "a␀b␡c\\x9bd"
     assert truncate("x" * 3000).endswith("… [+1000 chars]")
+    assert line("x" * 3000).display().endswith("… [+1000 chars]")
+
+
+def test_json_lines_carry_the_instance_and_markers_an_event() -> None:
+    restarted = LogLine("shop", "p", "catalog", "v1", 0, marker_text("catalog", 2, "Error"), 0, 2, "restarted")
+    assert restarted.raw == "── catalog restarted (#2, Error) ──" and restarted.fields is None
+    assert restarted.to_dict() == {"namespace": "shop", "pod": "p", "container": "catalog", "version": "v1",
+                                   "instance": 2, "event": "restarted"}
+    plain = LogLine("shop", "p", "c", "v1", 1_700_000_000_123_456_789, "hello", 0, 3)
+    assert plain.to_dict()["instance"] == 3 and plain.to_dict()["ts"] == "2023-11-14T22:13:20.123456789Z"
 
 
 def test_envoy_lines_parse_into_fields() -> None:
@@ -65,13 +76,17 @@ def test_field_filters(expr: str, raw: str, expected: bool) -> None:
 
 def test_queries_parse_like_the_flags() -> None:
     q = parse_query("-n shop -l 'app in (catalog)' catalog-v -c '^catalog$' --sidecars --since 5m --tail 20 "
-                    "-i GET -e healthz -h 500 level>=warn status=5xx")
+                    "-i GET -e healthz --highlight 500 level>=warn status=5xx")
     assert (q.namespace, q.selector, q.pod_pattern, q.containers, q.sidecars, q.since_seconds, q.tail) == \
         ("shop", "app in (catalog)", "catalog-v", "^catalog$", True, 300, 20)
     assert q.field_filters == ("level>=warn", "status=5xx") and q.highlight == "500"
     assert parse_query("deploy/catalog-v1").workload == "deploy/catalog-v1"
     assert parse_query("pod/x").pod_name == "x"
     assert parse_duration("1h30m") == 5400
-    for bad in ("--tail many", "-c (", "--bogus", "-n", "'unclosed"):
-        with pytest.raises(UsageError):
+    assert parse_query(q.describe()) == q  # the query box shows what parses back
+    for bad, message in (("--tail many", "argument --tail: invalid int value: 'many'"),
+                         ("-c (", "bad container regex '('"), ("--bogus", "unrecognized arguments: --bogus"),
+                         ("-n", "argument -n/--namespace: expected one argument"), ("'unclosed", "No closing quotation"),
+                         ("cat[", "bad pod regex 'cat['"), ("a b", "one pod query at a time")):
+        with pytest.raises(UsageError, match=re.escape(message)):
             parse_query(bad)

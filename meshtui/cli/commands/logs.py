@@ -1,175 +1,109 @@
-"""`meshtui logs`: many pods at once, sidecars hidden, nothing lost when streams drop."""
+"""`meshtui logs`: many pods at once, sidecars hidden, every line exactly once, or a loud failure.
+
+Output goes out as bytes. Without filters or `--json`, chunks of lines from the engine
+are prefixed with one regex pass each and written as they are (no object per line):
+to a pipe or file the lines stay exactly as the container wrote them, like `kubectl
+logs`; to a terminal they pass `inert_bytes` first, so a line can show an escape
+sequence but never run one. `--json` writes one exact JSON object per line, with the
+container instance (restart count); restart markers are objects with `"event"`.
+Reconnects, gaps and failures are one notice each on stderr (JSON objects with `--json`).
+Exit: 0 when everything asked for was delivered; 1 when a named pod/deployment does not
+exist or any line could not be delivered (a gap, a container that could not be read);
+130 on Ctrl-C and 143 on SIGTERM, after writing every line already received.
+"""
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import re
-import sys
+from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
 
-FILTER_LOOK = re.compile(r"^[A-Za-z_][\w.-]*\s*(>=|<=|!=|=~|!~|==|=|>|<|~)")
-POD_COLOURS = ["cyan", "magenta", "yellow", "green", "blue", "red"]
+if TYPE_CHECKING:
+    from meshtui.cli.commands.logs_output import LineSink, Signals
+    from meshtui.services.log_query import LogQuery
+    from meshtui.services.logs import LogEngine
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
-    parser.add_argument("query", nargs="*", metavar="QUERY",
-                        help="a regex on pod names, deploy/NAME or pod/NAME; extra words like level>=warn or "
-                             "status=5xx are field filters")
-    parser.add_argument("-n", "--namespace", help="namespace (default: the context's)")
-    parser.add_argument("-A", "--all-namespaces", action="store_true", help="all namespaces")
-    parser.add_argument("-l", "--selector", help="label selector, e.g. app=catalog,version in (v1,v2)")
-    parser.add_argument("-c", "--container", help="regex of containers to show")
-    parser.add_argument("--exclude-container", metavar="RE", help="regex of containers to hide")
-    parser.add_argument("--sidecars", action="store_true", help="also show istio-proxy and other sidecars")
-    parser.add_argument("--since", metavar="DUR", help="only lines newer than this, e.g. 30s, 5m, 1h")
-    parser.add_argument("--tail", type=int, default=None, metavar="N",
-                        help="lines per container to start with (-1 = all; default: all for one pod, 10 otherwise)")
-    parser.add_argument("-i", "--include", metavar="RE", help="only lines matching this regex")
-    parser.add_argument("-e", "--exclude", metavar="RE", help="drop lines matching this regex")
-    parser.add_argument("--highlight", metavar="RE", help="highlight matches (terminal only)")
-    parser.add_argument("--where", action="append", default=[], metavar="EXPR",
-                        help="field filter on JSON/Envoy lines, repeatable: level>=warn, status=5xx, duration>200")
-    parser.add_argument("--timestamps", action="store_true", help="prefix each line with its timestamp")
-    parser.add_argument("--no-follow", action="store_true", help="print what is there and exit")
+    from meshtui.services.log_query import add_query_arguments
+
+    add_query_arguments(parser)
+    parser.add_argument("--no-follow", action="store_true", help="print what is there now and exit")
+    parser.epilog = ("every line exactly once per container instance: cut streams and API errors are retried and "
+                     "resumed\nfrom the last line (one notice each on stderr); restarts are marked; lost lines are "
+                     "reported.\nexit codes: 0 all delivered, 1 not found or lines not delivered, 2 bad input, "
+                     "130 Ctrl-C, 143 SIGTERM\n(lines already received are written first)")
 
 
 def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
     """Field filters may come after options (`logs catalog -n shop level>=warn`)."""
-    filters = [word for word in extra if FILTER_LOOK.match(word)]
+    from meshtui.services.log_query import split_filters
+
+    rest, filters = split_filters(extra)
     args.where = list(args.where) + filters
-    return [word for word in extra if word not in filters]
-
-
-def build_query(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from meshtui.domain.errors import UsageError
-    from meshtui.services.log_query import LogQuery, parse_duration
-
-    targets = [word for word in args.query if not FILTER_LOOK.match(word)]
-    filters = [word for word in args.query if FILTER_LOOK.match(word)] + list(args.where)
-    if len(targets) > 1:
-        raise UsageError(f"one pod query at a time (got {', '.join(targets)})",
-                         hint="use a regex such as 'catalog|ratings', or -l with a selector")
-    if args.namespace and args.all_namespaces:
-        raise UsageError("-n and -A cannot be used together")
-    target = targets[0] if targets else None
-    workload = target if target and target.startswith(("deploy/", "deployment/")) else None
-    pod_name = target[4:] if target and target.startswith("pod/") else None
-    pattern = target if target and not workload and not pod_name else None
-    return LogQuery(namespace=args.namespace, all_namespaces=args.all_namespaces, selector=args.selector,
-                    pod_pattern=pattern, pod_name=pod_name, workload=workload, containers=args.container,
-                    exclude_containers=args.exclude_container, sidecars=args.sidecars,
-                    since_seconds=parse_duration(args.since) if args.since else None, tail=args.tail,
-                    include=args.include, exclude=args.exclude, highlight=args.highlight, field_filters=tuple(filters),
-                    timestamps=args.timestamps, follow=not args.no_follow).validate()
-
-
-class LineWriter:
-    """Formats lines for a terminal (inert, coloured) or a pipe (as received)."""
-
-    def __init__(self, ctx: CliContext, query) -> None:  # type: ignore[no-untyped-def]
-        self.out = ctx.out
-        self.query = query
-        self.tty = self.out.stream.isatty() if hasattr(self.out.stream, "isatty") else False
-        self.highlight = query.highlight_regex()
-        self._prefixes: dict[tuple[str, str, str], str] = {}
-
-    def prefix(self, line) -> str:  # type: ignore[no-untyped-def]
-        key = (line.namespace, line.pod, line.container)
-        cached = self._prefixes.get(key)
-        if cached is None:
-            pod = f"{line.namespace}/{line.pod}" if self.query.all_namespaces else line.pod
-            if self.out.color:
-                colour = POD_COLOURS[int(hashlib.md5(line.pod.encode()).hexdigest(), 16) % len(POD_COLOURS)]
-                cached = f"{self.out.style(pod, colour)} {self.out.style(line.container, 'dim')} "
-            else:
-                cached = f"{pod} {line.container} "
-            self._prefixes[key] = cached
-        return cached
-
-    def write(self, lines) -> None:  # type: ignore[no-untyped-def]
-        if self.out.json_mode:
-            for line in lines:
-                self.out.jsonl(line.to_dict())
-            return
-        from meshtui.domain.logs import sanitize
-        from meshtui.domain.timefmt import format_ns
-
-        rendered = []
-        for line in lines:
-            text = sanitize(line.raw) if self.tty else line.raw
-            if self.highlight is not None and self.out.color:
-                text = self.highlight.sub(lambda m: self.out.style(m.group(0), "bold", "yellow"), text)
-            stamp = f"{format_ns(line.ts)} " if self.query.timestamps and line.ts else ""
-            rendered.append(f"{stamp}{self.prefix(line)}{text}")
-        self.out.write_raw_lines(rendered)
-
-
-def _fast_no_follow(ctx: CliContext, writer: LineWriter, engine) -> int:  # type: ignore[no-untyped-def]
-    """Whole logs to a pipe or file: one join per container, lines as received."""
-    from meshtui.domain.logs import LogLine
-
-    seen = 0
-    for target, text, error in engine.fetch_text():
-        if error is not None:
-            ctx.out.note(f"meshtui: {target.pod}/{target.container}: {error}")
-            continue
-        seen += 1
-        if not text:
-            continue
-        prefix = writer.prefix(LogLine(target.namespace, target.pod, target.container, target.version, 0, ""))
-        body = text[:-1] if text.endswith("\n") else text
-        ctx.out.stream.write(ctx.masker.mask(prefix + body.replace("\n", "\n" + prefix)) + "\n")
-    ctx.out.flush()
-    if not seen:
-        ctx.out.note(f"meshtui: no running containers match {engine.query.describe()}")
-    return 0
+    return rest
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    import threading
-
+    from meshtui.cli.commands.logs_output import LineSink, Signals
+    from meshtui.services.log_query import DEFAULT_BUFFER, query_from_args
     from meshtui.services.logs import LogEngine
 
-    query = build_query(args)
-    kube = ctx.wiring.kube
-    writer = LineWriter(ctx, query)
-    if not query.follow and not query.line_filter().active and not query.timestamps and not ctx.out.json_mode \
-            and not writer.tty:
-        return _fast_no_follow(ctx, writer, LogEngine(kube, query, drop_when_full=False))
-    if not query.follow:
-        engine = LogEngine(kube, query, drop_when_full=False)
-        seen = 0
-        for batch in engine.fetch(timestamps=query.timestamps or ctx.out.json_mode):
-            for event in batch.events:
-                ctx.out.note(f"meshtui: {event}")
-            writer.write(batch.lines)
-            seen += 1
-        ctx.out.flush()
-        if not seen:
-            ctx.out.note(f"meshtui: no running containers match {query.describe()}")
-        return 0
-    ready = threading.Event()
-    engine = LogEngine(kube, query, on_ready=ready.set, drop_when_full=False, capacity=50_000)
+    query = query_from_args(args, follow=not args.no_follow)
+    sink = LineSink(ctx, query)
+    engine = LogEngine(ctx.wiring.kube, query, drop_when_full=False, capacity=query.buffer or DEFAULT_BUFFER,
+                       raw=sink.raw)
+    engine.resolve()  # deploy/NAME or pod/NAME that does not exist: NotFound, exit 1
+    if query.follow:
+        engine.check()  # an unreachable cluster is an error now, not a silent wait
+    with Signals() as signals:
+        if not query.follow:
+            return _no_follow(engine, sink, signals, query)
+        return _follow(engine, sink, signals, query)
+
+
+def _no_follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery) -> int:
+    containers = 0
+    for fetched in engine.fetch_all(plain=sink.raw and not query.timestamps):
+        containers += 1
+        sink.notices(fetched.notices)
+        if sink.raw:
+            sink.chunks(fetched.chunks)
+        else:
+            sink.lines(engine.lines_of(fetched.chunks))
+        if fetched.error:
+            sink.failed(fetched.source.name, fetched.error)
+        if signals.received:
+            break
+    sink.flush()
+    if signals.received:
+        return signals.exit_code
+    if not containers:
+        return sink.nothing_matched(query)
+    return sink.exit_code()
+
+
+def _follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery) -> int:
+    import time
+
+    engine.on_ready = signals.wake.set
     engine.start()
+    started = time.monotonic()
     try:
-        while True:
-            ready.wait(1.0)
-            ready.clear()
-            batch = engine.drain()
-            for event in batch.events:
-                ctx.out.note(f"meshtui: {event}")
-            if batch.lines:
-                writer.write(batch.lines)
-                ctx.out.flush()
-    except KeyboardInterrupt:
-        return 0
-    except BrokenPipeError:
-        return 0
+        while not signals.received:
+            signals.wake.wait(1.0)
+            signals.wake.clear()
+            sink.batch(engine.drain())
+            if engine.failure:
+                sink.failed("query", engine.failure)
+                return 1
+            if query.pod_name and engine.finished() and not engine.buffered():
+                break  # the one pod asked for is gone or finished, and read to its end
+            if not engine.tails and not sink.waiting_said and time.monotonic() - started > 3:
+                sink.waiting(query)
+        sink.batch(engine.drain())  # Ctrl-C or SIGTERM: everything already received goes out first
     finally:
         engine.stop()
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            pass
+        sink.flush()
+    return signals.exit_code if signals.received else sink.exit_code()

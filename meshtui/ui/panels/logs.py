@@ -1,19 +1,22 @@
-"""Panel 2, Logs: a query bar over the log engine, a fast view, and the request-id pivot.
+"""Panel 2, Logs: a query box over the log engine, a view that costs what it shows, the pivot.
 
-The engine (services, no Textual) tails in threads and only signals `LogsArrived`;
-the handler drains at most a screenful-friendly batch per turn and yields to the
-event loop between batches, so keys stay responsive under a flood.
+The engine (services, no Textual) tails in threads and only signals `LogsArrived`; the
+handler drains a bounded batch per turn and yields to the event loop between batches,
+so keys stay responsive under a flood. The query box is parsed by the CLI's own
+argparse definitions (same words, same error messages); a rejected query is shown and
+stays shown until fixed, it never silently leaves the old one running. Every typed key
+lands, in order: `e` and `/` are priority bindings that move the focus at once (keys
+typed right behind them reached the panel's other keys before), and the box applies
+its editing keys where they arrive (`QueryInput`: a backspace burst no longer eats the
+characters typed after it).
 """
 
 from __future__ import annotations
 
 import re
-import time
-from pathlib import Path
-from typing import Any
+from dataclasses import replace
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,39 +24,35 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
-from meshtui.domain.timefmt import format_ns
+from meshtui.services.log_model import StreamSummary
 from meshtui.services.log_query import LogQuery, parse_query
+from meshtui.services.logs import LogSession, LogSource
 from meshtui.ui.failures import ReportsFailures
+from meshtui.ui.panels.logs_lines import LineActions
+from meshtui.ui.panels.logs_status import StatusFacts, status_text
 from meshtui.ui.widgets.log_view import LogView
+from meshtui.ui.widgets.query_input import QueryInput
 
-DRAIN_BATCH = 20_000
+DRAIN_BATCH = 2_000
 HELP = ("query: -n NS | -A  -l SELECTOR  deploy/NAME  pod/NAME  REGEX  -c CONTAINER_RE  --sidecars  --since 5m  "
-        "--tail N  -i RE  -e RE  -h RE  level>=warn  status=5xx")
+        "--tail N  -i RE  -e RE  --highlight RE  level>=warn  status=5xx  --buffer N")
 
 
 class LogsArrived(Message):
-    """The engine buffered lines; coalesced (the handler drains everything)."""
+    """The engine buffered lines or its streams changed; coalesced (the handler drains)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LogsArrived)
 
 
-class PivotLoaded(Message):
-    def __init__(self, request_id: str, lines: list[Any], error: str | None = None) -> None:
-        super().__init__()
-        self.request_id = request_id
-        self.lines = lines
-        self.error = error
-
-
-class LogsPanel(ReportsFailures, Vertical):
-    """Query bar, status line, log view."""
+class LogsPanel(LineActions, ReportsFailures, Vertical):
+    """Query box, status line, log view."""
 
     FAILURE_SOURCE = "Logs"
 
     BINDINGS = [
-        Binding("e", "edit_query", "Query", id="logs.query"),
-        Binding("slash", "search", "Search", id="logs.search"),
+        Binding("e", "edit_query", "Query", id="logs.query", priority=True),
+        Binding("slash", "search", "Search", id="logs.search", priority=True),
         Binding("n", "next_match", "Next", id="logs.next", show=False),
         Binding("N", "previous_match", "Previous", id="logs.previous", show=False),
         Binding("space", "toggle_follow", "Pause", id="logs.pause"),
@@ -67,33 +66,51 @@ class LogsPanel(ReportsFailures, Vertical):
         Binding("s", "save", "Save", id="logs.save"),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.session: Any = None
-        self.engine: Any = None
+    def __init__(self, **kwargs: str | None) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.session: LogSession | None = None
+        self.engine: LogSource | None = None
         self.query_obj: LogQuery | None = None
         self.mode = "query"
         self.dropped = 0
         self.received = 0
-        self.streams = 0
+        self.summary: StreamSummary | None = None
+        self.error: str | None = None
         self.last_event = ""
         self.last_pivot: str | None = None
-        self._draining = False
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=HELP, id="log-query")
+        yield QueryInput(placeholder=HELP, id="log-query")
         yield Static("", id="log-status")
-        yield LogView(max_lines=int(getattr(self.app.settings, "log_buffer_lines", 20000)), id="log-view")
+        yield LogView(max_lines=self._default_cap(), id="log-view")
 
-    def focus_target(self) -> Any:
-        return self.query_one(LogView)
+    def _default_cap(self) -> int:
+        settings = getattr(self.app, "settings", None)
+        return int(getattr(settings, "log_buffer_lines", 20000))
+
+    def focus_target(self) -> LogView:
+        return self.view
 
     @property
     def view(self) -> LogView:
         return self.query_one(LogView)
 
-    # -- session and engine ------------------------------------------------------------
-    def attach(self, session: Any) -> None:
+    @property
+    def box(self) -> Input:
+        return self.query_one("#log-query", Input)
+
+    def _box_focused(self) -> bool:
+        """The box has the focus now (`has_focus` lags: it waits for the Focus event to be handled)."""
+        return self.is_mounted and self.screen.focused is self.box
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The box gets every key while it has the focus (e and / are priority bindings)."""
+        if action in ("edit_query", "search") and self._box_focused():
+            return False
+        return True
+
+    # -- session and engine ----------------------------------------------------------------
+    def attach(self, session: LogSession) -> None:
         """Remember the session; tailing starts when the panel is first shown (nobody reads hidden logs)."""
         self._stop_engine()
         self.session = session
@@ -103,7 +120,7 @@ class LogsPanel(ReportsFailures, Vertical):
 
     def on_show(self) -> None:
         if self.session is not None and self.engine is None and self.query_obj is None:
-            self.open_query(self.query_one("#log-query", Input).value, None)
+            self.open_query(self.box.value, None)
 
     def detach(self) -> None:
         self._stop_engine()
@@ -115,50 +132,78 @@ class LogsPanel(ReportsFailures, Vertical):
             self.engine = None
 
     def open_query(self, text: str, namespace: str | None) -> None:
-        """Start tailing a query (from the bar, or the Overview's `l`)."""
-        box = self.query_one("#log-query", Input)
-        if namespace and not re.search(r"(^|\s)(-n|-A)\b", text):
+        """Apply a query (from the box, or the Overview's `l`); a bad one is shown and kept in the box."""
+        if namespace and not re.search(r"(^|\s)(-n|--namespace|-A|--all-namespaces)\b", text):
             text = f"-n {namespace} {text}".strip()
-        box.value = text
+        if not self._box_focused():
+            self.box.value = text
         if self.session is None:
             return
-        base = LogQuery(namespace=self.session.default_namespace,
-                        sidecars=self.query_obj.sidecars if self.query_obj else False)
         try:
-            query = parse_query(text, base)
+            query = parse_query(text, LogQuery(namespace=self.session.default_namespace))
         except MeshtuiError as exc:
-            self._status(error=exc.message)
+            self._reject(exc.message)
             return
         self._stop_engine()
+        self.error = None
+        self.box.set_class(False, "-invalid")
         self.query_obj = query
-        self.view.clear()
+        self.view.clear(query.buffer or self._default_cap())  # the engine queues no more than the view keeps
         self.view.highlight = query.highlight_regex()
+        self.view.set_timestamps(query.timestamps)
         self.dropped = self.received = 0
+        self.summary = None
+        self.last_event = ""
         self.mode = "query"
         try:
-            self.engine = self.session.logs(query, on_ready=lambda: self.post_message(LogsArrived()))
+            cap = query.buffer or self._default_cap()
+            self.engine = self.session.logs(replace(query, buffer=cap), on_ready=self._lines_ready)
         except MeshtuiError as exc:
-            self._status(error=exc.message)
+            self._reject(exc.message)
             return
+        self._status()
+
+    def _lines_ready(self) -> None:
+        """The engine's callback (a tail's thread): ask the event loop to drain."""
+        self.post_message(LogsArrived())
+
+    def _reject(self, message: str) -> None:
+        self.error = message
+        self.box.set_class(True, "-invalid")
+        self.app.notify(message, title="Query not applied", severity="error", markup=False)
         self._status()
 
     @on(Input.Submitted, "#log-query")
     def _query_submitted(self, event: Input.Submitted) -> None:
         if self.mode == "search":
-            pattern = event.value
-            try:
-                self.view.search = re.compile(pattern, re.IGNORECASE) if pattern else None
-            except re.error as exc:
-                self.app.notify(f"bad search regex: {exc}", severity="error")
-                return
-            self.view.refresh()
-            if self.view.search is not None and not self.view.find(forward=False):
-                self.app.notify(f"no match for {pattern!r}", severity="warning")
-            self.mode = "query"
-            self.query_one("#log-query", Input).value = self.query_obj.describe() if self.query_obj else ""
-        else:
-            self.open_query(event.value, None)
-        self.view.focus()
+            self._run_search(event.value)
+            return
+        self.open_query(event.value, None)
+        if self.error is None:
+            self.screen.set_focus(self.view)
+
+    def _run_search(self, pattern: str) -> None:
+        try:
+            self.view.search = re.compile(pattern, re.IGNORECASE) if pattern else None
+        except re.error as exc:
+            self._reject(f"bad search regex {pattern!r}: {exc}")
+            return
+        self.error = None
+        self.box.set_class(False, "-invalid")
+        self.mode = "query"
+        self.box.value = self.query_obj.describe() if self.query_obj else ""
+        self.box.placeholder = HELP
+        self.screen.set_focus(self.view)
+        self.view.refresh()
+        if self.view.search is not None:
+            self.view.find(forward=False)
+        self._status()
+
+    @on(LogView.Searched)
+    def _searched(self, message: LogView.Searched) -> None:
+        if not message.found and self.view.search is not None:
+            self.app.notify(f"no line matches {self.view.search.pattern!r}", severity="warning", markup=False)
+        self._status()
 
     @on(LogsArrived)
     def _arrived(self, message: LogsArrived) -> None:
@@ -169,9 +214,9 @@ class LogsPanel(ReportsFailures, Vertical):
         if engine is None:
             return
         batch = engine.drain(DRAIN_BATCH)
-        self.received += len(batch.lines)
+        self.received += sum(1 for line in batch.lines if line.marker is None)
         self.dropped = batch.dropped
-        self.streams = batch.streams
+        self.summary = batch.summary or StreamSummary(following=batch.streams)
         if batch.events:
             self.last_event = batch.events[-1]
         if batch.lines:
@@ -180,47 +225,43 @@ class LogsPanel(ReportsFailures, Vertical):
         if engine.buffered():
             self.call_later(self._drain)  # let keys and repaints in before the next batch
 
-    # -- status ------------------------------------------------------------------------
-    def _status(self, error: str | None = None) -> None:
-        theme = self.app.current_theme
-        text = Text()
-        if error:
-            text.append(f"✘ {error}", style=f"bold {theme.error}")
-            self.query_one("#log-status", Static).update(text)
-            return
+    # -- status ------------------------------------------------------------------------------
+    def _status(self) -> None:
         view = self.view
-        text.append("● following" if view.following else "⏸ paused (End resumes)",
-                    style=str(theme.success if view.following else theme.warning))
-        text.append(f"  {self.streams} streams  {self.received:,} lines")
-        lost = self.dropped + view.evicted
-        if lost:
-            text.append(f"  {lost:,} dropped from view", style=str(theme.warning))
         flags = [name for name, on_ in (("wrap", view.wrap), ("json", view.structured), ("sidecars",
                  bool(self.query_obj and self.query_obj.sidecars)), ("timestamps", view.timestamps)) if on_]
-        text.append(f"  [{' '.join(flags)}]", style="dim")
-        if self.query_obj is not None:
-            text.append(f"  {self.query_obj.describe()}", style="dim")
-        if self.last_event:
-            text.append(f"  · {self.last_event}", style="dim italic")
-        self.query_one("#log-status", Static).update(text)
+        facts = StatusFacts(following=view.following, searching=view.searching, received=self.received,
+                            kept=len(view.lines), cap=view.lines.capacity, evicted=view.evicted,
+                            dropped=self.dropped, flags=flags,
+                            query=self.query_obj.describe() or "(all pods)" if self.query_obj else "",
+                            summary=self.summary, error=self.error, event=self.last_event)
+        self.query_one("#log-status", Static).update(status_text(facts, self.app.current_theme))
 
     @on(LogView.Paused)
     def _paused(self, message: LogView.Paused) -> None:
         self._status()
 
-    # -- actions -----------------------------------------------------------------------
+    # -- actions -------------------------------------------------------------------------------
     def action_edit_query(self) -> None:
         self.mode = "query"
-        box = self.query_one("#log-query", Input)
-        box.placeholder = HELP
-        box.focus()
+        self.box.placeholder = HELP
+        self.screen.set_focus(self.box)  # now, not after the keys already typed
 
     def action_search(self) -> None:
         self.mode = "search"
-        box = self.query_one("#log-query", Input)
-        box.value = self.view.search.pattern if self.view.search else ""
-        box.placeholder = "search (regex, case-insensitive); Enter finds, n/N next/previous"
-        box.focus()
+        self.box.value = self.view.search.pattern if self.view.search else ""
+        self.box.placeholder = "search (regex, case-insensitive); Enter finds, n/N next/previous, Esc cancels"
+        self.screen.set_focus(self.box)
+
+    @on(QueryInput.Escaped)
+    def _leave_box(self, message: QueryInput.Escaped) -> None:
+        """Esc in the box: back to the view; the running query stays (and shows again)."""
+        self.mode, self.error = "query", None
+        self.box.set_class(False, "-invalid")
+        self.box.value = self.query_obj.describe() if self.query_obj else ""
+        self.box.placeholder = HELP
+        self.screen.set_focus(self.view)
+        self._status()
 
     def action_next_match(self) -> None:
         self.view.find(forward=True)
@@ -236,90 +277,25 @@ class LogsPanel(ReportsFailures, Vertical):
             self.view.action_follow()
 
     def action_toggle_wrap(self) -> None:
-        self.view.wrap = not self.view.wrap
-        self.view._relayout()
+        self.view.set_wrap(not self.view.wrap)
         self._status()
 
     def action_toggle_json(self) -> None:
-        self.view.structured = not self.view.structured
-        self.view._relayout()
+        self.view.set_structured(not self.view.structured)
         self._status()
 
     def action_toggle_timestamps(self) -> None:
-        self.view.timestamps = not self.view.timestamps
-        self.view._relayout()
+        self.view.set_timestamps(not self.view.timestamps)
         self._status()
 
     def action_toggle_sidecars(self) -> None:
         if self.query_obj is None:
             return
-        from dataclasses import replace
-
         self.query_obj = replace(self.query_obj, sidecars=not self.query_obj.sidecars)
-        text = self.query_one("#log-query", Input).value
-        text = re.sub(r"\s*--sidecars\b", "", text)
-        self.open_query(f"{text} --sidecars".strip() if self.query_obj.sidecars else text, None)
-
-    def action_expand(self) -> None:
-        line = self.view.current()
-        if line is None:
-            return
-        import json
-
-        from meshtui.ui.screens.text_view import TextViewScreen
-
-        fields = line.fields
-        body = json.dumps(fields, indent=2, ensure_ascii=False) if fields else line.raw
-        header = f"{line.namespace}/{line.pod} {line.container}  {format_ns(line.ts) if line.ts else ''}"
-        self.app.push_screen(TextViewScreen(header, f"{line.raw}\n\n{body}" if fields else body))
-
-    def action_pivot(self) -> None:
-        line = self.view.current()
-        rid = line.request_id if line else None
-        if not rid:
-            self.app.notify("the selected line carries no request id (move the cursor with ↑/↓)", severity="warning")
-            return
-        self.app.notify(f"collecting every line of request {rid}…")
-        self._collect_pivot(rid, line.namespace if line else None)
-
-    @work(thread=True, exclusive=True, group="pivot", exit_on_error=False)
-    def _collect_pivot(self, rid: str, namespace: str | None) -> None:
-        try:
-            lines = self.session.pivot(rid, namespace)
-        except MeshtuiError as exc:
-            self.post_message(PivotLoaded(rid, [], exc.message))
-            return
-        self.post_message(PivotLoaded(rid, lines))
-
-    @on(PivotLoaded)
-    def _pivot_loaded(self, message: PivotLoaded) -> None:
-        from meshtui.domain.logs import sanitize
-        from meshtui.ui.screens.text_view import TextViewScreen
-
-        if message.error:
-            self.app.notify(message.error, severity="error")
-            return
-        self.last_pivot = message.request_id
-        rows = [f"{format_ns(x.ts)[11:23]}  {x.namespace}/{x.pod}  {x.container}\n    {sanitize(x.raw)}"
-                for x in message.lines]
-        hops = len({(x.pod, x.container) for x in message.lines})
-        title = f"request {message.request_id}: {len(message.lines)} lines from {hops} containers (gateway, sidecars, apps)"
-        self.app.push_screen(TextViewScreen(title, "\n".join(rows) or "no lines found in the last hour"))
+        self.box.value = self.query_obj.describe()
+        self.open_query(self.box.value, None)
 
     def action_clear(self) -> None:
         self.view.clear()
         self.received = self.dropped = 0
         self._status()
-
-    def action_save(self) -> None:
-        if not self.view.lines:
-            self.app.notify("nothing to save", severity="warning")
-            return
-        target = Path.home() / f"meshtui-logs-{time.strftime('%Y%m%d-%H%M%S')}.log"
-        masker = getattr(self.app.wiring, "masker", None)
-        with target.open("w", encoding="utf-8") as fh:
-            for line in self.view.lines:
-                text = masker.mask(line.raw) if masker is not None else line.raw
-                fh.write(f"{format_ns(line.ts) if line.ts else '-'} {line.namespace}/{line.pod} {line.container} "
-                         f"{text}\n")
-        self.app.notify(f"saved {len(self.view.lines):,} lines (full, untruncated) to {target}")

@@ -1,19 +1,21 @@
-"""A log view that renders only the rows on screen, so a flood costs what the screen shows.
+"""A log view whose every operation costs what the screen shows, whatever the buffer holds.
 
-Lines live in a bounded deque; `render_line` builds each visible row on demand: a
+Lines live in a `LineRing` (capacity from the settings or the query's `--buffer`; the
+evicted count is kept). Only rows on screen are built, on demand in `render_line`: a
 per-pod coloured prefix, the inert (sanitised, truncated) text or a compact JSON/Envoy
-summary, highlighted matches, and the cursor row. Scrolling up pauses following; End
-resumes it. Wrapping maps lines to screen rows lazily.
+summary, search and highlight marks, the cursor row. Wrapping never measures the
+buffer: in wrap mode the scroll position is a line index and the screen is laid out
+from the lines that reach it (`WrapLayout`). Appending a batch, wrap, resize, a theme
+change, pause and follow are O(visible); search scans in bounded steps between frames.
+Scrolling up pauses following; End resumes it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import deque
 from collections.abc import Iterable
 
-from rich.segment import Segment
+from rich.cells import cell_len
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
@@ -22,24 +24,14 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from meshtui.domain.logs import LogLine, sanitize, truncate
+from meshtui.domain.logs import LogLine, truncate
+from meshtui.domain.text import inert
 from meshtui.domain.timefmt import format_ns
+from meshtui.ui.widgets.log_rows import LineRing, WrapLayout, scan
+from meshtui.ui.widgets.log_style import LineLook, compact
 
-PALETTE_KEYS = ["primary", "secondary", "accent", "success", "warning"]
-SUMMARY_FIELDS = ("status", "method", "path", "duration", "duration_ms", "upstream_cluster", "request_id", "service",
-                  "version")
-
-
-def compact(line: LogLine) -> str:
-    """level / message / selected fields, for JSON and Envoy lines."""
-    fields = line.fields
-    if not fields:
-        return line.raw
-    level = str(line.level or "").upper()[:5].ljust(5)
-    message = str(fields.get("msg") or fields.get("message") or "")
-    extras = " ".join(f"{k}={fields[k]}" for k in SUMMARY_FIELDS if k in fields and str(fields[k]) not in ("", "-")
-                      and k not in ("msg",))
-    return f"{level} {message}  {extras}".rstrip()
+SEARCH_STEP = 4000
+"""Lines scanned per step of a search; the event loop renders and reads keys between steps."""
 
 
 class LogView(ScrollView, can_focus=True):
@@ -60,186 +52,278 @@ class LogView(ScrollView, can_focus=True):
     class Paused(Message):
         """Following stopped or resumed (the panel's status line shows it)."""
 
+    class Searched(Message):
+        """A search ended: `found` is False when no line matches."""
+
+        def __init__(self, found: bool) -> None:
+            super().__init__()
+            self.found = found
+
     def __init__(self, max_lines: int = 20000, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.lines: deque[LogLine] = deque(maxlen=max_lines)
-        self.evicted = 0
-        self.cursor = -1
+        self.lines = LineRing(max_lines)
         self.wrap = False
         self.structured = True
         self.timestamps = False
         self.search: re.Pattern[str] | None = None
         self.highlight: re.Pattern[str] | None = None
+        self.searching = False
+        self._cursor = -1  # absolute line number (ring index + evicted), -1: none
+        self._layout = WrapLayout(self._cells)
+        self._texts: dict[int, tuple[str, str]] = {}
+        self._strips: dict[int, Strip] = {}
         self._rows: list[tuple[int, int]] = []
-        self._styles: dict[str, Style] = {}
+        self._rows_key: tuple[object, ...] = ()
+        self._look = LineLook()
         self._max_width = 0
+        self._version = 0
+        self._search_at = 0
+        self._search_left = 0
+        self._search_forward = True
 
-    # -- content -----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    # -- content -----------------------------------------------------------------------------
+    @property
+    def evicted(self) -> int:
+        return self.lines.evicted
+
+    @property
+    def cursor(self) -> int:
+        index = self._cursor - self.lines.first
+        return index if 0 <= index < len(self.lines) else -1
+
+    @cursor.setter
+    def cursor(self, index: int) -> None:
+        self._cursor = -1 if index < 0 else index + self.lines.first
+        self._changed()
+
     def append(self, batch: Iterable[LogLine]) -> None:
-        before = len(self.lines)
-        for line in batch:
-            if len(self.lines) == self.lines.maxlen:
-                self.evicted += 1
-                if self.cursor > 0:
-                    self.cursor -= 1
-            self.lines.append(line)
-        if len(self.lines) != before or self.evicted:
-            self._relayout()
-            if self.following:
-                self.cursor = len(self.lines) - 1
-                self.scroll_end(animate=False, immediate=True)
+        """Add lines: O(batch) to store, O(visible) to show."""
+        batch = list(batch)
+        if not batch:
+            return
+        evicted = self.lines.extend(batch)
+        widest = max(cell_len(line.pod) + cell_len(line.container) + min(len(line.raw), 2020) for line in batch) + 16
+        self._max_width = max(self._max_width, widest)
+        if len(self._texts) > 8192:
+            self._texts.clear()
+        self._changed()
+        if self.following:
+            self._cursor = self.lines.first + len(self.lines) - 1
+            self._update_size()
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        else:
+            self._update_size()
+            if evicted:  # keep the same lines on screen while the oldest go
+                self.scroll_to(y=max(0, self.scroll_y - evicted), animate=False, immediate=True)
 
-    def clear(self) -> None:
-        self.lines.clear()
-        self.evicted = 0
-        self.cursor = -1
-        self._relayout()
+    def clear(self, capacity: int | None = None) -> None:
+        self.lines.clear(capacity)
+        self._cursor = -1
+        self._texts.clear()
+        self._max_width = 0
+        self._changed()
+        self._update_size()
         self.scroll_home(animate=False)
 
     def current(self) -> LogLine | None:
-        if 0 <= self.cursor < len(self.lines):
-            return self.lines[self.cursor]
-        return None
+        index = self.cursor
+        return self.lines[index] if index >= 0 else None
 
-    # -- layout ------------------------------------------------------------------------
+    def set_wrap(self, wrap: bool) -> None:
+        self.wrap = wrap
+        self._changed()
+        self._update_size()
+        self._show_cursor()
+
+    def set_structured(self, structured: bool) -> None:
+        self.structured = structured
+        self._texts.clear()
+        self._changed()
+
+    def set_timestamps(self, timestamps: bool) -> None:
+        self.timestamps = timestamps
+        self._texts.clear()
+        self._changed()
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._strips.clear()
+        self.refresh()
+
+    def _theme_changed(self) -> None:
+        self._look.clear()
+        self._changed()
+
+    # -- measuring and layout ----------------------------------------------------------------
+    def _parts(self, index: int) -> tuple[str, str]:
+        """(prefix, text) of the line at ring index `index`, both inert; cached per absolute line."""
+        key = index + self.lines.first
+        cached = self._texts.get(key)
+        if cached is None:
+            line = self.lines[index]
+            cached = self._texts[key] = (self._prefix(line), self._text(line))
+        return cached
+
     def _text(self, line: LogLine) -> str:
         body = compact(line) if self.structured and line.fields else line.raw
-        return truncate(sanitize(body))
+        return truncate(inert(body))
 
     def _prefix(self, line: LogLine) -> str:
         stamp = f"{format_ns(line.ts)[11:23]} " if self.timestamps and line.ts else ""
-        return f"{stamp}{line.pod} {line.container} "
+        return f"{stamp}{inert(line.pod)} {inert(line.container)} "
 
-    def _relayout(self) -> None:
-        width = max(20, self.scrollable_content_region.width or 80)
+    def _cells(self, index: int) -> int:
+        prefix, text = self._parts(index)
+        return cell_len(prefix) + cell_len(text)
+
+    @property
+    def _width(self) -> int:
+        return max(10, self.scrollable_content_region.width or 80)
+
+    @property
+    def _height(self) -> int:
+        return max(1, self.scrollable_content_region.height or self.size.height or 1)
+
+    def _update_size(self) -> None:
         if self.wrap:
-            rows: list[tuple[int, int]] = []
-            for index, line in enumerate(self.lines):
-                length = len(self._prefix(line)) + len(self._text(line))
-                for part in range(max(1, -(-length // width))):
-                    rows.append((index, part))
-            self._rows = rows
-            self.virtual_size = Size(width, len(rows))
+            top = self._layout.tail_top(len(self.lines), self._width, self._height) if self.lines else 0
+            self.virtual_size = Size(1, top + self._height)  # nothing to scroll sideways
         else:
-            self._rows = []
-            sample = list(self.lines)[-200:]
-            self._max_width = max([self._max_width, *(len(self._prefix(x)) + len(self._text(x)) for x in sample)])
-            self.virtual_size = Size(self._max_width + 1, len(self.lines))
-        self.refresh()
+            self.virtual_size = Size(self._max_width, len(self.lines))
+
+    def _screen_rows(self) -> list[tuple[int, int]]:
+        """(ring index, part) per screen row for the current scroll position; O(visible)."""
+        width, height, count = self._width, self._height, len(self.lines)
+        top = int(self.scroll_y)
+        key = (self._version, top, width, height, self.wrap, self.following)
+        if key != self._rows_key:
+            if not self.wrap:
+                rows = [(top + y, 0) for y in range(height) if top + y < count]
+            elif self.following or top >= self.max_scroll_y:
+                rows = self._layout.from_bottom(count, width, height)
+            else:
+                rows = self._layout.from_top(top, count, width, height)
+            self._rows, self._rows_key = rows, key
+            self._strips.clear()
+        return self._rows
 
     def on_resize(self) -> None:
-        if self.wrap:
-            self._relayout()
+        self._update_size()
+        if self.following:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self._changed()
 
-    # -- rendering ---------------------------------------------------------------------
-    def _pod_style(self, pod: str) -> Style:
-        style = self._styles.get(pod)
-        if style is None:
-            theme = self.app.current_theme
-            key = PALETTE_KEYS[int(hashlib.md5(pod.encode()).hexdigest(), 16) % len(PALETTE_KEYS)]
-            style = Style(color=str(getattr(theme, key) or theme.primary), bold=True)
-            self._styles[pod] = style
-        return style
-
-    def _marks(self, text: str) -> list[tuple[int, int]]:
-        spans = []
-        for pattern in (self.search, self.highlight):
-            if pattern is not None:
-                spans += [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
-        return sorted(spans)
+    # -- rendering ---------------------------------------------------------------------------
+    def _strip(self, index: int) -> Strip:
+        """The whole (unwrapped) row of one line, styled; cached for the frame."""
+        key = index + self.lines.first
+        strip = self._strips.get(key)
+        if strip is None:
+            prefix, text = self._parts(index)
+            strip = self._strips[key] = self._look.strip(self.lines[index], prefix, text, self.app.current_theme,
+                                                         key == self._cursor, (self.search, self.highlight))
+        return strip
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
         width = self.scrollable_content_region.width
-        if self.wrap:
-            if row >= len(self._rows):
-                return Strip.blank(width)
-            index, part = self._rows[row]
-        else:
-            if row >= len(self.lines):
-                return Strip.blank(width)
-            index, part = row, 0
-        line = self.lines[index]
-        prefix, text = self._prefix(line), self._text(line)
-        full = prefix + text
-        theme = self.app.current_theme
-        base = Style(bgcolor=str(theme.panel)) if index == self.cursor else Style()
-        mark = Style(bgcolor=str(theme.warning), color=str(theme.background), bold=True)
-        segments: list[Segment] = []
-        pod_end = len(prefix) - len(line.container) - 2
-        segments.append(Segment(full[:pod_end], base + self._pod_style(line.pod)))
-        segments.append(Segment(full[pod_end:len(prefix)], base + Style(dim=True)))
-        cursor = len(prefix)
-        for start, end in self._marks(text):
-            if start + len(prefix) < cursor:
-                continue
-            segments.append(Segment(full[cursor:start + len(prefix)], base))
-            segments.append(Segment(full[start + len(prefix):end + len(prefix)], mark))
-            cursor = end + len(prefix)
-        segments.append(Segment(full[cursor:], base))
-        strip = Strip(segments)
+        rows = self._screen_rows()
+        if y >= len(rows):
+            return Strip.blank(width)
+        index, part = rows[y]
+        strip = self._strip(index)
         if self.wrap:
             strip = strip.crop(part * width, (part + 1) * width)
         else:
-            strip = strip.crop(scroll_x, scroll_x + width)
+            strip = strip.crop(int(self.scroll_x), int(self.scroll_x) + width)
+        base = Style(bgcolor=str(self.app.current_theme.panel)) if index + self.lines.first == self._cursor \
+            else Style()
         return strip.extend_cell_length(width, base)
 
-    # -- interaction -------------------------------------------------------------------
+    # -- interaction -------------------------------------------------------------------------
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        at_end = new >= self.max_scroll_y - 0.5
-        if new < old and not at_end and self.following:
+        self._strips.clear()
+        if new < old and new < self.max_scroll_y - 0.5 and self.following:
             self.following = False
             self.post_message(self.Paused())
 
     def action_cursor(self, delta: int) -> None:
         if not self.lines:
             return
-        self.cursor = max(0, min(len(self.lines) - 1, (self.cursor if self.cursor >= 0 else len(self.lines) - 1) + delta))
-        if self.cursor < len(self.lines) - 1 and self.following:
+        last = len(self.lines) - 1
+        current = self.cursor if self.cursor >= 0 else last
+        self.cursor = max(0, min(last, current + delta))
+        if self.cursor < last and self.following:
             self.following = False
             self.post_message(self.Paused())
         self._show_cursor()
 
     def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(1, self.size.height - 1))
+        self.action_cursor(direction * max(1, self._height - 1))
 
     def action_top(self) -> None:
         self.following = False
         self.cursor = 0
         self.post_message(self.Paused())
         self.scroll_home(animate=False)
-        self.refresh()
 
     def action_follow(self) -> None:
         self.following = True
         self.cursor = len(self.lines) - 1
         self.post_message(self.Paused())
-        self.scroll_end(animate=False)
-        self.refresh()
+        self._update_size()
+        self.scroll_to(y=self.max_scroll_y, animate=False)
 
     def _show_cursor(self) -> None:
-        if not self.wrap:
-            top = self.scroll_offset.y
-            if self.cursor < top:
-                self.scroll_to(y=self.cursor, animate=False)
-            elif self.cursor >= top + self.size.height:
-                self.scroll_to(y=self.cursor - self.size.height + 1, animate=False)
-        self.refresh()
+        """Scroll so the cursor line is on screen; O(visible)."""
+        index = self.cursor
+        if index < 0:
+            return
+        top = int(self.scroll_y)
+        if self.wrap:
+            rows = self._screen_rows()
+            shown = {i for i, _ in rows}
+            if index not in shown or (rows and index == rows[-1][0] and index != len(self.lines) - 1):
+                if index < (rows[0][0] if rows else 0):
+                    self.scroll_to(y=index, animate=False, immediate=True)
+                else:  # put the cursor line at the bottom
+                    top = self._layout.top_ending_at(index, self._width, self._height)
+                    self.scroll_to(y=top, animate=False, immediate=True)
+        elif index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + self._height:
+            self.scroll_to(y=index - self._height + 1, animate=False, immediate=True)
+        self._changed()
 
-    def find(self, forward: bool = True) -> bool:
-        """Move the cursor to the next (or previous) line matching the search."""
+    def find(self, forward: bool = True) -> None:
+        """Move the cursor to the next (or previous) matching line; scans in steps, posts `Searched`."""
         if self.search is None or not self.lines:
-            return False
-        count = len(self.lines)
-        start = self.cursor if self.cursor >= 0 else count - 1
-        for step in range(1, count + 1):
-            index = (start + (step if forward else -step)) % count
-            if self.search.search(self._text(self.lines[index])):
-                self.following = False
-                self.cursor = index
-                self.post_message(self.Paused())
-                self._show_cursor()
-                return True
-        return False
+            self.post_message(self.Searched(False))
+            return
+        start = self.cursor if self.cursor >= 0 else len(self.lines) - 1
+        self._search_at = start + self.lines.first
+        self._search_left = len(self.lines)
+        self._search_forward = forward
+        self.searching = True
+        self._search_step()
+
+    def _search_step(self) -> None:
+        if not self.searching or self.search is None:
+            return
+        found, self._search_at, self._search_left = scan(self.lines, self.search, self._search_at,
+                                                         self._search_left, self._search_forward, SEARCH_STEP)
+        if found is not None:
+            self.searching = False
+            self.following = False
+            self.cursor = found
+            self.post_message(self.Paused())
+            self._show_cursor()
+            self.post_message(self.Searched(True))
+        elif self._search_left > 0:
+            self.set_timer(0.001, self._search_step)  # let a frame and the keys in
+        else:
+            self.searching = False
+            self.post_message(self.Searched(False))

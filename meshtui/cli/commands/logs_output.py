@@ -1,0 +1,228 @@
+"""How `meshtui logs` writes: prefixed byte chunks, exact JSON, one notice per event, signals.
+
+`LineSink` owns stdout for the command. Its fast paths never make an object per line:
+a chunk of unstamped lines (the whole-log `--no-follow` read) is prefixed with one
+`bytes.replace`; a chunk of stamped lines (`STAMP text\\n`, follow mode) becomes
+`PREFIX text\\n` with one `re.sub` over the whole chunk. On a terminal
+the bytes pass `inert_bytes` and names are inert and coloured; to a pipe the lines go
+out as the container wrote them (like `kubectl logs`: a pipe is for programs, and
+`--json` is there for exact, unambiguous output). `Signals` turns the first Ctrl-C or
+SIGTERM into "flush what was received, then exit 130/143"; a second one exits at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import signal
+import sys
+import threading
+from collections.abc import Iterable
+from types import FrameType, TracebackType
+from typing import BinaryIO
+
+from meshtui.cli.context import CliContext
+from meshtui.domain.logs import LogLine
+from meshtui.domain.text import inert, inert_bytes
+from meshtui.services.log_model import LogBatch
+from meshtui.services.log_query import LogQuery
+from meshtui.services.log_reader import Chunk, Notice, Source
+
+POD_COLOURS = ["36", "35", "33", "32", "34", "31"]
+_DROP_STAMP = re.compile(rb"^[^ \n]* ", re.MULTILINE)
+_LINE_START = re.compile(rb"^", re.MULTILINE)
+SHOWN = {"reconnected", "gap", "failed", "ended", "retry"}
+
+
+class LineSink:
+    """Writes lines for one `meshtui logs` run and keeps score of what could not be delivered."""
+
+    def __init__(self, ctx: CliContext, query: LogQuery) -> None:
+        self.out = ctx.out
+        self.masker = ctx.masker
+        self.query = query
+        self.json = ctx.out.json_mode
+        self.tty = bool(getattr(ctx.out.stream, "isatty", lambda: False)())
+        self.err_tty = bool(getattr(ctx.out.err, "isatty", lambda: False)())
+        self.color = ctx.out.color
+        self.highlight = query.highlight_regex() if self.tty and self.color else None
+        self.raw = not self.json and not query.line_filter().active and self.highlight is None
+        self.binary: BinaryIO | None = getattr(ctx.out.stream, "buffer", None)
+        self.problems = 0
+        self.waiting_said = False
+        self._prefixes: dict[tuple[str, str, str], bytes] = {}
+
+    # -- formatting ------------------------------------------------------------------------
+    def prefix(self, source: Source) -> bytes:
+        key = (source.namespace, source.pod, source.container)
+        cached = self._prefixes.get(key)
+        if cached is None:
+            pod = f"{source.namespace}/{source.pod}" if self.query.all_namespaces else source.pod
+            container = source.container
+            if self.tty:
+                pod, container = inert(pod), inert(container)
+            if self.color:
+                colour = POD_COLOURS[int(hashlib.md5(source.pod.encode()).hexdigest(), 16) % len(POD_COLOURS)]
+                text = f"\x1b[{colour}m{pod}\x1b[0m \x1b[2m{container}\x1b[0m "
+            else:
+                text = f"{pod} {container} "
+            cached = self._prefixes[key] = text.encode()
+        return cached
+
+    def _marker(self, source: Source, text: str) -> bytes:
+        body = inert(text) if self.tty else text
+        if self.color:
+            body = f"\x1b[1m{body}\x1b[0m"
+        return self.prefix(source) + body.encode() + b"\n"
+
+    def _mask(self, data: bytes) -> bytes:
+        """Secrets and URL passwords masked, chunk-wise (undecodable bytes kept as they are)."""
+        text = data.decode("utf-8", "surrogateescape")
+        masked = self.masker.mask(text)
+        return data if masked is text else masked.encode("utf-8", "surrogateescape")
+
+    def _write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.binary is not None:
+            self.binary.write(data)
+        else:  # a text stream without a buffer (tests): same bytes, decoded
+            self.out.stream.write(data.decode("utf-8", "surrogateescape"))
+
+    # -- writing -----------------------------------------------------------------------------
+    def chunks(self, chunks: Iterable[Chunk]) -> None:
+        """The fast path: each chunk prefixed in one regex pass and written as bytes."""
+        parts = []
+        for chunk in chunks:
+            if chunk.marker is not None:
+                parts.append(self._marker(chunk.source, chunk.data.decode("utf-8", "replace")))
+                continue
+            data = inert_bytes(chunk.data) if self.tty else chunk.data
+            prefix = self.prefix(chunk.source)
+            if not chunk.stamped:  # the plain whole-log read: one replace for the whole chunk
+                parts.append(prefix + data[:-1].replace(b"\n", b"\n" + prefix) + b"\n")
+            elif self.query.timestamps:
+                parts.append(_LINE_START.sub(prefix.replace(b"\\", b"\\\\"), data))
+            else:
+                parts.append(_DROP_STAMP.sub(prefix.replace(b"\\", b"\\\\"), data))
+        self._write(self._mask(b"".join(parts)))
+
+    def lines(self, lines: Iterable[LogLine]) -> None:
+        """JSON, filtered or highlighted output: one formatted line per object."""
+        from meshtui.domain.timefmt import format_ns
+
+        out = []
+        for line in lines:
+            source = Source(line.namespace, line.pod, line.container, line.version, line.instance)
+            if self.json:
+                out.append(json.dumps(line.to_dict(), ensure_ascii=False) + "\n")
+                continue
+            if line.marker is not None:
+                out.append(self._marker(source, line.raw).decode())
+                continue
+            text = inert(line.raw) if self.tty else line.raw
+            if self.highlight is not None:
+                text = self.highlight.sub(lambda m: f"\x1b[1;33m{m.group(0)}\x1b[0m", text)
+            stamp = f"{format_ns(line.ts)} " if self.query.timestamps and line.ts else ""
+            out.append(f"{self.prefix(source).decode()}{stamp}{text}\n")
+        self._write(self._mask("".join(out).encode("utf-8", "surrogateescape")))
+
+    def batch(self, batch: LogBatch) -> None:
+        if batch.chunks:
+            self.chunks(batch.chunks)
+        if batch.lines:
+            self.lines(batch.lines)
+        self.notices(batch.notices)
+        self.flush()
+
+    def flush(self) -> None:
+        if self.binary is not None:
+            self.binary.flush()
+        self.out.stream.flush()
+
+    # -- stderr ------------------------------------------------------------------------------
+    def notices(self, notices: Iterable[Notice]) -> None:
+        for notice in notices:
+            if notice.kind not in SHOWN:
+                continue
+            if notice.kind in ("gap", "failed"):
+                self.problems += 1
+            if self.json:
+                self._note_json(notice)
+            else:
+                self._note(f"meshtui: {notice.text()}")
+
+    def _note_json(self, notice: Notice) -> None:
+        from meshtui.domain.timefmt import format_ns
+
+        s = notice.source
+        data: dict[str, object] = {"notice": notice.kind, "namespace": s.namespace, "pod": s.pod,
+                                   "container": s.container, "instance": s.instance, "message": notice.message,
+                                   "text": notice.text()}
+        if notice.since is not None:
+            data["since"] = format_ns(notice.since.ts)
+        if notice.until is not None:
+            data["until"] = format_ns(notice.until)
+        if notice.kind == "reconnected":
+            data.update(seconds=round(notice.seconds, 3), attempts=notice.attempts)
+        self.out.note(json.dumps(data, ensure_ascii=False))
+
+    def _note(self, text: str) -> None:
+        self.out.note(inert(text) if self.err_tty else text)
+
+    def failed(self, where: str, message: str) -> None:
+        self.problems += 1
+        if self.json:
+            self.out.note(json.dumps({"notice": "failed", "where": where, "message": message}, ensure_ascii=False))
+        else:
+            self._note(f"meshtui: {where}: {message}")
+
+    def waiting(self, query: LogQuery) -> None:
+        self.waiting_said = True
+        self._note(f"meshtui: no running containers match {query.describe() or 'the query'} yet; waiting for pods "
+                   "(Ctrl-C stops)")
+
+    def nothing_matched(self, query: LogQuery) -> int:
+        """--no-follow found no container: an error for a named pod/deployment, a notice for a selector."""
+        named = query.pod_name or query.workload
+        self._note(f"meshtui: no running containers match {query.describe() or 'the query'}")
+        return 1 if named else 0
+
+    def exit_code(self) -> int:
+        if self.problems:
+            self._note(f"meshtui: {self.problems} problem{'s' if self.problems != 1 else ''}: some lines were not "
+                       "delivered (see above)")
+            return 1
+        return 0
+
+
+class Signals:
+    """First Ctrl-C / SIGTERM: stop reading, write what was received, exit 130 / 143. Second: exit now."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is not None:  # asked twice: the output is stuck (a full pipe?); go now
+            sys.stderr.write("meshtui: interrupted\n")
+            raise SystemExit(self.exit_code)
+        self.received = signum
+        self.wake.set()
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + int(self.received or signal.SIGINT)

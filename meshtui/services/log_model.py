@@ -1,0 +1,138 @@
+"""The log engine's typed model: which containers a query reads, batches, stream summaries.
+
+Kept apart from the engine so the Logs panel and the CLI can name these types
+without starting anything, and so `targets_of` (which containers of a pod a query
+reads: running or finished ones, sidecars hidden unless asked) is one rule for the
+follow and the no-follow paths.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from meshtui.domain.logs import LogLine, is_sidecar
+from meshtui.services.log_query import LogQuery
+from meshtui.services.log_reader import Chunk, Notice, Source, TailState
+from meshtui.services.log_stamps import split_stamped
+
+
+@dataclass(frozen=True)
+class Target:
+    """One container of one pod that a query reads."""
+
+    namespace: str
+    pod: str
+    container: str
+    version: str
+    restarts: int
+    uid: str = ""
+
+    def source(self) -> Source:
+        return Source(self.namespace, self.pod, self.container, self.version, self.restarts)
+
+
+@dataclass
+class StreamSummary:
+    """How the streams are doing, for the status line: following / reconnecting n / waiting / ended."""
+
+    following: int = 0
+    reconnecting: int = 0
+    waiting: int = 0
+    ended: int = 0
+    failed: int = 0
+    attempts: int = 0
+    """The highest number of failed attempts in a row among reconnecting streams."""
+    gaps: int = 0
+    reconnects: int = 0
+    failure: str | None = None
+    """Why the engine could not start at all (e.g. deploy/NAME not found)."""
+
+    def add(self, state: TailState, attempts: int, gaps: int, reconnects: int) -> None:
+        if state in (TailState.FOLLOWING, TailState.STARTING):
+            self.following += 1
+        elif state is TailState.RECONNECTING:
+            self.reconnecting += 1
+            self.attempts = max(self.attempts, attempts)
+        elif state is TailState.WAITING:
+            self.waiting += 1
+        elif state is TailState.FAILED:
+            self.failed += 1
+        else:
+            self.ended += 1
+        self.gaps += gaps
+        self.reconnects += reconnects
+
+    @property
+    def live(self) -> int:
+        return self.following + self.reconnecting + self.waiting
+
+
+@dataclass
+class LogBatch:
+    """Lines (or, in raw mode, byte chunks) delivered together, plus the engine's counters at that moment."""
+
+    lines: list[LogLine]
+    dropped: int = 0
+    streams: int = 0
+    events: list[str] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    summary: StreamSummary | None = None
+
+
+def chunk_lines(chunk: Chunk) -> list[LogLine]:
+    """A chunk as line objects (the TUI, `--json` and filters need them; the CLI's fast path does not)."""
+    s = chunk.source
+    if chunk.marker is not None:
+        return [LogLine(s.namespace, s.pod, s.container, s.version, 0, chunk.data.decode("utf-8", "replace"), 0,
+                        s.instance, chunk.marker)]
+    lines = chunk.data.split(b"\n")[:-1]
+    if not chunk.stamped:
+        return [LogLine(s.namespace, s.pod, s.container, s.version, 0, raw.decode("utf-8", "replace"), 0, s.instance)
+                for raw in lines]
+    out = []
+    for raw in lines:
+        ts, text = split_stamped(raw)
+        out.append(LogLine(s.namespace, s.pod, s.container, s.version, ts, text, 0, s.instance))
+    return out
+
+
+def declared_sidecars(pod: dict) -> set[str]:
+    """Containers Istio says it injected (sidecar.istio.io/status annotation)."""
+    raw = (pod.get("metadata", {}).get("annotations") or {}).get("sidecar.istio.io/status")
+    try:
+        return set(json.loads(raw).get("containers", [])) if raw else set()
+    except (ValueError, AttributeError):
+        return set()
+
+
+def targets_of(pod: dict, query: LogQuery) -> list[Target]:
+    """The containers of `pod` this query reads (ones that ran at least once; sidecars filtered)."""
+    meta = pod.get("metadata", {})
+    name = meta.get("name", "")
+    pod_regex = query.pod_regex()
+    if pod_regex is not None and not pod_regex.search(name):
+        return []
+    include, exclude = query.container_regexes()
+    sidecars = declared_sidecars(pod)
+    statuses = {s.get("name"): s for s in pod.get("status", {}).get("containerStatuses") or []}
+    containers = pod.get("spec", {}).get("containers", [])
+    version = (meta.get("labels") or {}).get("version", "")
+    out = []
+    for container in containers:
+        cname = container.get("name", "")
+        status = statuses.get(cname)
+        if status is None or not ((status.get("state") or {}).get("running") or (status.get("state") or {}).get(
+                "terminated") or (status.get("lastState") or {}).get("terminated")):
+            continue
+        if not query.sidecars and is_sidecar(cname, sidecars, len(containers)) and not (
+                include is not None and include.search(cname)):
+            continue
+        if include is not None and not include.search(cname):
+            continue
+        if exclude is not None and exclude.search(cname):
+            continue
+        out.append(Target(meta.get("namespace", ""), name, cname, version, int(status.get("restartCount", 0)),
+                          meta.get("uid", "")))
+    return out

@@ -1,0 +1,210 @@
+"""Reading one log response of one container: what a tail delivers, and how it knows it may.
+
+A response is consumed in chunks of complete stamped lines (one `bytes` each, no
+object per line). When the request resumed from a position, the reader first skips
+what was delivered before (older stamps, and as many lines with the last stamp as
+were delivered: servers may round `sinceTime` down to the second) and insists on
+seeing the last delivered line again: if the first new line comes without it, the
+stream is on another instance or the lines in between were rotated away, and the
+owning tail is asked what to do before anything is delivered.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+from meshtui.adapters.kube import KubeClient, path_for, shutdown_response
+from meshtui.domain.timefmt import format_ns
+from meshtui.services.log_stamps import Position, advance, stamp_at
+
+READ_SIZE = 262_144
+
+
+class TailState(str, Enum):
+    STARTING = "starting"
+    FOLLOWING = "following"
+    RECONNECTING = "reconnecting"
+    WAITING = "waiting"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where lines come from: one instance (restart count) of one container of one pod."""
+
+    namespace: str
+    pod: str
+    container: str
+    version: str
+    instance: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.namespace}/{self.pod}/{self.container}"
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Complete lines from one source, in order: stamped (`STAMP text\\n`) unless `stamped` is False;
+    or a restart marker (`marker` set, `data` its text)."""
+
+    source: Source
+    data: bytes
+    count: int
+    marker: str | None = None
+    stamped: bool = True
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a tail wants the user to know: reconnected, gap, restarted, ended, failed, state."""
+
+    kind: str
+    source: Source
+    message: str
+    since: Position | None = None
+    until: int | None = None
+    seconds: float = 0.0
+    attempts: int = 0
+
+    def text(self) -> str:
+        where = f"{self.source.name} (#{self.source.instance})"
+        if self.kind == "reconnected":
+            point = f"from {format_ns(self.since.ts)}" if self.since else "from its first line"
+            return (f"{where}: reconnected after {self.message}: {self.seconds:.2f} s without a stream, "
+                    f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}; resumed {point}")
+        if self.kind == "retry":
+            point = f"from {format_ns(self.since.ts)}" if self.since else "from the start"
+            tries = f" (attempt {self.attempts + 1})" if self.attempts else ""
+            return f"{where}: {self.message}; reading again {point}{tries}"
+        if self.kind == "gap":
+            start = format_ns(self.since.ts) if self.since else "its start"
+            end = format_ns(self.until) if self.until else "its end"
+            return f"{where}: LINES LOST between {start} and {end}: {self.message} (the API cannot say how many)"
+        if self.kind == "restarted":
+            return f"{where}: container restarted" + (f" ({self.message})" if self.message else "")
+        return f"{where}: {self.kind}" + (f": {self.message}" if self.message else "")
+
+
+class Anomaly(Exception):
+    """A resumed stream's first new line came without the last delivered one."""
+
+    def __init__(self, position: Position, first_ts: int) -> None:
+        super().__init__(f"resumed at {position.ts}, first line at {first_ts}")
+        self.position, self.first_ts = position, first_ts
+
+
+class ReaderOwner(Protocol):
+    namespace: str
+    pod: str
+
+    @property
+    def source(self) -> Source: ...
+    def on_open(self, confirm: bool) -> None: ...
+    def on_chunk(self, chunk: Chunk, position: Position | None) -> None: ...
+    def on_anomaly(self, anomaly: Anomaly) -> None: ...
+    def on_gap(self, start: Position, first_ts: int) -> None: ...
+
+
+def stream_errors() -> tuple[type[BaseException], ...]:
+    """What a cut connection raises (imported late: light commands never load urllib3)."""
+    import http.client
+
+    import urllib3
+
+    return (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError, AttributeError)
+
+
+def container_status(pod: dict | None, container: str) -> dict | None:
+    for status in (pod or {}).get("status", {}).get("containerStatuses") or []:
+        if status.get("name") == container:
+            return status
+    return None
+
+
+class StreamReader:
+    """Opens and consumes log responses for one container; another thread may interrupt it."""
+
+    def __init__(self, kube: KubeClient, owner: ReaderOwner) -> None:
+        self.kube = kube
+        self.owner = owner
+        self.interrupted = False
+        self.boundary_seen = False
+        """The last read showed the last delivered line again (its stream is on our instance, nothing rotated)."""
+        self._response: Any = None
+        self._lock = threading.Lock()
+
+    def interrupt(self) -> None:
+        """Unblock a pending read (the socket is shut down; the read raises)."""
+        with self._lock:
+            self.interrupted = True
+            response = self._response
+        if response is not None:
+            shutdown_response(response)
+
+    def read(self, params: dict[str, object], *, verify: Position | None, accept_gap: bool, confirm: bool,
+             deliver: bool = True) -> tuple[bool, Position | None]:
+        """Read one response to its end; returns (ended cleanly, position after it). Raises when cut."""
+        owner = self.owner
+        self.boundary_seen = False
+        path = path_for("", "v1", "pods", owner.namespace, owner.pod, "log")
+        timeout = (5.0, None) if params.get("follow") else (5.0, 120.0)
+        response = self.kube.open_stream(path, query=params, timeout=timeout, accept="*/*")
+        with self._lock:
+            self._response = response
+            interrupted = self.interrupted
+        try:
+            if interrupted:
+                shutdown_response(response)
+            owner.on_open(confirm)
+            return self._consume(response, verify, accept_gap, deliver)
+        finally:
+            with self._lock:
+                self._response = None
+            response.release_conn()
+
+    def _consume(self, response: Any, verify: Position | None, accept_gap: bool,
+                 deliver: bool) -> tuple[bool, Position | None]:
+        owner = self.owner
+        position = verify
+        budget = verify.same if verify is not None else 0
+        boundary = self.boundary_seen = False
+        pending = b""
+        while True:
+            chunk = response.read1(READ_SIZE)
+            if not chunk:
+                if self.interrupted:  # our own shutdown, not the end of the log
+                    raise ConnectionAbortedError("interrupted")
+                return True, position  # a partial line left in `pending` was cut: its stamp is newer, it comes again
+            data = pending + chunk if pending else chunk
+            end = data.rfind(b"\n") + 1
+            pending, data = data[end:], data[:end]
+            if not data:
+                continue
+            if verify is not None:
+                start = 0
+                while start < len(data):
+                    ts, after = stamp_at(data, start)
+                    if 0 <= ts < verify.ts or (ts == verify.ts and budget > 0):
+                        boundary = self.boundary_seen = boundary or ts == verify.ts
+                        budget -= ts == verify.ts
+                        start = after
+                        continue
+                    if not boundary:
+                        if accept_gap:
+                            owner.on_gap(verify, ts)
+                        else:
+                            owner.on_anomaly(Anomaly(verify, ts))  # raises to abandon this stream, or accepts
+                    break
+                data = data[start:]
+                if start < end:
+                    verify = None  # verified: the rest of this stream is new, in order
+                if not data:
+                    continue
+            position = advance(position, data)
+            if deliver:
+                owner.on_chunk(Chunk(owner.source, data, data.count(b"\n")), position)

@@ -1,0 +1,196 @@
+"""How one container tail reads: resumable requests, and what a resumed stream must show.
+
+`ResumingTail` holds where a tail stands in a container instance (the last delivered
+line's ns and how many lines share it) and turns that into requests: `sinceTime` from
+the last line (whose return is checked, see `log_reader`), or after it (1 ns later)
+when a connection keeps dropping right after showing it, with the instance confirmed by
+asking the pod. `ContainerTail` (log_tail) decides what to read and when.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+
+from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
+from meshtui.domain.timefmt import format_ns
+from meshtui.services.log_reader import (
+    Anomaly,
+    Chunk,
+    Notice,
+    Source,
+    StreamReader,
+    TailState,
+    container_status,
+)
+from meshtui.services.log_stamps import Position
+
+BACKOFF_FIRST = 0.05
+BACKOFF_MAX = 5.0
+
+
+class Restarted(Exception):
+    """The pod says the container restarted: go and read the previous instance."""
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry `attempt` (1, 2, ...): doubling, capped, with jitter."""
+    return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt - 1)) * (0.8 + 0.4 * random.random())
+
+
+class ResumingTail:
+    """A container's position and the resumable reads made from it."""
+
+    def __init__(self, kube: KubeClient, pod: dict, container: str, *, deliver: Callable[[Chunk], None],
+                 notify: Callable[[Notice], None], tail: int | None = None, since_seconds: int | None = None) -> None:
+        meta = pod.get("metadata", {})
+        self.kube = kube
+        self.namespace, self.pod, self.uid = meta.get("namespace", ""), meta.get("name", ""), meta.get("uid", "")
+        self.container = container
+        self.version = (meta.get("labels") or {}).get("version", "")
+        status = container_status(pod, container) or {}
+        self.instance = int(status.get("restartCount", 0))
+        self.deliver, self.notify = deliver, notify
+        self.first_tail, self.first_since = tail, since_seconds
+        self.position: Position | None = None
+        self.state = TailState.STARTING
+        self.attempts = 0
+        self.reconnects = 0
+        self.delivered = 0
+        self.gaps = 0
+        self.error: str | None = None
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._need_pod = True
+        self._clean_eof = False
+        self._skip_boundary = False
+        self._first_open = True
+        self._first_instance = self.instance
+        self._rest_read = -1
+        self._eof_instance = -1
+        self._resume: Callable[[], bool] | None = None
+        self._cut_at: float | None = None
+        self._cause = ""
+        self._reader = StreamReader(kube, self)
+
+    @property
+    def source(self) -> Source:
+        return Source(self.namespace, self.pod, self.container, self.version, self.instance)
+
+    # -- reading -------------------------------------------------------------------------
+    def _params(self, *, follow: bool, previous: bool = False) -> dict[str, object]:
+        params: dict[str, object] = {"container": self.container, "timestamps": True}
+        if follow:
+            params["follow"] = True
+        if previous:
+            params["previous"] = True
+        if self.position is not None:
+            params["sinceTime"] = format_ns(self.position.ts)
+        elif self._first_open and not previous:
+            if self.first_tail is not None:
+                params["tailLines"] = self.first_tail
+            if self.first_since is not None:
+                params["sinceSeconds"] = self.first_since
+        elif self.first_since is not None and self.instance == self._first_instance and not previous:
+            params["sinceSeconds"] = self.first_since  # nothing was in the window yet: keep to it
+        return params
+
+    def _follow(self) -> None:
+        if self._first_open and self.first_tail == 0 and self.position is None:
+            self._anchor()
+        self._read(self._params(follow=True), accept_gap=False, confirm=self.position is None)
+        self._need_pod, self._eof_instance = True, self.instance  # ended cleanly: the instance ended, or the pod went
+
+    def _anchor(self) -> None:
+        """`--tail 0`: learn where the log ends now (not delivered), so a reconnect resumes from there."""
+        _, position = self._reader.read({"container": self.container, "timestamps": True, "tailLines": 1},
+                                        verify=None, accept_gap=True, confirm=False, deliver=False)
+        self.position = position
+
+    def _read(self, params: dict[str, object], *, accept_gap: bool, confirm: bool) -> None:
+        """One response from our position. When the last one showed our last line and was cut before
+        anything new (a connection that drops after every line), ask for what follows it (1 ns later)
+        instead, and for a follow stream make sure of the instance by asking the pod."""
+        before = self.position
+        skip = self._skip_boundary and before is not None
+        if skip and before is not None:
+            params = {**params, "sinceTime": format_ns(before.ts + 1)}
+            confirm = confirm or bool(params.get("follow"))
+        try:
+            complete, position = self._reader.read(params, verify=None if skip else before, accept_gap=accept_gap,
+                                                   confirm=confirm)
+        except Exception:
+            # Follow streams verify again once they made progress (a rotation is then seen); a read of a
+            # stopped instance keeps skipping: its lines no longer change, only the cuts slow it down.
+            progress = self.position != before
+            shown = skip or self._reader.boundary_seen
+            self._skip_boundary = shown and (not progress or not params.get("follow"))
+            raise
+        self._skip_boundary = False
+        self.position = position or self.position
+        self._clean_eof = complete
+
+    def _read_rest(self) -> None:
+        """The rest of a stopped container's log (non-follow), from where we are; once per instance.
+
+        Not needed when a follow stream of this instance just ended cleanly: the server sent its last line."""
+        if self._clean_eof and self._eof_instance == self.instance:
+            self._rest_read = self.instance
+        if self._rest_read != self.instance:
+            self._read(self._params(follow=False), accept_gap=True, confirm=False)
+            self._rest_read = self.instance
+
+    # -- the reader's callbacks ------------------------------------------------------------
+    def on_open(self, confirm: bool) -> None:
+        """A response came: the reconnect (if any) worked; without a position, make sure of the instance."""
+        if confirm:
+            pod = self._read_pod()
+            status = container_status(pod, self.container)
+            restarts = int(status.get("restartCount", 0)) if status else self.instance
+            if restarts > self.instance:
+                if self._first_open:
+                    self.instance = restarts  # restarted before we started: this is the instance we read
+                else:
+                    self._need_pod = True
+                    raise Restarted()
+        if self._cut_at is not None:
+            self.notify(Notice("reconnected", self.source, self._cause, since=self.position,
+                               seconds=time.monotonic() - self._cut_at, attempts=self.attempts + 1))
+        self._cut_at, self.attempts, self._first_open = None, 0, False
+        if self.state is not TailState.FOLLOWING:
+            self.state = TailState.FOLLOWING
+            self.notify(Notice("state", self.source, ""))
+
+    def on_chunk(self, chunk: Chunk, position: Position | None) -> None:
+        """New lines, in order, and the position after them."""
+        self.position = position
+        self.delivered += chunk.count
+        self.deliver(chunk)
+
+    def on_anomaly(self, anomaly: Anomaly) -> None:
+        """A resumed stream did not show our last line: restarted meanwhile, or rotated away?"""
+        pod = self._read_pod()
+        status = container_status(pod, self.container)
+        if pod is None or (status is not None and int(status.get("restartCount", 0)) > self.instance):
+            self._need_pod = True
+            raise Restarted()
+        self.on_gap(anomaly.position, anomaly.first_ts)  # same instance: rotated away; take what is left
+
+    def on_gap(self, start: Position, first_ts: int) -> None:
+        self._gap("log rotated before it could be read", start, first_ts)
+
+    def _read_pod(self) -> dict | None:
+        try:
+            pod = self.kube.get(path_for("", "v1", "pods", self.namespace, self.pod))
+        except KubeApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return pod if pod.get("metadata", {}).get("uid", self.uid) == self.uid else None
+
+    def _gap(self, why: str, start: Position | None, end: int | None) -> None:
+        self.gaps += 1
+        self.notify(Notice("gap", self.source, why, since=start, until=end))

@@ -1,0 +1,74 @@
+"""The Logs panel's status line: what the streams are doing and what the view holds.
+
+One line, rebuilt from counters only (O(1)): following / paused, streams following,
+reconnecting (with the longest run of failed attempts), waiting, ended, failed, gaps
+(lines that were truly lost), lines received, lines kept against the cap and evicted,
+the toggles, the query, and a sticky error when the last query was rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.theme import Theme
+
+from meshtui.domain.text import inert
+from meshtui.services.log_model import StreamSummary
+
+
+@dataclass
+class StatusFacts:
+    following: bool
+    searching: bool
+    received: int
+    kept: int
+    cap: int
+    evicted: int
+    dropped: int
+    flags: list[str]
+    query: str
+    summary: StreamSummary | None
+    error: str | None = None
+    event: str = ""
+
+
+def status_text(facts: StatusFacts, theme: Theme) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if facts.error:
+        text.append(f"✘ {inert(facts.error)}", style=f"bold {theme.error}")
+        text.append("  (fix the query and press Enter; Esc keeps the running one)", style="dim")
+        if facts.query:
+            text.append(f"  still showing: {inert(facts.query)}", style="dim")
+        return text
+    summary = facts.summary or StreamSummary()
+    if summary.failure:
+        text.append(f"✘ {inert(summary.failure)}  ", style=f"bold {theme.error}")
+    text.append("● following" if facts.following else "⏸ paused (End resumes)",
+                style=str(theme.success if facts.following else theme.warning))
+    if facts.searching:
+        text.append("  searching…", style=str(theme.accent))
+    text.append(f"  streams: {summary.following} following")
+    if summary.reconnecting:
+        text.append(f", {summary.reconnecting} reconnecting", style=f"bold {theme.warning}")
+        if summary.attempts:
+            text.append(f" (attempt {summary.attempts + 1})", style=str(theme.warning))
+    if summary.waiting:
+        text.append(f", {summary.waiting} waiting")
+    if summary.ended:
+        text.append(f", {summary.ended} ended", style="dim")
+    if summary.failed:
+        text.append(f", {summary.failed} failed", style=f"bold {theme.error}")
+    if summary.gaps:
+        text.append(f"  ⚠ {summary.gaps} gap{'s' if summary.gaps != 1 else ''}: lines lost",
+                    style=f"bold {theme.error}")
+    text.append(f"  {facts.received:,} lines · {facts.kept:,}/{facts.cap:,} kept")
+    lost = facts.evicted + facts.dropped
+    if lost:
+        text.append(f" · {lost:,} evicted", style=str(theme.warning))
+    text.append(f"  [{' '.join(facts.flags)}]", style="dim")
+    if facts.query:
+        text.append(f"  {inert(facts.query)}", style="dim")
+    if facts.event:
+        text.append(f"  · {inert(facts.event)}", style="dim italic")
+    return text

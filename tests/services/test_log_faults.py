@@ -1,0 +1,132 @@
+"""Exactly once per container instance, whatever fails: the engine against the sim over real HTTP.
+
+Streams are cut every N lines (1, 7, 13, 97), 20 % of API calls answer 500, calls are
+slow (300 ms); a pod crashes, another is deleted, a deployment is scaled up and down,
+all during the follow. Delivered lines are compared with the sim's own record.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from meshtui.adapters.kube import KubeClient
+from meshtui.services.log_query import LogQuery
+from meshtui.services.log_reader import TailState
+from meshtui.services.logs import LogEngine
+from tests.conftest import SimFactory
+from tests.services.log_oracle import CUTS, Delivered, post, scenario_for, wait
+
+
+class Collector:
+    """Drains an engine in a thread, as the CLI does."""
+
+    def __init__(self, engine: LogEngine) -> None:
+        self.engine = engine
+        self.got: Delivered = {}
+        self.notices: list[str] = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        engine.on_ready = self._ready.set
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._ready.wait(0.2)
+            self._ready.clear()
+            batch = self.engine.drain()
+            with self._lock:
+                for line in batch.lines:
+                    self.got.setdefault((line.pod, line.container), []).append(
+                        (line.instance, line.raw, line.marker is not None))
+                self.notices += [n.kind for n in batch.notices]
+
+    def delivered(self) -> Delivered:
+        with self._lock:
+            return {k: list(v) for k, v in self.got.items()}
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+@pytest.mark.parametrize("drop_after", CUTS)
+def test_exactly_once_per_instance_under_faults(sim_factory: SimFactory, drop_after: int) -> None:
+    sim = sim_factory()
+    scenario = scenario_for(drop_after)
+    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
+                       LogQuery(namespace="shop", selector="app=catalog", containers="^catalog$", tail=-1),
+                       drop_when_full=False, capacity=1_000_000)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: len(engine.tails) == 3 and all(t.state is TailState.FOLLOWING for t in engine.tails.values()),
+             30, "three following tails")
+        got = scenario.run(sim, collector.delivered)
+        scenario.check(got)
+        assert engine.stats()["reconnects"] > 0 and engine.stats()["gaps"] == 0
+        assert "restarted" in collector.notices and "reconnected" in collector.notices
+        deleted = [t for t in engine.tails.values() if t.pod == scenario.pods[1]]
+        wait(lambda: all(t.state is TailState.ENDED for t in deleted), 30, "the deleted pod's tail to end")
+    finally:
+        collector.close()
+        engine.stop()
+
+
+def test_rotated_lines_are_a_reported_gap_never_silent(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
+                       LogQuery(namespace="shop", pod_pattern="^orders", containers="^orders$", tail=0),
+                       drop_when_full=False)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
+             30, "the tail")
+        pod = next(iter(engine.tails))[1]
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "lines": [f"before {i}" for i in range(5)]})
+        wait(lambda: len(collector.delivered().get((pod, "orders"), [])) == 5, 30, "the first lines")
+        sim.set_faults(api_error_rate=1.0)  # the next reconnect cannot happen
+        sim.set_faults(drop_log_streams_after=1)
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "lines": ["cut here"]})  # the stream is cut first
+        wait(lambda: next(iter(engine.tails.values())).state is TailState.RECONNECTING, 30, "the cut")
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "lines": [f"lost {i}" for i in range(40)]})
+        post(sim, "/_sim/rotate", {"namespace": "shop", "pod": pod, "keep": 10})
+        sim.set_faults(api_error_rate=0, drop_log_streams_after=0)
+        wait(lambda: engine.stats()["gaps"] == 1, 30, "the gap to be reported")
+        wait(lambda: len(collector.delivered()[(pod, "orders")]) == 5 + 10, 30, "the lines after the gap")
+        texts = [text for _, text, _ in collector.delivered()[(pod, "orders")]]
+        assert texts == [f"before {i}" for i in range(5)] + [f"lost {i}" for i in range(30, 40)]
+        assert "gap" in collector.notices
+    finally:
+        collector.close()
+        engine.stop()
+
+
+def test_tail_zero_resumes_after_a_cut_without_old_lines(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
+                       LogQuery(namespace="shop", pod_pattern="^ratings-v1", containers="^ratings$", tail=0),
+                       drop_when_full=False)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: engine.tails and next(iter(engine.tails.values())).state is TailState.FOLLOWING, 30, "the tail")
+        pod = next(iter(engine.tails))[1]
+        sim.set_faults(drop_log_streams_after=2)
+        for i in range(10):
+            post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "lines": [f"new {i}"]})
+            time.sleep(0.01)  # spread the lines over several streams
+        wait(lambda: len(collector.delivered().get((pod, "ratings"), [])) >= 10, 30, "ten lines")
+        sim.set_faults(drop_log_streams_after=0)
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "lines": ["done"]})
+        wait(lambda: collector.delivered()[(pod, "ratings")][-1][1] == "done", 30, "the last line")
+        texts = [text for _, text, _ in collector.delivered()[(pod, "ratings")]]
+        assert texts == [f"new {i}" for i in range(10)] + ["done"]  # no startup line: --tail 0 means new only
+    finally:
+        collector.close()
+        engine.stop()

@@ -1,0 +1,109 @@
+"""The log view costs what the screen shows: the same work at 100 lines and at the buffer cap.
+
+Work is counted, not timed: how many lines each operation measures or renders (`_parts`)
+must not grow with the buffer. Timings live in benchmarks/logs_tui.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.app import App, ComposeResult
+
+from meshtui.domain.logs import LogLine
+from meshtui.ui.app import THEMES
+from meshtui.ui.widgets.log_view import SEARCH_STEP, LogView
+
+CAP = 20_000
+
+
+class ViewApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LogView(max_lines=CAP, id="view")
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = "meshtui-dark"
+
+
+def lines(count: int, start: int = 0) -> list[LogLine]:
+    return [LogLine("shop", f"pod-{i % 7}", "app", "v1", 1_700_000_000_000_000_000 + i,
+                    f"line {i} " + "lorem ipsum dolor sit amet " * (1 + i % 9), 0) for i in range(start, start + count)]
+
+
+async def work(count: int, operation: Callable[[LogView], object]) -> int:
+    """Lines measured or rendered by `operation` (and the frame after it) with `count` lines kept."""
+    app = ViewApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(LogView)
+        view.append(lines(count))
+        await pilot.pause()
+        calls = 0
+        parts = view._parts
+
+        def counted(index: int) -> tuple[str, str]:
+            nonlocal calls
+            calls += 1
+            return parts(index)
+        view._parts = counted  # type: ignore[method-assign]
+        operation(view)
+        await pilot.pause()
+        await pilot.pause()
+        return calls
+
+
+OPERATIONS: dict[str, Callable[[LogView], object]] = {
+    "wrap on": lambda v: v.set_wrap(True),
+    "append while wrapped": lambda v: (v.set_wrap(True), v.append(lines(50, 10**6))),
+    "resize": lambda v: v.app.call_later(v.app.screen.refresh, layout=True) or v.on_resize(),
+    "theme": lambda v: setattr(v.app, "theme", "meshtui-light"),
+    "pause and scroll up": lambda v: (v.action_cursor(-5), v.action_page(-1)),
+    "follow again": lambda v: (v.action_top(), v.action_follow()),
+    "json toggle": lambda v: v.set_structured(False),
+    "timestamps": lambda v: v.set_timestamps(True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+async def test_each_operation_costs_the_same_at_100_lines_and_at_the_cap(name: str) -> None:
+    small = await work(100, OPERATIONS[name])
+    full = await work(CAP, OPERATIONS[name])
+    assert full <= max(small, 1) * 2 + 30, f"{name}: {small} lines at 100, {full} at {CAP}"
+    assert full < 400  # a few screenfuls (30 rows), never the buffer
+
+
+async def test_search_scans_in_bounded_steps_and_finds_the_oldest_line() -> None:
+    app = ViewApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(LogView)
+        view.append(lines(CAP))
+        view.append([LogLine("shop", "p", "c", "", 0, "needle in the oldest half", 0)])
+        view.append(lines(CAP // 2, CAP))  # the needle is now in the middle of a full ring
+        import re
+
+        view.search = re.compile("needle")
+        view.find(forward=False)
+        assert view.searching  # one step did not cover the buffer: the loop got control back
+        steps = 0
+        while view.searching and steps < 100:
+            await pilot.pause(0.01)
+            steps += 1
+        assert not view.searching and view.current() is not None and view.current().raw.startswith("needle")
+        assert steps >= (CAP // 2) // SEARCH_STEP - 1
+
+
+async def test_wrapped_lines_fill_the_screen_from_the_bottom_when_following() -> None:
+    app = ViewApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        view = app.query_one(LogView)
+        view.set_wrap(True)
+        view.append([LogLine("shop", "p", "c", "", 0, f"{i}:" + "x" * 150, 0) for i in range(500)])
+        await pilot.pause()
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        assert rows[-1].rstrip().endswith("x") and "499:" in "".join(rows)
+        assert view.evicted == 0 and len(view.lines) == 500
+        await pilot.press("up", "up", "up")
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        assert not view.following and "496:" in "".join(rows)  # the cursor line is on screen
