@@ -56,6 +56,7 @@ async def work(count: int, operation: Callable[[LogView], object]) -> int:
 
 OPERATIONS: dict[str, Callable[[LogView], object]] = {
     "wrap on": lambda v: v.set_wrap(True),
+    "wrap on and off": lambda v: (v.set_wrap(True), v.set_wrap(False)),
     "append while wrapped": lambda v: (v.set_wrap(True), v.append(lines(50, 10**6))),
     "resize": lambda v: v.app.call_later(v.app.screen.refresh, layout=True) or v.on_resize(),
     "theme": lambda v: setattr(v.app, "theme", "meshtui-light"),
@@ -72,6 +73,37 @@ async def test_each_operation_costs_the_same_at_100_lines_and_at_the_cap(name: s
     full = await work(CAP, OPERATIONS[name])
     assert full <= max(small, 1) * 2 + 30, f"{name}: {small} lines at 100, {full} at {CAP}"
     assert full < 400  # a few screenfuls (30 rows), never the buffer
+
+
+async def test_a_wrap_toggle_restyles_no_line_and_a_search_restyles_the_screen() -> None:
+    """Styled rows outlive a frame: wrap on/off only re-cuts them; what changes the look rebuilds them."""
+    import re
+
+    app = ViewApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(LogView)
+        view.append(lines(CAP))
+        for _ in range(2):  # both screens (wrapped and not) painted once
+            view.set_wrap(not view.wrap)
+            await pilot.pause()
+        styled = 0
+        strip = view._look.strip
+
+        def counted(*args: object) -> object:
+            nonlocal styled
+            styled += 1
+            return strip(*args)  # type: ignore[arg-type]
+        view._look.strip = counted  # type: ignore[method-assign]
+        for _ in range(3):
+            view.set_wrap(not view.wrap)
+            await pilot.pause()
+        assert view.wrap and styled == 0, f"a wrap toggle restyled {styled} lines"
+        view.search = re.compile("lorem")
+        await pilot.pause()
+        rows = [view.render_line(y) for y in range(view.size.height)]
+        assert 0 < styled <= view.size.height * 2
+        assert any(seg.text == "lorem" and seg.style is not None and seg.style.bgcolor is not None
+                   for row in rows for seg in row)  # the marks show at once
 
 
 async def test_search_scans_in_bounded_steps_and_finds_the_oldest_line() -> None:

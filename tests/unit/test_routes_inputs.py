@@ -65,7 +65,7 @@ def test_every_invalid_input_of_the_issue_gets_its_own_message() -> None:
         "percent '150': a percentage must be within 0-100; e.g. 50"]
     assert problems(E.parse_weights, ["v1=50", "v2=40"]) == [
         "weights 'v1=50 v2=40': the weights sum to 90, not 100; make them add up to 100, e.g. v1=90 v2=10"]
-    assert problems(E.parse_weights, ["v1=-10", "v2=110"])[0].startswith("weights '-10': must be at least 0")
+    assert problems(E.parse_weights, ["v1=-10", "v2=110"])[0].startswith("weights 'v1=-10': must be at least 0")
     assert problems(E.parse_timeout, None, "3", "0.5ms", None) == [
         "per_try '0.5ms': must be at least 1ms; use a duration such as 1s (e.g. 2s, 500ms, 1m30s or 1h)"]
     assert problems(E.parse_timeout, None, "2", None, "5xx,sometimes")[0].startswith(

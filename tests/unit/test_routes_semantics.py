@@ -117,7 +117,7 @@ def test_empty_values_are_never_taken_as_not_given() -> None:  # finding 7
 
 def test_numbers_are_ascii_and_any_length_gets_a_range_message() -> None:  # finding 22
     assert problems(E.parse_weights, ["v1=99999999999999999999999"]) == [
-        "weights '99999999999999999999999': must be at most 100; use e.g. 10"]
+        "weights 'v1=99999999999999999999999': must be at most 100; use e.g. 10"]
     assert problems(E.parse_breaker, {"max_connections": "99999999999999"})[0].startswith(
         "max_connections '99999999999999': must be at most 2147483647")
     assert problems(E.parse_fault, "abort", "٥٠٣", None, None)[0].startswith("abort '٥٠٣': not an HTTP status")

@@ -18,7 +18,10 @@ import argparse
 import re
 
 from meshtui.cli.context import CliContext
+from meshtui.domain.errors import UsageError
+from meshtui.domain.routes.inputs import split_host
 from meshtui.domain.routes.operations import PRESETS
+from meshtui.domain.text import inert
 
 WRITES = ("set", "shift", "preset", "match", "fault", "mirror", "timeout", "breaker", "undo", "reset", "cleanup")
 
@@ -139,7 +142,28 @@ def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
     return extra
 
 
+def normalise_host(args: argparse.Namespace) -> None:
+    """A host spelled `catalog.shop` or `catalog.shop.svc.cluster.local` is `catalog` in namespace shop.
+
+    Normalised rather than refused: Istio and Kubernetes DNS take all these spellings for the
+    same service, and users copy them from VirtualService specs. Everything after this (the
+    objects found, the undo history, pod versions, messages) sees one name. A namespace in
+    the host that contradicts `-n` is bad input (exit 2).
+    """
+    host = getattr(args, "host", None)
+    if host is None:
+        return
+    short, namespace = split_host(host)
+    if namespace is None:
+        return
+    if args.namespace is not None and args.namespace != namespace:
+        raise UsageError(inert(f"HOST {host!r} is in namespace {namespace}, but -n says {args.namespace}"),
+                         hint=f"give the short name ({short}) with -n, or leave -n out")
+    args.host, args.namespace = short, namespace
+
+
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    normalise_host(args)
     if args.action in WRITES:
         from meshtui.cli.commands import routes_write
 

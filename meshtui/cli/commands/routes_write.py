@@ -160,7 +160,8 @@ def change(args: argparse.Namespace, ctx: CliContext) -> int:
         if ctx.out.json_mode:
             ctx.out.json(_document(args, plan, written=False, notices=[]))
         else:
-            ctx.out.note(inert(f"{args.host}: already like that, nothing to change"))
+            reason = edit.unchanged_reason(plan.loaded.routes) or "already like that"
+            ctx.out.note(inert(f"{args.host}: {reason}, nothing to change"))
         return 0
     if not args.dry_run and not args.yes:
         if interactive(ctx):

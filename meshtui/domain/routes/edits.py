@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from meshtui.domain.routes import operations as ops
@@ -54,7 +55,10 @@ def parse_weights(items: list[str]) -> SetWeights:
             inputs.add("weights", item, "not SUBSET=WEIGHT", "write e.g. v1=90 v2=10")
             continue
         subset = inputs.subset("weights", match.group(1))
+        seen = len(inputs.problems)
         weight = inputs.integer("weights", match.group(2), minimum=0, maximum=100, example=10)
+        # a bad weight is shown with its subset (`v1=-10`), so the user sees which one it is
+        inputs.problems[seen:] = [replace(p, value=item.strip()) for p in inputs.problems[seen:]]
         if subset is not None and weight is not None:
             if subset in out:
                 inputs.add("weights", item, f"{subset} is given twice", "give each subset once")

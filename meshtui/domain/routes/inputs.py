@@ -11,7 +11,11 @@ milliseconds, subset names that are DNS-1123 labels, header names that are HTTP 
 `None` means "not given" (the flag was left out, or a form field that says "empty keeps");
 a value that was given but is empty is its own problem ("empty value"), never a silent
 default. Numbers are ASCII digits only (`int()` would read Arabic-Indic digits too), and a
-number of any length gets the range message, not "not a number".
+number of any length gets the range message, not "not a number". A leading `-` is read (so
+a negative value gets its range message); a `+` sign or a `%` after a percentage is refused
+with its own message (Istio's fields take plain numbers, and `+5` is no clearer than `5`);
+leading zeros are harmless (`0503` is 503). Blanks around any value are stripped, the same
+for every field (a header value, matched exactly, is taken as typed).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from meshtui.domain.routes import durations
 
 INT32_MAX = 2**31 - 1
 UINT32_MAX = 2**32 - 1
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_INTEGER = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 MAX_DIGITS = 30  # longer numbers are out of every range here; int() of thousands of digits is slow
 _SUBSET = re.compile(r"[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?")
 _NAMESPACE = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
@@ -71,6 +75,22 @@ def _integer(raw: str) -> int | None:
     return sign * (10**MAX_DIGITS if len(digits) > MAX_DIGITS else int(digits))
 
 
+def split_host(host: str) -> tuple[str, str | None]:
+    """`catalog`, `catalog.shop`, `catalog.shop.svc` and `catalog.shop.svc.cluster.local` -> (catalog, shop).
+
+    Istio reads a short host name relative to the namespace of the object, so all four
+    spellings name the same Kubernetes service; meshtui keys its routes, history and pod
+    versions on the short name within the namespace. Other dotted names (a host outside
+    the cluster) come back unchanged, with no namespace.
+    """
+    parts = host.strip().removesuffix(".").split(".")
+    if len(parts) == 2 or (len(parts) == 3 and parts[2] == "svc") or \
+            (len(parts) == 5 and parts[2:] == ["svc", "cluster", "local"]):
+        if all(parts[:2]):
+            return parts[0], parts[1]
+    return host, None
+
+
 def namespace_problem(name: str) -> str | None:
     """Why `name` cannot be a Kubernetes namespace (a DNS-1123 label), or None."""
     if not name.strip():
@@ -103,10 +123,21 @@ class Inputs:
             return None
         return raw
 
+    def signs(self, field: str, text: str | None, raw: str, *, percent: bool = False) -> bool:
+        """False (with a problem) for a `+` sign, or a `%` after a percentage: plain numbers only."""
+        plain = raw.lstrip("+").removesuffix("%").strip() if percent else raw.lstrip("+")
+        if raw.startswith("+"):
+            self.add(field, text, "no '+' sign: give the plain number", f"write {plain or 'a number'}")
+            return False
+        if percent and raw.endswith("%"):
+            self.add(field, text, "no '%' sign: the value is already a percentage", f"write {plain or 'a number'}")
+            return False
+        return True
+
     def integer(self, field: str, text: str | None, *, minimum: int, maximum: int = INT32_MAX,
                 example: int, why: str = "") -> int | None:
         raw = self.text(field, text, f"give a whole number, e.g. {example}")
-        if raw is None:
+        if raw is None or not self.signs(field, text, raw):
             return None
         value = _integer(raw)
         if value is None:
@@ -122,9 +153,9 @@ class Inputs:
 
     def percent(self, field: str, text: str | None, *, example: str = "10") -> float | None:
         raw = self.text(field, text, f"give a percentage from 0 to 100, e.g. {example}")
-        if raw is None:
+        if raw is None or not self.signs(field, text, raw, percent=True):
             return None
-        number = raw.removesuffix("%").strip()
+        number = raw
         if not _DECIMAL.fullmatch(number):
             self.add(field, text, "not a number", f"give a percentage from 0 to 100, e.g. {example}")
             return None
@@ -139,7 +170,7 @@ class Inputs:
 
     def status(self, field: str, text: str | None) -> int | None:
         raw = self.text(field, text, "give an HTTP status within 200-599, e.g. 503")
-        if raw is None:
+        if raw is None or not self.signs(field, text, raw):
             return None
         value = _integer(raw)
         if value is None:

@@ -29,6 +29,10 @@ class Edit:
         """Values this edit fills in on `routes` that the user did not give (none by default)."""
         return {}
 
+    def unchanged_reason(self, routes: Routes) -> str | None:
+        """Why this edit leaves `routes` as they are, when that is not just "already like that"."""
+        return None
+
     def summary(self) -> str:
         """A few words for the history and the undo question ("preset canary to v3", "breaker")."""
         return re.sub(r"(?<!^)(?=[A-Z])", " ", type(self).__name__).lower()
@@ -53,6 +57,11 @@ class Shift(Edit):
 
     def apply(self, routes: Routes) -> Routes:
         return ops.shift(routes, self.to, self.by, self.source)
+
+    def unchanged_reason(self, routes: Routes) -> str | None:
+        if self.by < 0 and routes.percents().get(self.to, 0) == 0:
+            return f"{self.to} has no weight to move back (it takes 0% of the traffic)"
+        return None
 
     def summary(self) -> str:
         return f"shift {self.by:+d}% to {self.to}" + (f" from {self.source}" if self.source else "")

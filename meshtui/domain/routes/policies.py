@@ -160,7 +160,13 @@ def _prune(dr: dict) -> None:
 
 def breaker_defaults_used(routes: Routes, given: dict[str, int | str | None],
                           unset: tuple[str, ...] = ()) -> dict[str, int | str]:
-    """Defaults `set_breaker` would add: fields not given, not unset and not already on the DestinationRule."""
+    """Defaults `set_breaker` would add: fields not given, not unset and not already on the DestinationRule.
+
+    An edit that only removes fields (`--max-connections none`) adds nothing: removing a
+    field that is not there changes nothing, it does not install a breaker around it.
+    """
+    if unset and all(value is None for value in given.values()):
+        return {}
     policy = (routes.dr or {}).get("trafficPolicy") or {}
     used = {}
     for name, default in BREAKER_DEFAULTS.items():

@@ -38,11 +38,17 @@ def spec_diff(label: str, old: dict | None, new: dict | None, labels: tuple[str,
                                           lineterm="", n=2))
 
 
-def diff(before: Routes, after: Routes, labels: tuple[str, str] = ("now", "after")) -> str:
-    """A unified diff of exactly what changes, VirtualService then DestinationRule."""
-    where = f"{before.namespace}/{before.host}"
-    chunks = [spec_diff(f"{label} {where}", old, new, labels)
-              for label, old, new in (("VirtualService", before.vs, after.vs), ("DestinationRule", before.dr, after.dr))]
+def diff(before: Routes, after: Routes, labels: tuple[str, str] = ("now", "after"),
+         names: tuple[str | None, str | None] = (None, None)) -> str:
+    """A unified diff of exactly what changes, VirtualService then DestinationRule.
+
+    Each is headed by the object's name (`names`: VS, DR, as found in the cluster), which
+    is the host's name for the objects meshtui creates.
+    """
+    vs_name, dr_name = (name or before.host for name in names)
+    chunks = [spec_diff(f"{label} {before.namespace}/{name}", old, new, labels)
+              for label, name, old, new in (("VirtualService", vs_name, before.vs, after.vs),
+                                            ("DestinationRule", dr_name, before.dr, after.dr))]
     return "\n".join(chunk for chunk in chunks if chunk)
 
 

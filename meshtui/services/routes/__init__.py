@@ -25,6 +25,8 @@ if TYPE_CHECKING:
         HostSummary,
         InvalidRoutes,
         Loaded,
+        NameTaken,
+        OriginalTooLarge,
         Plan,
         ResetPlan,
         RouteConflict,
@@ -37,12 +39,14 @@ if TYPE_CHECKING:
 _WHERE = {
     "RouteService": "meshtui.services.routes.engine", "UndoResult": "meshtui.services.routes.history",
     "ResetRefused": "meshtui.services.routes.reset", "HistoryUnavailable": "meshtui.services.undo",
-    **dict.fromkeys(("ApplyResult", "EditRejected", "HostSummary", "InvalidRoutes", "Loaded", "Plan", "ResetPlan",
-                     "RouteConflict", "UndoRefused", "UndoUnavailable"), "meshtui.services.routes.model"),
+    **dict.fromkeys(("ApplyResult", "EditRejected", "HostSummary", "InvalidRoutes", "Loaded", "NameTaken",
+                     "OriginalTooLarge", "Plan", "ResetPlan", "RouteConflict", "UndoRefused", "UndoUnavailable"),
+                    "meshtui.services.routes.model"),
 }
 
-__all__ = ["ApplyResult", "EditRejected", "HistoryUnavailable", "HostSummary", "InvalidRoutes", "Loaded", "Plan",
-           "ResetPlan", "ResetRefused", "RouteConflict", "RouteService", "UndoRefused", "UndoResult",
+__all__ = ["ApplyResult", "EditRejected", "HistoryUnavailable", "HostSummary", "InvalidRoutes", "Loaded",
+           "NameTaken", "OriginalTooLarge", "Plan", "ResetPlan", "ResetRefused", "RouteConflict", "RouteService",
+           "UndoRefused", "UndoResult",
            "UndoUnavailable"]
 
 

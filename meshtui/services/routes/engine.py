@@ -25,35 +25,26 @@ from meshtui.domain.routes.edits import Edit, Operation
 from meshtui.domain.routes.inputs import namespace_problem
 from meshtui.services.guard import Guard
 from meshtui.services.routes.model import (
+    ANNOTATION_LIMIT,
     GROUP,
     ApplyResult,
     EditRejected,
     HostSummary,
     InvalidRoutes,
     Loaded,
+    NameTaken,
+    OriginalTooLarge,
     Plan,
     RouteConflict,
+    annotation_bytes,
     managed,
     resource_version,
-    touched,
+    summarize,
 )
 from meshtui.services.routes.planning import plan_edits
 from meshtui.services.routes.reset import RouteReset
 from meshtui.services.routes.watch import RouteWatch
 from meshtui.services.undo import ObjectChange, UndoStore
-
-
-def summarize(routes: R.Routes, vs: dict | None, dr: dict | None) -> HostSummary:
-    """One host as `routes list` and the panel's host table show it."""
-    rule = R.view(routes).weighted
-    weights: dict[str, int] = {}
-    shares: dict[str, float] = {}
-    for d in rule.destinations if rule else ():
-        weights[d.key] = weights.get(d.key, 0) + d.weight
-        shares[d.key] = shares.get(d.key, 0.0) + (d.share or 0.0)
-    return HostSummary(routes.namespace, routes.host, list(routes.versions), vs["metadata"]["name"] if vs else None,
-                       dr["metadata"]["name"] if dr else None, weights, len((routes.vs or {}).get("http") or []),
-                       managed(vs) or managed(dr), touched(vs) or touched(dr), shares)
 
 
 class RouteService(RouteReset):
@@ -209,6 +200,9 @@ class RouteService(RouteReset):
             annotations = obj["metadata"].setdefault("annotations", {})
             if not managed(existing) and R.ORIGINAL_ANNOTATION not in annotations:
                 annotations[R.ORIGINAL_ANNOTATION] = json.dumps(existing.get("spec") or {}, sort_keys=True)
+                size = annotation_bytes(annotations)
+                if size > ANNOTATION_LIMIT:
+                    raise OriginalTooLarge(kind, ns, obj["metadata"]["name"], size, ANNOTATION_LIMIT)
             obj["spec"] = spec
             obj.pop("status", None)
             return obj
@@ -267,15 +261,33 @@ class RouteService(RouteReset):
             return self._write(plural, obj, existing is not None, dry_run)
         except KubeApiError as exc:
             if exc.status == 409:
+                if existing is None:
+                    self._check_name(plural, obj)
                 raise self._conflict(plan) from None
             if exc.status == 422:
                 raise UsageError(f"the API server rejected the change: {exc.api_message}") from None
             raise
 
+    def _check_name(self, plural: str, obj: dict) -> None:
+        """A create refused with 409: NameTaken when the name belongs to an object for another host."""
+        ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        try:
+            taken = self.kube.get(self._path(plural, ns, name))
+        except KubeApiError as exc:
+            if exc.status == 404:
+                return  # gone again: a plain conflict, re-read and re-planned
+            raise
+        spec = taken.get("spec") or {}
+        hosts = [str(h) for h in spec.get("hosts") or []] if plural == "virtualservices" else \
+            [str(spec.get("host", ""))]
+        if not any(R.same_host(h, name, ns) for h in hosts):
+            kind = "VirtualService" if plural == "virtualservices" else "DestinationRule"
+            raise NameTaken(kind, ns, name, ", ".join(hosts) or "no host")
+
     def _conflict(self, plan: Plan) -> RouteConflict:
         old = plan.loaded
         current = self.load(old.routes.host, old.routes.namespace)
-        theirs = R.diff(old.routes, current.routes, ("when read", "now")) or "(only metadata changed)"
+        theirs = R.diff(old.routes, current.routes, ("when read", "now"), current.names) or "(only metadata changed)"
         changed = [obj for before, obj in ((old.vs_obj, current.vs_obj), (old.dr_obj, current.dr_obj))
                    if resource_version(before) != resource_version(obj) and obj is not None]
         by_meshtui = bool(changed) and all(self.wrote(obj) for obj in changed)

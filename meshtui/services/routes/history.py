@@ -191,7 +191,7 @@ class RouteHistory:
                 after.vs = spec
             else:
                 after.dr = spec
-        diff = R.diff(loaded.routes, after)
+        diff = R.diff(loaded.routes, after, names=loaded.names)
         if preview:
             return UndoResult(after, [f"restore {c.kind} {ns}/{c.name}" if c.existed else
                                       f"delete {c.kind} {ns}/{c.name} (meshtui created it)" for c in entry.objects],

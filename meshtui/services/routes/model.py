@@ -33,6 +33,28 @@ def resource_version(obj: dict | None) -> str | None:
     return ((obj or {}).get("metadata") or {}).get("resourceVersion")
 
 
+ANNOTATION_LIMIT = 256 * 1024
+"""The API server's limit on the total size of an object's annotations (keys plus values, in bytes)."""
+
+
+def annotation_bytes(annotations: dict) -> int:
+    """Annotation size as the API server counts it: the bytes of every key and value."""
+    return sum(len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items())
+
+
+def summarize(routes: R.Routes, vs: dict | None, dr: dict | None) -> HostSummary:
+    """One host as `routes list` and the panel's host table show it."""
+    rule = R.view(routes).weighted
+    weights: dict[str, int] = {}
+    shares: dict[str, float] = {}
+    for d in rule.destinations if rule else ():
+        weights[d.key] = weights.get(d.key, 0) + d.weight
+        shares[d.key] = shares.get(d.key, 0.0) + (d.share or 0.0)
+    return HostSummary(routes.namespace, routes.host, list(routes.versions), vs["metadata"]["name"] if vs else None,
+                       dr["metadata"]["name"] if dr else None, weights, len((routes.vs or {}).get("http") or []),
+                       managed(vs) or managed(dr), touched(vs) or touched(dr), shares)
+
+
 @dataclass
 class Loaded:
     """One host's routes as they are in the cluster, plus the objects they came from (None when missing)."""
@@ -59,9 +81,14 @@ class Loaded:
     @property
     def summary(self) -> HostSummary:
         """This host as a `routes list` row."""
-        from meshtui.services.routes.engine import summarize
-
         return summarize(self.routes, self.vs_obj, self.dr_obj)
+
+    @property
+    def names(self) -> tuple[str | None, str | None]:
+        """The names of the VS and DR found (None for one meshtui would create, named after the host)."""
+        def name(obj: dict | None) -> str | None:
+            return ((obj or {}).get("metadata") or {}).get("name")
+        return name(self.vs_obj), name(self.dr_obj)
 
     @property
     def stamp(self) -> tuple[str | None, str | None]:
@@ -82,7 +109,7 @@ class Plan:
 
     @property
     def diff(self) -> str:
-        return R.diff(self.loaded.routes, self.after)
+        return R.diff(self.loaded.routes, self.after, names=self.loaded.names)
 
     @property
     def errors(self) -> list[R.Finding]:
@@ -112,7 +139,7 @@ class ResetPlan:
 
     @property
     def diff(self) -> str:
-        return R.diff(self.loaded.routes, self.after)
+        return R.diff(self.loaded.routes, self.after, names=self.loaded.names)
 
 
 @dataclass(frozen=True)
@@ -176,6 +203,32 @@ class RouteConflict(Conflict):
         self.replanned = replanned
         self.by_meshtui = by_meshtui
         self.replan_error = replan_error
+
+
+class NameTaken(MeshtuiError):
+    """meshtui would create an object whose name another object, for another host, already has (exit 1)."""
+
+    def __init__(self, kind: str, namespace: str, name: str, routes: str) -> None:
+        super().__init__(f"a {kind} named {name} already exists in {namespace} and routes {routes}, not {name}; "
+                         "meshtui will not overwrite it, so nothing was written",
+                         hint=f"rename or delete {namespace}/{name} with kubectl, or add {name} to its hosts")
+        self.kind = kind
+        self.name = name
+        self.routes = routes
+
+
+class OriginalTooLarge(MeshtuiError):
+    """The original spec does not fit in meshtui's annotation (the API's 256 KiB annotation limit): exit 1."""
+
+    def __init__(self, kind: str, namespace: str, name: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"cannot change {kind} {namespace}/{name}: before its first change meshtui keeps a copy of its "
+            f"original spec in its own annotation {R.ORIGINAL_ANNOTATION} (so that `meshtui routes reset` can "
+            f"restore it), and with that copy the object's annotations would take {size // 1024} KiB, over the "
+            f"API server's limit of {limit // 1024} KiB; nothing was written",
+            hint=f"this {kind} is too large for meshtui to keep its original: edit it with kubectl")
+        self.size = size
+        self.limit = limit
 
 
 class UndoRefused(Conflict):

@@ -45,6 +45,9 @@ def plan_edits(loaded: Loaded, edits: Sequence[Edit]) -> Plan:
     except R.RouteError as exc:
         raise EditRejected(loaded.routes.host, [Problem(exc.field or "edit", exc.value, exc.message,
                                                         exc.fix or "see `meshtui routes show`")]) from None
+    base = loaded.base
+    if after.vs == base.vs and after.dr == base.dr:  # the edits changed nothing: no DestinationRule made for it
+        after = loaded.routes.copy()
     if loaded.routes.vs is None:  # the rule meshtui creates replaces no one's route
         warnings = []
     else:

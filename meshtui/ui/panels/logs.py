@@ -1,8 +1,10 @@
 """Panel 2, Logs: a query box over the log engine, a view that costs what it shows, the pivot.
 
 The engine (services, no Textual) tails in threads and only signals `LogsArrived`; the
-handler drains a bounded batch per turn and yields to the event loop between batches,
-so keys stay responsive under a flood. The query box is parsed by the CLI's own
+handler drains a bounded batch at most every DRAIN_PERIOD (a flood repaints the view
+30 times a second, not once per arriving batch) and yields to the event loop between
+batches, so keys stay responsive; a key that changes the view (wrap, JSON, timestamps)
+is painted before the next batch is appended. The query box is parsed by the CLI's own
 argparse definitions (same words, same error messages); a rejected query is shown and
 stays shown until fixed, it never silently leaves the old one running. Every typed key
 lands, in order: `e` and `/` are priority bindings that move the focus at once (keys
@@ -14,13 +16,16 @@ characters typed after it).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
@@ -34,6 +39,9 @@ from meshtui.ui.widgets.log_view import LogView
 from meshtui.ui.widgets.query_input import QueryInput
 
 DRAIN_BATCH = 2_000
+DRAIN_PERIOD = 1 / 30
+"""At most this often a drained batch reaches the view: a flood repaints the view 30 times a second, not once
+per arriving batch, and keys run in between (lines wait at most this long more)."""
 HELP = ("query: -n NS | -A  -l SELECTOR  deploy/NAME  pod/NAME  REGEX  -c CONTAINER_RE  --sidecars  --since 5m  "
         "--tail N  -i RE  -e RE  --highlight RE  level>=warn  status=5xx  --buffer N")
 
@@ -78,6 +86,10 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
         self.error: str | None = None
         self.last_event = ""
         self.last_pivot: str | None = None
+        self._status_shown: Text | None = None
+        self._drained_at = 0.0
+        self._drain_timer: Timer | None = None
+        self._held = False
 
     def compose(self) -> ComposeResult:
         yield QueryInput(placeholder=HELP, id="log-query")
@@ -207,12 +219,39 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
 
     @on(LogsArrived)
     def _arrived(self, message: LogsArrived) -> None:
+        self._schedule_drain()
+
+    def _schedule_drain(self) -> None:
+        """Drain now, or once DRAIN_PERIOD has passed since the last drain (one pending drain at most)."""
+        if self._drain_timer is not None or self._held:
+            return
+        wait = self._drained_at + DRAIN_PERIOD - time.monotonic()
+        if wait <= 0:
+            self._drain()
+        else:
+            self._drain_timer = self.set_timer(wait, self._timed_drain, name="logs-drain")
+
+    def _timed_drain(self) -> None:
+        self._drain_timer = None
+        if self._held:
+            return
         self._drain()
+
+    def _hold_drain(self) -> None:
+        """A key changed the view: paint that first, append the next batch after the repaint."""
+        if not self._held:
+            self._held = True
+            self.call_after_refresh(self._release_drain)
+
+    def _release_drain(self) -> None:
+        self._held = False
+        self._schedule_drain()
 
     def _drain(self) -> None:
         engine = self.engine
         if engine is None:
             return
+        self._drained_at = time.monotonic()
         batch = engine.drain(DRAIN_BATCH)
         self.received += sum(1 for line in batch.lines if line.marker is None)
         self.dropped = batch.dropped
@@ -223,7 +262,7 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
             self.view.append(batch.lines)
         self._status()
         if engine.buffered():
-            self.call_later(self._drain)  # let keys and repaints in before the next batch
+            self._schedule_drain()  # after DRAIN_PERIOD: keys and repaints run before the next batch
 
     # -- status ------------------------------------------------------------------------------
     def _status(self) -> None:
@@ -235,7 +274,10 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
                             dropped=self.dropped, flags=flags,
                             query=self.query_obj.describe() or "(all pods)" if self.query_obj else "",
                             summary=self.summary, error=self.error, event=self.last_event)
-        self.query_one("#log-status", Static).update(status_text(facts, self.app.current_theme))
+        text = status_text(facts, self.app.current_theme)
+        if text != self._status_shown:  # one fixed-height row: repaint it alone, never a screen layout
+            self._status_shown = text
+            self.query_one("#log-status", Static).update(text, layout=False)
 
     @on(LogView.Paused)
     def _paused(self, message: LogView.Paused) -> None:
@@ -277,14 +319,17 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
             self.view.action_follow()
 
     def action_toggle_wrap(self) -> None:
+        self._hold_drain()
         self.view.set_wrap(not self.view.wrap)
         self._status()
 
     def action_toggle_json(self) -> None:
+        self._hold_drain()
         self.view.set_structured(not self.view.structured)
         self._status()
 
     def action_toggle_timestamps(self) -> None:
+        self._hold_drain()
         self.view.set_timestamps(not self.view.timestamps)
         self._status()
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import Button, Static, TextArea
 
 from meshtui.domain.text import inert_lines
 from meshtui.ui.text import safe_text
 
 
 class TextViewScreen(ModalScreen[None]):
-    """Scrollable, selectable, read-only text; Escape or q closes."""
+    """Scrollable, selectable, read-only text; Escape, q or the Close button closes (the bar says so)."""
 
     BINDINGS = [Binding("escape,q", "dismiss", "Close", id="view.close")]
     DEFAULT_CSS = """
@@ -26,6 +26,8 @@ class TextViewScreen(ModalScreen[None]):
     TextViewScreen > Vertical { width: 90%; height: 90%; border: thick $primary; background: $surface; }
     TextViewScreen #view-title { height: 1; padding: 0 1; background: $primary; color: $text; text-style: bold; }
     TextViewScreen TextArea { height: 1fr; }
+    TextViewScreen #view-bar { height: auto; align: right middle; }
+    TextViewScreen #view-hint { width: 1fr; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self, title: str, text: str, language: str | None = None) -> None:
@@ -38,9 +40,17 @@ class TextViewScreen(ModalScreen[None]):
         with Vertical():
             yield Static(safe_text(self.title_text), id="view-title")
             yield TextArea(inert_lines(self.text), read_only=True, show_line_numbers=True, id="view-text")
+            with Horizontal(id="view-bar"):
+                yield Static("Esc or q closes this view", id="view-hint")
+                yield Button("Close", id="view-close")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "view-close":
+            event.stop()
+            self.dismiss(None)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

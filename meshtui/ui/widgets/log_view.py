@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.theme import Theme
 
 from meshtui.domain.logs import LogLine, truncate
 from meshtui.domain.text import inert
@@ -30,6 +31,9 @@ from meshtui.domain.timefmt import format_ns
 from meshtui.ui.widgets.log_rows import LineRing, WrapLayout, scan
 from meshtui.ui.widgets.log_style import LineLook, compact
 
+STRIPS_KEPT = 256
+"""Styled rows kept between frames (a few screenfuls); past this the cache starts afresh (kept small: rows
+that live long reach the oldest garbage-collector generation and make its full passes longer)."""
 SEARCH_STEP = 4000
 """Lines scanned per step of a search; the event loop renders and reads keys between steps."""
 
@@ -65,13 +69,13 @@ class LogView(ScrollView, can_focus=True):
         self.wrap = False
         self.structured = True
         self.timestamps = False
-        self.search: re.Pattern[str] | None = None
-        self.highlight: re.Pattern[str] | None = None
+        self._search: re.Pattern[str] | None = None
+        self._highlight: re.Pattern[str] | None = None
         self.searching = False
         self._cursor = -1  # absolute line number (ring index + evicted), -1: none
         self._layout = WrapLayout(self._cells)
         self._texts: dict[int, tuple[str, str]] = {}
-        self._strips: dict[int, Strip] = {}
+        self._strips: dict[tuple[int, bool], Strip] = {}
         self._rows: list[tuple[int, int]] = []
         self._rows_key: tuple[object, ...] = ()
         self._look = LineLook()
@@ -85,6 +89,24 @@ class LogView(ScrollView, can_focus=True):
         self.watch(self.app, "theme", self._theme_changed, init=False)
 
     # -- content -----------------------------------------------------------------------------
+    @property
+    def search(self) -> re.Pattern[str] | None:
+        return self._search
+
+    @search.setter
+    def search(self, pattern: re.Pattern[str] | None) -> None:
+        self._search = pattern
+        self._changed(restyle=True)
+
+    @property
+    def highlight(self) -> re.Pattern[str] | None:
+        return self._highlight
+
+    @highlight.setter
+    def highlight(self, pattern: re.Pattern[str] | None) -> None:
+        self._highlight = pattern
+        self._changed(restyle=True)
+
     @property
     def evicted(self) -> int:
         return self.lines.evicted
@@ -124,7 +146,7 @@ class LogView(ScrollView, can_focus=True):
         self._cursor = -1
         self._texts.clear()
         self._max_width = 0
-        self._changed()
+        self._changed(restyle=True)
         self._update_size()
         self.scroll_home(animate=False)
 
@@ -141,21 +163,27 @@ class LogView(ScrollView, can_focus=True):
     def set_structured(self, structured: bool) -> None:
         self.structured = structured
         self._texts.clear()
-        self._changed()
+        self._changed(restyle=True)
 
     def set_timestamps(self, timestamps: bool) -> None:
         self.timestamps = timestamps
         self._texts.clear()
-        self._changed()
+        self._changed(restyle=True)
 
-    def _changed(self) -> None:
+    def _changed(self, restyle: bool = False) -> None:
+        """The rows on screen may have moved; `restyle`: how lines look changed too (styled rows rebuilt).
+
+        Styled rows are whole unwrapped lines kept per (line, cursor): appending, scrolling, moving the
+        cursor and toggling wrap reuse them, so a wrap toggle repaints without restyling a line.
+        """
         self._version += 1
-        self._strips.clear()
+        if restyle or len(self._strips) > STRIPS_KEPT:
+            self._strips.clear()
         self.refresh()
 
     def _theme_changed(self) -> None:
         self._look.clear()
-        self._changed()
+        self._changed(restyle=True)
 
     # -- measuring and layout ----------------------------------------------------------------
     def _parts(self, index: int) -> tuple[str, str]:
@@ -194,9 +222,9 @@ class LogView(ScrollView, can_focus=True):
         else:
             self.virtual_size = Size(self._max_width, len(self.lines))
 
-    def _screen_rows(self) -> list[tuple[int, int]]:
+    def _screen_rows(self, width: int | None = None, height: int | None = None) -> list[tuple[int, int]]:
         """(ring index, part) per screen row for the current scroll position; O(visible)."""
-        width, height, count = self._width, self._height, len(self.lines)
+        width, height, count = width or self._width, height or self._height, len(self.lines)
         top = int(self.scroll_y)
         key = (self._version, top, width, height, self.wrap, self.following)
         if key != self._rows_key:
@@ -207,7 +235,6 @@ class LogView(ScrollView, can_focus=True):
             else:
                 rows = self._layout.from_top(top, count, width, height)
             self._rows, self._rows_key = rows, key
-            self._strips.clear()
         return self._rows
 
     def on_resize(self) -> None:
@@ -217,35 +244,36 @@ class LogView(ScrollView, can_focus=True):
         self._changed()
 
     # -- rendering ---------------------------------------------------------------------------
-    def _strip(self, index: int) -> Strip:
-        """The whole (unwrapped) row of one line, styled; cached for the frame."""
-        key = index + self.lines.first
+    def _strip(self, index: int, theme: Theme) -> Strip:
+        """The whole (unwrapped) row of one line, styled; kept until the look changes (see `_changed`)."""
+        line = index + self.lines.first
+        key = (line, line == self._cursor)
         strip = self._strips.get(key)
         if strip is None:
             prefix, text = self._parts(index)
-            strip = self._strips[key] = self._look.strip(self.lines[index], prefix, text, self.app.current_theme,
-                                                         key == self._cursor, (self.search, self.highlight))
+            strip = self._strips[key] = self._look.strip(self.lines[index], prefix, text, theme, key[1],
+                                                         (self._search, self._highlight))
         return strip
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        rows = self._screen_rows()
+        region = self.scrollable_content_region  # measured once per row, not once per helper
+        width = region.width
+        rows = self._screen_rows(max(10, width or 80), max(1, region.height or self.size.height or 1))
         if y >= len(rows):
             return Strip.blank(width)
         index, part = rows[y]
-        strip = self._strip(index)
+        theme = self.app.current_theme
+        strip = self._strip(index, theme)
         if self.wrap:
             strip = strip.crop(part * width, (part + 1) * width)
         else:
             strip = strip.crop(int(self.scroll_x), int(self.scroll_x) + width)
-        base = Style(bgcolor=str(self.app.current_theme.panel)) if index + self.lines.first == self._cursor \
-            else Style()
+        base = Style(bgcolor=str(theme.panel)) if index + self.lines.first == self._cursor else Style()
         return strip.extend_cell_length(width, base)
 
     # -- interaction -------------------------------------------------------------------------
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        self._strips.clear()
         if new < old and new < self.max_scroll_y - 0.5 and self.following:
             self.following = False
             self.post_message(self.Paused())
