@@ -12,11 +12,12 @@ from meshtui.wiring import Wiring
 from tests.conftest import SimCluster
 
 
-def eventually(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
+def eventually(condition: Callable[[], bool], what: str, timeout: float = 20,
+               detail: Callable[[], str] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}" + (f" ({detail()})" if detail else ""))
         gc.collect()
         time.sleep(0.05)
 
@@ -29,14 +30,18 @@ def test_stopped_handles_are_released_while_the_session_lives(sim: SimCluster) -
         observer = session.observer("catalog", "shop")
         feed = session.feed("pods", lambda: None)
         usage = session.usage()
-        refs = [weakref.ref(handle) for handle in (engine, observer, feed, usage)]
+        refs = {name: weakref.ref(handle) for name, handle in
+                (("log engine", engine), ("observer", observer), ("feed", feed), ("usage", usage))}
         assert session.tracked() == 4
         engine.stop()
         observer.close()
         feed.stop()
         usage.close()
         del engine, observer, feed, usage
-        eventually(lambda: all(ref() is None for ref in refs), "the stopped handles to be freed")
+        # their worker threads wind down on their own time (a read in flight returns first): a busy machine
+        # takes seconds, so the wait is generous; what must not happen is the session keeping them
+        eventually(lambda: all(ref() is None for ref in refs.values()), "the stopped handles to be freed", timeout=90,
+                   detail=lambda: "still alive: " + ", ".join(name for name, ref in refs.items() if ref() is not None))
         assert session.tracked() == 0
         kept = session.feed("nodes", lambda: None)  # one still in use is stopped by close()
     finally:
