@@ -51,28 +51,6 @@ def read_yaml(path: Path, missing_hint: str | None = None) -> tuple[yaml.Node | 
     return safe_yaml.load_file(path, missing_hint=missing_hint)
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """Follow a pydantic error location through the composed YAML; 1-based line."""
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            for key, value in node.value:
-                if key.value == part:
-                    node = value
-                    line = key.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            continue
-    return line
-
-
 def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Profile) -> type[BaseModel] | None:
     """The pydantic model class that owns the last key of `loc`, for did-you-mean."""
     model: type[BaseModel] = root
@@ -123,7 +101,7 @@ def _interpolate_tree(node: yaml.Node, data: Any, env: dict[str, str], path: Pat
         try:
             return interpolate(data, env)
         except InterpolationError as exc:
-            raise ProfileError(inert(str(exc)), path=str(path), line=_line_of(node, where),
+            raise ProfileError(inert(str(exc)), path=str(path), line=safe_yaml.line_of(node, where),
                                field=".".join(map(str, where)) or None,
                                hint=f"set {exc.variable} in the .env file or the environment, or give a default "
                                     f"with ${{{exc.variable}:-value}}" if exc.variable else None) from None
@@ -158,13 +136,13 @@ def _read_env(path: Path, data: dict[str, Any], root: yaml.Node) -> tuple[dict[s
     """The .env values and the merged environment (process environment wins, as in compose)."""
     declared = data.get("env_file")
     if declared is not None and not isinstance(declared, str):
-        raise ProfileError("env_file must be a path", path=str(path), line=_line_of(root, ("env_file",)),
+        raise ProfileError("env_file must be a path", path=str(path), line=safe_yaml.line_of(root, ("env_file",)),
                            field="env_file")
     env_path = (path.parent / declared) if declared else path.parent / ".env"
     file_values: dict[str, str] = {}
     if declared and not env_path.is_file():
         raise ProfileError(f"env file {env_path} does not exist", path=str(path),
-                           line=_line_of(root, ("env_file",)), field="env_file",
+                           line=safe_yaml.line_of(root, ("env_file",)), field="env_file",
                            hint=f"create {env_path} or remove env_file")
     if env_path.is_file():
         if env_path.stat().st_size > safe_yaml.LIMITS.max_bytes:
@@ -189,7 +167,7 @@ def _check_files(loaded: Profile, path: Path, root: yaml.Node) -> None:
         target = relative if relative.is_absolute() else path.parent / relative
         if not target.exists():
             raise ProfileError(f"{relative} does not exist (looked in {target.parent})", path=str(path),
-                               line=_line_of(root, loc), field=".".join(map(str, loc)))
+                               line=safe_yaml.line_of(root, loc), field=".".join(map(str, loc)))
 
 
 def load_profile_file(path: Path) -> LoadedProfile:
@@ -218,7 +196,7 @@ def load_profile_file(path: Path) -> LoadedProfile:
         message, hint = _describe(first)
         if len(errors) > 1:
             message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise ProfileError(inert(message), path=str(path), line=_line_of(root, loc),
+        raise ProfileError(inert(message), path=str(path), line=safe_yaml.line_of(root, loc),
                            field=".".join(str(p) for p in loc) or None, hint=hint) from None
     _check_files(profile, path, root)
     secrets = {value for key, value in file_env.items() if value and is_secret_key(key)}

@@ -61,7 +61,8 @@ def _validate(data: dict, target: Path, root: yaml.Node | None = None) -> UserSe
     try:
         parsed = SettingsFile.model_validate(data)
     except ValidationError as exc:
-        from meshtui.config.loader import _describe, _line_of
+        from meshtui.config.loader import _describe
+        from meshtui.config.safe_yaml import line_of as _line_of
 
         # a misspelt key also makes the right one "missing": report the misspelling, with its did-you-mean
         first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]

@@ -220,7 +220,8 @@ class LoadedTour:
 
 def load_tour_file(path: Path) -> LoadedTour:
     """Load and validate one tour; raises ProfileError with file and line."""
-    from meshtui.config.loader import _describe, _line_of, read_yaml
+    from meshtui.config.loader import _describe, read_yaml
+    from meshtui.config.safe_yaml import line_of as _line_of
 
     root, data = read_yaml(path, "meshtui tour --list shows the tours")
     if not isinstance(data, dict):
