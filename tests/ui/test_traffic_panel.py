@@ -244,6 +244,24 @@ async def test_after_a_tours_write_the_next_apply_is_not_refused(sim: SimCluster
         assert [r["weight"] for r in spec(sim, "virtualservices", "catalog")["http"][0]["route"]] == [100]
 
 
+async def test_a_change_the_watch_saw_before_the_panel_took_it_is_shown(sim: SimCluster) -> None:
+    """The watch's first list or change can come before the panel holds the watch (a busy loop):
+    its one notice then finds nothing to take, and the change must still reach the screen."""
+    from meshtui.ui.panels.traffic_messages import WatchStarted
+
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        panel = await traffic(pilot, app)
+        noticed: list[int] = []
+        watch = app.session.routes.watch("shop", lambda: noticed.append(1))  # nobody takes these notices
+        await wait_for(pilot, lambda: watch.live and bool(noticed), what="the early watch listed")
+        edit_vs(sim, "catalog", lambda s: s["http"][0].update(
+            route=[{"destination": {"host": "catalog", "subset": "v2"}, "weight": 100}]))
+        panel.post_message(WatchStarted("shop", watch))  # as if its start had been handled only now
+        await wait_for(pilot, lambda: panel.route_watch is watch, what="the early watch taken")
+        await wait_for(pilot, lambda: panel.loaded.routes.weights() == {"v2": 100}, what="the change shown")
+
+
 async def test_configured_is_the_cluster_and_a_host_without_routes_says_so(sim: SimCluster) -> None:
     app = make_app(str(sim.kubeconfig))
     async with app.run_test(size=(160, 45)) as pilot:

@@ -80,14 +80,20 @@ class TrafficBase(TrafficView):
         if self.route_watch is not None:
             self.route_watch.close()
         self.route_watch = message.watch
+        # The watch's first list (and any change) may have come before this handler: its
+        # notice found no watch to take from, and the feed does not notify again until taken.
+        self._take_changes()
 
     @on(RoutesChanged)
     def _routes_changed(self, message: RoutesChanged) -> None:
+        self._take_changes()
+
+    def _take_changes(self) -> None:
         changed = self.route_watch.take() if self.route_watch is not None else set()
         if changed:
             self._load_hosts()
         if self.host is not None and self.host in changed:
-            self._load_routes(self.host)
+            self._reload_routes(self.host)
 
     @work(thread=True, exclusive=True, group="traffic-hosts", exit_on_error=False)
     def _load_hosts(self) -> None:
@@ -130,27 +136,33 @@ class TrafficBase(TrafficView):
         self._discard_draft()
         self.last_applied = None
         self.clear(f"loading the routes of {host}…")
-        self._load_routes(host)
+        self._reload_routes(host)
         self._host_selected(host)
 
     def _host_selected(self, host: str) -> None:
         """Hook: the panel starts the observed split of the new host."""
 
+    def _reload_routes(self, host: str) -> None:
+        """Read `host`'s routes again; only the newest read's answer is taken."""
+        self._reads += 1
+        self._load_routes(host, self._reads)
+
     @work(thread=True, exclusive=True, group="traffic-load", exit_on_error=False)
-    def _load_routes(self, host: str) -> None:
+    def _load_routes(self, host: str, read: int) -> None:
         session, namespace = self.session, self.namespace
         if session is None:
             return
         try:
             loaded = session.routes.load(host, namespace, history=True)
         except MeshtuiError as exc:
-            self.post_message(RoutesLoaded(host, None, exc.message))
+            self.post_message(RoutesLoaded(host, None, exc.message, read=read))
             return
-        self.post_message(RoutesLoaded(host, loaded))
+        self.post_message(RoutesLoaded(host, loaded, read=read))
 
     @on(RoutesLoaded)
     def _routes_loaded(self, message: RoutesLoaded) -> None:
-        if message.host != self.host:
+        # A read that was overtaken (its thread worker cannot be stopped) carries older routes.
+        if message.host != self.host or message.read != self._reads:
             return
         if message.error or message.loaded is None:
             self._status(message.error or "no routes", "error")

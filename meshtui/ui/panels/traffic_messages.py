@@ -27,9 +27,10 @@ class HostsLoaded(Message):
 
 
 class RoutesLoaded(Message):
-    def __init__(self, host: str, loaded: Loaded | None, error: str | None = None) -> None:
+    def __init__(self, host: str, loaded: Loaded | None, error: str | None = None, *, read: int = 0) -> None:
         super().__init__()
         self.host = host
+        self.read = read  # which of the panel's reads this answers: an overtaken one is dropped
         self.loaded = loaded
         self.error = error
 

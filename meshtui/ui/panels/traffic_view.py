@@ -58,6 +58,7 @@ class TrafficView(ReportsFailures, Horizontal):
         self.observer: ObserverView | None = None
         self.observation: Observation | None = None
         self.route_watch: WatchView | None = None
+        self._reads = 0  # route reads started; only the newest one's answer is shown
         self.last_applied: str | None = None
 
     def compose(self) -> ComposeResult:

@@ -254,5 +254,5 @@ class TrafficWrites(TrafficBase):
         self.app.notify(inert(self.last_applied), markup=False)
         if message.host == self.host:
             self._discard_draft()
-            self._load_routes(message.host)
+            self._reload_routes(message.host)
         self._load_hosts()
