@@ -101,6 +101,7 @@ class Anomaly(Exception):
 class ReaderOwner(Protocol):
     namespace: str
     pod: str
+    container: str
 
     @property
     def source(self) -> Source: ...
@@ -166,6 +167,39 @@ class StreamReader:
             with self._lock:
                 self._response = None
             response.release_conn()
+
+    def first_stamp(self) -> int | None:
+        """The stamp of the first line the node still keeps for the container (None: its log is empty,
+        -1: not a stamp). A few bytes from the log's start: whether a line we know of was rotated away."""
+        owner = self.owner
+        path = path_for("", "v1", "pods", owner.namespace, owner.pod, "log")
+        response = self.kube.open_stream(path, query={"container": owner.source.container, "timestamps": True,
+                                                      "limitBytes": 128}, timeout=(5.0, 30.0), accept="*/*")
+        with self._lock:
+            self._response = response
+            interrupted = self.interrupted
+        try:
+            if interrupted:
+                shutdown_response(response)
+            data = b""
+            while len(data) < 4096:  # the server stops at limitBytes; a cut after the stamp does not matter
+                try:
+                    chunk = response.read1(4096)
+                except stream_errors():
+                    if b" " in data:
+                        break
+                    raise
+                if not chunk:
+                    break
+                data += chunk
+            if self.interrupted:
+                raise ConnectionAbortedError("interrupted")
+        finally:
+            response.close()  # never back to the pool half read
+            with self._lock:
+                self._response = None
+            response.release_conn()
+        return stamp_at(data, 0)[0] if data else None
 
     def _consume(self, response: Any, verify: Position | None, accept_gap: bool,
                  deliver: bool) -> tuple[bool, Position | None]:

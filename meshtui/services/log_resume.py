@@ -4,7 +4,8 @@
 line's ns and how many lines share it) and turns that into requests: `sinceTime` from
 the last line (whose return is checked, see `log_reader`), or after it (1 ns later)
 when a connection keeps dropping right after showing it, with the instance confirmed by
-asking the pod. `ContainerTail` (log_tail) decides what to read and when.
+asking the pod and, after an outage, the log's first line read to learn whether the
+node rotated our last line away meanwhile (then what followed it may be gone: a gap). `ContainerTail` (log_tail) decides what to read and when.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from meshtui.services.log_stamps import Position
 
 BACKOFF_FIRST = 0.05
 BACKOFF_MAX = 5.0
+CHECK_AFTER = 1.0
+"""A resume after the boundary line (1 ns later) first checks the log still holds that line when the
+outage lasted this long (seconds) or any attempt failed: the node may have rotated lines away meanwhile."""
 
 
 class Restarted(Exception):
@@ -73,6 +77,7 @@ class ResumingTail:
         self._eof_instance = -1
         self._resume: Callable[[], bool] | None = None
         self._cut_at: float | None = None
+        self._gap_after: Position | None = None
         self._cause = ""
         self._reader = StreamReader(kube, self)
 
@@ -116,10 +121,15 @@ class ResumingTail:
         instead, and for a follow stream make sure of the instance by asking the pod."""
         before = self.position
         skip = self._skip_boundary and before is not None
+        check = False
         if skip and before is not None:
             params = {**params, "sinceTime": format_ns(before.ts + 1)}
             confirm = confirm or bool(params.get("follow"))
+            check = bool(params.get("follow")) and before != self._gap_after and (
+                self.attempts > 0 or (self._cut_at is not None and time.monotonic() - self._cut_at > CHECK_AFTER))
         try:
+            if check and before is not None:
+                self._check_boundary(before)
             complete, position = self._reader.read(params, verify=None if skip else before, accept_gap=accept_gap,
                                                    confirm=confirm)
         except Exception:
@@ -132,6 +142,17 @@ class ResumingTail:
         self._skip_boundary = False
         self.position = position or self.position
         self._clean_eof = complete
+
+    def _check_boundary(self, before: Position) -> None:
+        """Does the log still begin at or before our last line? If not, what followed it may be gone."""
+        first = self._reader.first_stamp()
+        if first is not None and first <= before.ts:
+            return
+        self._gap_after = before  # said once for this position
+        if first is not None:
+            self.on_anomaly(Anomaly(before, first))  # restarted meanwhile, or rotated: a gap
+        else:
+            self._gap("log emptied before it could be read", before, None)
 
     def _read_rest(self) -> None:
         """The rest of a stopped container's log (non-follow), from where we are; once per instance.

@@ -132,9 +132,6 @@ def test_tail_zero_resumes_after_a_cut_without_old_lines(sim_factory: SimFactory
         engine.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (review-logs #1): a resume 1 ns after a boundary line that was "
-                   "shown and cut is not verified, so lines rotated away during an outage go unreported; a check "
-                   "read before such resumes made the scale-down case of the faults test too slow (reverted)")
 def test_rotation_before_the_first_delivered_line_is_a_reported_gap(sim_factory: SimFactory) -> None:
     """A tail that has delivered nothing yet (`--tail 0`, a quiet pod) and whose lines rotate away
     while it is cut still says so: it has no delivered line to look for, but it knows where it began."""
