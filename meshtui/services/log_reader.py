@@ -101,7 +101,6 @@ class Anomaly(Exception):
 class ReaderOwner(Protocol):
     namespace: str
     pod: str
-    container: str
 
     @property
     def source(self) -> Source: ...
