@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from meshtui.config import paths
 from meshtui.domain.secrets import Masker
 
 if TYPE_CHECKING:
@@ -44,6 +46,9 @@ class Wiring:
     read_only: bool = False
     masker: Masker = field(default_factory=Masker)
     demo: SimCluster | None = None
+    state_dir: Path = field(default_factory=paths.state_dir)
+    """Where the undo history lives, decided once when meshtui starts: a worker thread that runs
+    late (after a test restored its environment, say) must not pick another directory."""
 
     # -- the one way to a cluster --------------------------------------------------------
     def _connect(self) -> KubeClient:
@@ -106,11 +111,11 @@ class Wiring:
 
         return ClusterService(kube, guard)
 
-    @staticmethod
-    def _route_service(kube: KubeClient, guard: Guard) -> RouteService:
+    def _route_service(self, kube: KubeClient, guard: Guard) -> RouteService:
         from meshtui.services.routes import RouteService
+        from meshtui.services.undo import UndoStore
 
-        return RouteService(kube, guard)
+        return RouteService(kube, guard, UndoStore(path=self.state_dir / "undo.json"))
 
     @staticmethod
     def _usage_service(kube: KubeClient | None, guard: Guard | None, kind_cluster: str | None = None) -> UsageService:
