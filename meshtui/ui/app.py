@@ -39,7 +39,7 @@ from meshtui.ui.panels.resources import ResourcesPanel
 from meshtui.ui.panels.setup import SetupPanel
 from meshtui.ui.panels.traffic import TrafficPanel
 from meshtui.ui.tour import TourControls
-from meshtui.ui.widgets.footer import CoalescingFooter
+from meshtui.ui.widgets.footer import KeyBar
 from meshtui.ui.widgets.header import ClusterHeader
 from meshtui.ui.widgets.tour_drawer import TourDrawer
 
@@ -146,7 +146,7 @@ class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[
                         yield spec.widget(id=f"panel-{spec.id}")
             yield TourDrawer(id="tour-drawer")
         yield Static("", id="status-line", markup=False)
-        yield CoalescingFooter()
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         # Thread workers run on the loop's default executor, which has cpu+4 threads (6 on a

@@ -91,7 +91,9 @@ async def test_search_wrap_json_timestamps_clear(sim: SimCluster) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         panel = await logs_ready(pilot, app, "-n shop catalog-v1 -c catalog --tail 100")
         view = panel.view
-        await wait_for(pilot, lambda: len(view.lines) >= 30, what="catalog lines")
+        # the lines of this query (not of the panel's first one, which a busy machine may still show)
+        await wait_for(pilot, lambda: len(view.lines) >= 30 and any("listening" in x.raw for x in view.lines)
+                       and all(x.container == "catalog" for x in view.lines), what="catalog lines")
         await pilot.press("slash", *"listening", "enter")
         await wait_for(pilot, lambda: view.current() is not None and "listening" in view.current().raw, what="match")
         await pilot.press("n")

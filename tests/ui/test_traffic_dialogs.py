@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from meshtui.domain import routes as R
 from meshtui.ui.panels.traffic_forms import REMOVE
 from meshtui.ui.panels.traffic_render import observed_rows
 from meshtui.ui.screens.confirm import ConfirmScreen
 from meshtui.ui.screens.form import FormScreen
+from meshtui.ui.widgets.footer import KeyBar
 from meshtui.ui.widgets.tour_drawer import TourDrawer
 from tests.conftest import SimCluster, run_cli
 from tests.ui.helpers import make_app, notifications, wait_for
@@ -113,9 +114,10 @@ async def test_footer_and_columns_fit(sim: SimCluster) -> None:  # finding 18
     app = make_app(str(sim.kubeconfig))
     async with app.run_test(size=(160, 45)) as pilot:
         panel = await traffic(pilot, app)
-        keys = {w.key: w for w in app.query_one(Footer).walk_children() if hasattr(w, "action")}
+        await wait_for(pilot, lambda: any(s.key == "R" for s in app.query_one(KeyBar).spans), what="the keys")
+        keys = {span.key: span for span in app.query_one(KeyBar).spans}
         for key in ("left", "right", "v", "a", "d", "u", "R", "n"):
-            assert key in keys and keys[key].region.right <= 160 and keys[key].region.width > 0, key
+            assert key in keys and keys[key].end <= 160 and keys[key].end > keys[key].start, key
         app.query_one(TourDrawer).display = True  # a tour's drawer takes 42 columns
         await pilot.pause()
         table = panel.query_one("#observed")
