@@ -8,6 +8,7 @@ back to back, alternating, `--runs` times each (medians):
 Streaming alone is a run's time minus the same tool's time for `--tail 1` on the same
 pods (start-up, the pod list and the 20 requests cost the same either way).
 Goals (issue 17): meshtui's streaming <= 2x the wire's; the whole command <= 0.3x kubectl.
+meshtui's bytecode is cached first (see `benchmarks/bytecode.py`; `--bytecode as-is` to skip).
 
 Run: .venv/bin/python -m benchmarks.logs_vs_kubectl [--runs 5]
 """
@@ -26,6 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks import bytecode
 from benchmarks.common import MESHTUI, post, report, start_sim
 
 PODS, LINES = 20, 200_000
@@ -93,11 +95,13 @@ def compare(url: str, kubeconfig: Path, runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    bytecode.add_option(parser)
     args = parser.parse_args()
+    compiled = bytecode.prepare(args.bytecode)
     with tempfile.TemporaryDirectory() as d:
         proc, url, kubeconfig = start_sim(Path(d))
         try:
-            data = compare(url, kubeconfig, args.runs)
+            data = {"meshtui bytecode": compiled, **compare(url, kubeconfig, args.runs)}
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(30)
