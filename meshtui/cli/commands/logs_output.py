@@ -31,7 +31,7 @@ from meshtui.services.log_reader import Chunk, Notice, Source
 
 POD_COLOURS = ["36", "35", "33", "32", "34", "31"]
 _DROP_STAMP = re.compile(rb"^[^ \n]* ", re.MULTILINE)
-_LINE_START = re.compile(rb"^", re.MULTILINE)
+_LINE_START = re.compile(rb"^(?!\Z)", re.MULTILINE)  # not after the last newline: no dangling prefix
 SHOWN = {"reconnected", "gap", "failed", "ended", "retry"}
 
 
