@@ -66,7 +66,8 @@ def compare(url: str, kubeconfig: Path, runs: int) -> dict:
     post(url + "/_sim/pods", {"namespace": "flood", "pods": PODS, "app": "flood"})
     post(url + "/_sim/flood", {"namespace": "flood", "selector": "app=flood", "lines": LINES, "rate": 0})
     wait_lines(url, "flood", LINES + PODS)
-    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "XDG_STATE_HOME": str(kubeconfig.parent / "state"),
+           "XDG_CONFIG_HOME": str(kubeconfig.parent / "config")}  # never the user's own meshtui directories
     tools = [name for name in commands(url, "-1") if name != "wire (curl)" or shutil.which("curl")]
     times: dict[tuple[str, str], list[float]] = {}
     counts: dict[str, int] = {}
