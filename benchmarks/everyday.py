@@ -5,7 +5,8 @@ beside kubectl doing the same job on the same simulated cluster, and beside the 
 only imports `kubernetes.config` (what any command that talks to a cluster must load, since meshtui reaches
 clusters only through the official client). Runs are interleaved (one of each per round) so a busy machine
 slows every column alike. Printed per command: median seconds, ratio to kubectl, and the time above the floor
-(what meshtui's own imports and work cost).
+(what meshtui's own imports and work cost). meshtui's bytecode is cached first, as the
+official client's is (see `benchmarks/bytecode.py`; `--bytecode as-is` to skip).
 
 Run: .venv/bin/python -m benchmarks.everyday [--rounds N]
 """
@@ -22,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import bytecode
 from benchmarks.common import MESHTUI, report, start_sim
 
 
@@ -37,7 +39,10 @@ def once(argv: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    rounds = parser.parse_args().rounds
+    bytecode.add_option(parser)
+    options = parser.parse_args()
+    rounds = options.rounds
+    compiled = bytecode.prepare(options.bytecode)
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         raise SystemExit("kubectl is not on PATH: it is this benchmark's yardstick")
@@ -70,7 +75,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
     median = {name: statistics.median(values) for name, values in times.items()}
-    data: dict[str, object] = {"rounds": rounds, "median_seconds": median,
+    data: dict[str, object] = {"rounds": rounds, "meshtui bytecode": compiled, "median_seconds": median,
                                "floor": "python -c 'import kubernetes.config' (the official client)"}
     for name in jobs:
         ours, theirs = median[f"meshtui {name}"], median[f"kubectl ({name})"]

@@ -3,7 +3,8 @@
 Each run starts the command in a fresh tmux server (its own socket) at 150x40 and polls
 the pane until the marker is on screen: "minimal ready" for the yardstick (a bare `App`
 with one `Static`), the "1 Overview" tab for `meshtui demo`. The two alternate so machine
-load hits both alike. Goal (issue 17, point 5): ratio <= 2.5.
+load hits both alike. Goal (issue 17, point 5): ratio <= 2.5. meshtui's bytecode is cached
+first, as the yardstick's is (see `benchmarks/bytecode.py`; `--bytecode as-is` to skip).
 
 Run: .venv/bin/python -m benchmarks.first_frame [--runs 7]
 """
@@ -20,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import bytecode
 from benchmarks.common import MESHTUI, report
 
 MINIMAL_APP = """
@@ -62,6 +64,7 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    bytecode.add_option(parser)
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("tmux is needed for this benchmark")
@@ -71,6 +74,7 @@ def main() -> None:
         script.write_text(MINIMAL_APP)
         env = {**os.environ, "XDG_STATE_HOME": str(tmp / "state"), "XDG_CONFIG_HOME": str(tmp / "config"),
                "KUBECONFIG": str(tmp / "kubeconfig"), "TERM": "xterm-256color"}
+        compiled = bytecode.prepare(args.bytecode, env)
         minimal, demo, ratios = [], [], []
         load_before = load()
         for run in range(args.runs):
@@ -86,6 +90,7 @@ def main() -> None:
             print(f"run {run}: minimal {a:.3f} s, meshtui demo {b:.3f} s, ratio {b / a:.2f}", file=sys.stderr)
     data = {
         "runs": len(ratios),
+        "meshtui bytecode": compiled,
         "machine load": {"before": load_before, "after": load()},
         "minimal Textual app, first frame (s)": {"median": round(statistics.median(minimal), 3),
                                                   "min": round(min(minimal), 3), "max": round(max(minimal), 3)},

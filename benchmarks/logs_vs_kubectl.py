@@ -8,6 +8,7 @@ back to back, alternating, `--runs` times each (medians):
 Streaming alone is a run's time minus the same tool's time for `--tail 1` on the same
 pods (start-up, the pod list and the 20 requests cost the same either way).
 Goals (issue 17): meshtui's streaming <= 2x the wire's; the whole command <= 0.3x kubectl.
+meshtui's bytecode is cached first (see `benchmarks/bytecode.py`; `--bytecode as-is` to skip).
 
 Run: .venv/bin/python -m benchmarks.logs_vs_kubectl [--runs 5]
 """
@@ -26,6 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks import bytecode
 from benchmarks.common import MESHTUI, post, report, start_sim
 
 PODS, LINES = 20, 200_000
@@ -64,7 +66,8 @@ def compare(url: str, kubeconfig: Path, runs: int) -> dict:
     post(url + "/_sim/pods", {"namespace": "flood", "pods": PODS, "app": "flood"})
     post(url + "/_sim/flood", {"namespace": "flood", "selector": "app=flood", "lines": LINES, "rate": 0})
     wait_lines(url, "flood", LINES + PODS)
-    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "XDG_STATE_HOME": str(kubeconfig.parent / "state"),
+           "XDG_CONFIG_HOME": str(kubeconfig.parent / "config")}  # never the user's own meshtui directories
     tools = [name for name in commands(url, "-1") if name != "wire (curl)" or shutil.which("curl")]
     times: dict[tuple[str, str], list[float]] = {}
     counts: dict[str, int] = {}
@@ -93,11 +96,13 @@ def compare(url: str, kubeconfig: Path, runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    bytecode.add_option(parser)
     args = parser.parse_args()
+    compiled = bytecode.prepare(args.bytecode)
     with tempfile.TemporaryDirectory() as d:
         proc, url, kubeconfig = start_sim(Path(d))
         try:
-            data = compare(url, kubeconfig, args.runs)
+            data = {"meshtui bytecode": compiled, **compare(url, kubeconfig, args.runs)}
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(30)

@@ -2,8 +2,10 @@
 
 Global flags (`--kubeconfig`, `--context`, `--json`, `--allow-remote`, `--read-only`,
 `--version`) are accepted before or after the subcommand, as kubectl does. Command
-modules are imported only when their command runs, which keeps `meshtui --version`
-a cold start of a few tens of milliseconds.
+modules are imported only when their command runs: the parser is built with the
+arguments of the one command on the command line (`command_in`) and a name-and-help stub
+for the others, so `meshtui status` does not import what `logs` or `routes` need to
+declare their flags, and `meshtui --version` stays a cold start of a few tens of ms.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from meshtui import __version__
@@ -86,7 +88,13 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, max_help_position=32)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(full: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `full`, only those commands get their arguments (and import their module).
+
+    The others are stubs: their name and help line (what `meshtui --help` and an unknown
+    command's message list), no arguments, no help flag of their own, so a stub never
+    errors; it marks the namespace `_stub` and `_main` parses again with every command in full.
+    """
     parent = global_options()
     parser = _Parser(
         prog="meshtui", parents=[parent], formatter_class=_Formatter,
@@ -96,12 +104,50 @@ def build_parser() -> argparse.ArgumentParser:
                "docs: README.md; every command has --help")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, (module_name, help_text) in COMMANDS.items():
+        if full is not None and name not in full:
+            stub = sub.add_parser(name, help=help_text, add_help=False)
+            stub.set_defaults(_module=module_name, _stub=True)
+            continue
         module = importlib.import_module(f"meshtui.cli.commands.{module_name}")
         command = sub.add_parser(name, help=help_text, description=help_text, parents=[parent],
                                  formatter_class=_Formatter)
         module.add_arguments(command, parent)
         command.set_defaults(_module=module_name)
     return parser
+
+
+# Global options that take a value (`--context NAME`), and every prefix argparse accepts for them.
+_VALUE_OPTIONS = ("--kubeconfig", "--context")
+
+
+def command_in(arguments: Sequence[str]) -> str | None:
+    """The command argparse will pick from `arguments`: the first token that is not an option or a
+    global option's value. A guess used only to build that command's parser alone; when it is
+    wrong, argparse lands on a stub and the full parser decides (see `build_parser`)."""
+    value_next = False
+    for token in arguments:
+        if value_next:
+            value_next = False
+            continue
+        if token == "--":
+            return None
+        if token.startswith("-"):
+            value_next = (token.startswith("--") and len(token) > 2 and "=" not in token
+                          and any(option.startswith(token) for option in _VALUE_OPTIONS))
+            continue
+        return token if token in COMMANDS else None
+    return None
+
+
+def parse(arguments: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace, list[str]]:
+    """`parse_known_args` with only the named command's parser built (the full parser if the guess missed)."""
+    command = command_in(arguments)
+    parser = build_parser(() if command is None else (command,))
+    args, extra = parser.parse_known_args(arguments)
+    if getattr(args, "_stub", False):  # the guess missed: every command's parser decides
+        parser = build_parser()
+        args, extra = parser.parse_known_args(arguments)
+    return parser, args, extra
 
 
 def _run_tui(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -128,9 +174,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
     arguments = list(argv) if argv is not None else sys.argv[1:]
     _Parser.json_errors = "--json" in arguments[:arguments.index("--")] if "--" in arguments else "--json" in arguments
-    parser = build_parser()
     try:
-        args, extra = parser.parse_known_args(arguments)
+        parser, args, extra = parse(arguments)
         if extra:
             module = importlib.import_module(f"meshtui.cli.commands.{args._module}") if hasattr(args, "_module") \
                 else None

@@ -36,6 +36,11 @@ class Masker:
         self._secrets = sorted({*self._secrets, *(s for s in secrets if s)}, key=len, reverse=True)
         self._short = {s for s in self._secrets if len(s) < 4}
 
+    @property
+    def knows_secrets(self) -> bool:
+        """True once any secret value was learned (without one, only URL passwords are masked)."""
+        return bool(self._secrets)
+
     def mask_value(self, key: str, value: str) -> str:
         """Mask an environment value by its key, then by content."""
         if is_secret_key(key) and value:

@@ -31,7 +31,7 @@ from meshtui.services.log_reader import Chunk, Notice, Source
 
 POD_COLOURS = ["36", "35", "33", "32", "34", "31"]
 _DROP_STAMP = re.compile(rb"^[^ \n]* ", re.MULTILINE)
-_LINE_START = re.compile(rb"^", re.MULTILINE)
+_LINE_START = re.compile(rb"^(?!\Z)", re.MULTILINE)  # not after the last newline: no dangling prefix
 SHOWN = {"reconnected", "gap", "failed", "ended", "retry"}
 
 
@@ -78,9 +78,17 @@ class LineSink:
 
     def _mask(self, data: bytes) -> bytes:
         """Secrets and URL passwords masked, chunk-wise (undecodable bytes kept as they are)."""
+        if not self._may_hold_secrets(data):
+            return data
         text = data.decode("utf-8", "surrogateescape")
         masked = self.masker.mask(text)
         return data if masked is text else masked.encode("utf-8", "surrogateescape")
+
+    def _may_hold_secrets(self, data: bytes) -> bool:
+        """The masker's own test, on the bytes: with no secret learned only a URL (`://`) can hold one.
+        ASCII bytes never occur inside a multi-byte UTF-8 character, so the bytes hold `://` exactly
+        when the decoded text does; data that cannot is written without being decoded."""
+        return self.masker.knows_secrets or b"://" in data
 
     def _write(self, data: bytes) -> None:
         if not data:
@@ -90,23 +98,43 @@ class LineSink:
         else:  # a text stream without a buffer (tests): same bytes, decoded
             self.out.stream.write(data.decode("utf-8", "surrogateescape"))
 
+    def _write_parts(self, parts: list[bytes | memoryview], may_hold_secrets: bool) -> None:
+        """Write pieces of output as one: masked as a whole when they may hold a secret, else without a copy."""
+        if self.binary is not None and not may_hold_secrets:
+            self.binary.writelines(parts)
+            return
+        self._write(self._mask(b"".join(parts)))
+
     # -- writing -----------------------------------------------------------------------------
     def chunks(self, chunks: Iterable[Chunk]) -> None:
-        """The fast path: each chunk prefixed in one regex pass and written as bytes."""
-        parts = []
+        """The fast path: each chunk prefixed in one regex pass and written as bytes.
+
+        A plain chunk is one `replace` that puts the prefix after every newline; the first
+        prefix goes before it and the one after the last newline is cut off by a view (no
+        copy). Masking, when the bytes may hold a secret, is on the joined output as before."""
+        parts: list[bytes | memoryview] = []
+        secrets = False  # whether any part may hold one (tested on bytes: a view has no fast search)
         for chunk in chunks:
             if chunk.marker is not None:
-                parts.append(self._marker(chunk.source, chunk.data.decode("utf-8", "replace")))
-                continue
-            data = inert_bytes(chunk.data) if self.tty else chunk.data
-            prefix = self.prefix(chunk.source)
-            if not chunk.stamped:  # the plain whole-log read: one replace for the whole chunk
-                parts.append(prefix + data[:-1].replace(b"\n", b"\n" + prefix) + b"\n")
-            elif self.query.timestamps:
-                parts.append(_LINE_START.sub(prefix.replace(b"\\", b"\\\\"), data))
+                part = self._marker(chunk.source, chunk.data.decode("utf-8", "replace"))
             else:
-                parts.append(_DROP_STAMP.sub(prefix.replace(b"\\", b"\\\\"), data))
-        self._write(self._mask(b"".join(parts)))
+                data = inert_bytes(chunk.data) if self.tty else chunk.data
+                prefix = self.prefix(chunk.source)
+                if not chunk.stamped:  # the plain whole-log read: one replace for the whole chunk
+                    if not data:
+                        continue
+                    part = data.replace(b"\n", b"\n" + prefix)
+                    # what is written is prefix + part minus its last prefix: test both and where they meet
+                    secrets = secrets or any(map(self._may_hold_secrets, (prefix, part, prefix[-2:] + part[:2])))
+                    parts += [prefix, memoryview(part)[:len(part) - len(prefix)]]
+                    continue
+                if self.query.timestamps:
+                    part = _LINE_START.sub(prefix.replace(b"\\", b"\\\\"), data)
+                else:
+                    part = _DROP_STAMP.sub(prefix.replace(b"\\", b"\\\\"), data)
+            secrets = secrets or self._may_hold_secrets(part)
+            parts.append(part)
+        self._write_parts(parts, secrets)
 
     def lines(self, lines: Iterable[LogLine]) -> None:
         """JSON, filtered or highlighted output: one formatted line per object."""

@@ -1,7 +1,10 @@
 """Past-tense messages the Traffic panel's workers post; its handlers own the state.
 
 Workers read and write through the route engine on threads; each result comes back as
-one of these, carrying the engine's typed objects (never display text).
+one of these, carrying the engine's typed objects (never display text). Those types are
+imported for annotations only: the app loads this module before its first frame, and the
+observer (`services.observe`, which loads the log engine) and the route engine load when
+the Traffic panel first needs them.
 """
 
 from __future__ import annotations
@@ -10,12 +13,10 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from meshtui.services.observe import Observation
-from meshtui.services.routes import ApplyResult, HostSummary, Loaded, ResetPlan, RouteConflict
-from meshtui.services.routes.ports import ObserverView, WatchView
-
-if TYPE_CHECKING:
-    from meshtui.services.routes import UndoResult
+if TYPE_CHECKING:  # types only: the app imports these messages before its first frame
+    from meshtui.services.observe import Observation
+    from meshtui.services.routes import ApplyResult, HostSummary, Loaded, ResetPlan, RouteConflict, UndoResult
+    from meshtui.services.routes.ports import ObserverView, WatchView
 
 
 class HostsLoaded(Message):

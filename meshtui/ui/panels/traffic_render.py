@@ -10,14 +10,17 @@ the cluster, the DRAFT column and the "draft" marks only what has not been appli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from meshtui.domain.routes.present import breaker_text, conditions_text, extras, percent
-from meshtui.domain.routes.view import RoutesView, RuleView
 from meshtui.domain.text import inert, inert_lines
-from meshtui.services.observe import Observation
-from meshtui.services.routes import HostSummary
+
+if TYPE_CHECKING:  # types only: the observer (which loads the log engine) loads when the panel starts one
+    from meshtui.domain.routes.view import RoutesView, RuleView
+    from meshtui.services.observe import Observation
+    from meshtui.services.routes import HostSummary
 
 BAR = 24
 

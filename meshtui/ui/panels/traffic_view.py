@@ -12,7 +12,7 @@ shrink, so the observed table's columns (REQUESTS, SUCCESS, P50, P95) stay on sc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -21,15 +21,17 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from meshtui.domain.errors import MeshtuiError
-from meshtui.domain.routes import Routes
-from meshtui.domain.routes import edits as E
 from meshtui.domain.text import inert
-from meshtui.services.observe import Observation
-from meshtui.services.routes import HostSummary, Loaded, Plan
-from meshtui.services.routes.ports import ObserverView, TrafficSession, WatchView
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.panels.traffic_render import BAR, Palette, observed_rows, rules_text, title_text
 from meshtui.ui.widgets.keyed_table import KeyedTable
+
+if TYPE_CHECKING:  # types only: the observer and the route engine load when the panel first needs them
+    from meshtui.domain.routes import Routes
+    from meshtui.domain.routes import edits as E
+    from meshtui.services.observe import Observation
+    from meshtui.services.routes import HostSummary, Loaded, Plan
+    from meshtui.services.routes.ports import ObserverView, TrafficSession, WatchView
 
 WIDE, NARROW = 150, 120
 
