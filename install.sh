@@ -71,6 +71,9 @@ install_python() {
     say "error: pip could not install meshtui (see the messages above)" >&2
     exit 1
   fi
+  # meshtui is installed editable, so pip compiled none of its modules: do it now, so that
+  # every start reads bytecode even where PYTHONDONTWRITEBYTECODE forbids caching it later
+  "$VENV/bin/python" -m compileall -q "$ROOT/meshtui" >/dev/null 2>&1 || true
   echo "$want" > "$stamp"
   say "installed: $("$VENV/bin/meshtui" --version)"
 }
