@@ -40,8 +40,11 @@ def json_delivered(path: Path) -> Delivered:
 
 
 def start(sim: SimCluster, out: Path, err: Path, *args: str) -> subprocess.Popen[bytes]:
+    # Ctrl-C as a terminal delivers it: a suite started in the background by a shell without job control
+    # inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored (no KeyboardInterrupt at all)
     return subprocess.Popen([str(MESHTUI), "logs", *args], stdout=out.open("wb"), stderr=err.open("wb"),
-                            env={**os.environ, **env_for(sim)})
+                            env={**os.environ, **env_for(sim)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 @pytest.mark.parametrize("drop_after", CUTS)

@@ -37,7 +37,8 @@ async def until(pilot, condition) -> None:  # type: ignore[no-untyped-def]
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Connected, the Overview's rows all drawn, the header (with the guard's reason laid out) and the ingress line drawn."""
+    """Connected, the Overview's rows (pods, nodes, events) all drawn, the header (with the guard's reason laid
+    out) and the ingress line drawn."""
     app = pilot.app
 
     def drawn() -> bool:
@@ -46,7 +47,10 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         return (app.session is not None and len(pods) > 5 and f"({len(pods)} shown)" in health
                 and "ingress" in health and app.query_one("#pods").row_count == len(pods)
                 and "meshtui-sim" in str(app.query_one("#where").render())
-                and app.query_one("#why").size.width > 0)
+                and app.query_one("#why").size.width > 0
+                # the nodes and the warning events come by their own watches: a busy machine shows them later
+                and app.query_one("#nodes").row_count > 0 and "0/0 nodes" not in health
+                and app.query_one("#events").row_count > 0 and " 0 warnings" not in health)
 
     await until(pilot, drawn)
 
