@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import signal
 import statistics
@@ -42,8 +43,34 @@ def pct(values: list[float], q: float) -> float:
 
 
 def ms(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
     return {"p50": round(statistics.median(values) * 1000, 1), "p95": round(pct(values, 0.95) * 1000, 1),
             "max": round(max(values) * 1000, 1), "n": len(values)}
+
+
+class Collections:
+    """Python's cyclic collector as the flood sees it: each collection's generation, start and length."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spans.append((info["generation"], self._started, time.perf_counter()))
+
+    def within(self, start: float, end: float, generation: int) -> float:
+        """Seconds spent collecting `generation` between start and end (overlaps counted)."""
+        return sum(max(0.0, min(b, end) - max(a, start)) for g, a, b in self.spans if g == generation)
+
+    def summary(self, start: float, end: float) -> dict[str, object]:
+        full = [b - a for g, a, b in self.spans if g == 2 and a >= start and b <= end]
+        young = [b - a for g, a, b in self.spans if g < 2 and a >= start and b <= end]
+        return {"full (gen 2) collections ms": ms(full), "young (gen 0/1) collections ms": ms(young),
+                "tracked objects at the end": len(gc.get_objects()), "frozen": gc.get_freeze_count()}
 
 
 class Minimal(App[None]):
@@ -87,6 +114,9 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
     markers: list[float] = []
     keys: list[float] = []
     toggles: list[float] = []
+    toggle_spans: list[tuple[float, float]] = []
+    toggle_parts: list[tuple[float, float]] = []
+    collections = Collections()
     pressed = [0.0]
     painted: list[float | None] = [None]
     toggled = [0.0]
@@ -139,12 +169,17 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
                 app.post_message(events.Key("w", "w"))
                 while not toggled[0] or painted[0] is None:
                     await asyncio.sleep(0.001)
+                toggle_spans.append((started, painted[0]))
+                toggle_parts.append((toggled[0] - started, painted[0] - toggled[0]))
                 return painted[0] - started
 
             at_cap = [await timed_toggle() for _ in range(6)]  # wrap on/off x3 at the cap, before the flood
             if not panel.view.wrap:
                 await timed_toggle()
             received_before = panel.received
+            toggle_spans.clear()
+            toggle_parts.clear()
+            gc.callbacks.append(collections)
             post(url + "/_sim/flood", {"namespace": "tuiflood", "selector": "app=tf", "lines": int(rate * seconds),
                                        "rate": rate})
             started = time.perf_counter()
@@ -164,6 +199,8 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
                 toggles.append(await timed_toggle())
                 peak = max(peak, process.memory_info().rss)
             elapsed = time.perf_counter() - started
+            gc.callbacks.remove(collections)
+            in_gc = [collections.within(a, b, 2) for a, b in toggle_spans]
             received = panel.received - received_before
             kept, evicted, wrapped = len(panel.view.lines), panel.view.evicted, panel.view.wrap
     finally:
@@ -175,6 +212,13 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
             "key latency ms (t, press -> action)": ms(keys),
             "wrap toggle ms (w, press -> toggled screen painted), under the flood": ms(toggles),
             "wrap toggle ms at the cap, no flood": ms(at_cap),
+            "wrap toggle split ms: press -> action ran": ms([a for a, _ in toggle_parts]),
+            "wrap toggle split ms: action ran -> toggled screen painted": ms([b for _, b in toggle_parts]),
+            "wrap toggles with a full collection inside (n, ms p50 of those)": [
+                sum(1 for t in in_gc if t), ms([t for t in in_gc if t]).get("p50", 0)],
+            "wrap toggle ms minus full-collection time inside": ms(
+                [t - g for t, g in zip(toggles, in_gc, strict=True)]),
+            "garbage collector during the flood": collections.summary(started, started + elapsed + 60),
             "tail lag of marker lines s (p50 / max)": [round(statistics.median(markers), 3), round(max(markers), 3)],
             "peak RSS MB": round(peak / 1e6)}
 
