@@ -218,9 +218,38 @@ class LogView(ScrollView, can_focus=True):
     def _update_size(self) -> None:
         if self.wrap:
             top = self._layout.tail_top(len(self.lines), self._width, self._height) if self.lines else 0
-            self.virtual_size = Size(1, top + self._height)  # nothing to scroll sideways
+            self._set_virtual_size(Size(1, top + self._height))  # nothing to scroll sideways
         else:
-            self.virtual_size = Size(self._max_width, len(self.lines))
+            self._set_virtual_size(Size(self._max_width, len(self.lines)))
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """A new scrollable size; a screen layout only when a scrollbar appears or goes.
+
+        Assigning `virtual_size` lays the whole screen out again (tens of ms under a flood, on every
+        batch in wrap mode and on every wrap toggle); when both scrollbars stay as they are, nothing on
+        screen moves but this view and its bars, so only they are updated and repainted.
+        """
+        if size == self.virtual_size:
+            return
+        width, height = self.container_size
+        bars = self.styles.scrollbar_size_vertical, self.styles.scrollbar_size_horizontal
+        across, down = size.width > width, size.height > height
+        if down and not across:
+            across = size.width > width - bars[0]
+        if across and not down:
+            down = size.height > height - bars[1]
+        auto = self.styles.overflow_x == "auto" and self.styles.overflow_y == "auto"
+        if not (self.is_mounted and width and height and auto and (across, down) == (
+                self.show_horizontal_scrollbar, self.show_vertical_scrollbar)):
+            self.virtual_size = size
+            return
+        self.set_reactive(LogView.virtual_size, size)
+        if down:
+            self.vertical_scrollbar.window_virtual_size = size.height
+        if across:
+            self.horizontal_scrollbar.window_virtual_size = size.width
+        self.scroll_x, self.scroll_y = self.scroll_x, self.scroll_y  # validated against the new size
+        self.refresh()
 
     def _screen_rows(self, width: int | None = None, height: int | None = None) -> list[tuple[int, int]]:
         """(ring index, part) per screen row for the current scroll position; O(visible)."""
