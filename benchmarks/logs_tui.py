@@ -159,8 +159,15 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
             while panel.summary is None or panel.summary.following < PODS:
                 await pilot.pause(0.05)
             post(url + "/_sim/flood", {"namespace": "tuiflood", "selector": "app=tf", "lines": CAP, "rate": 0})
-            while len(panel.view.lines) < CAP:
+            kept, grew_at = 0, time.perf_counter()
+            while len(panel.view.lines) < CAP:  # a busy machine may drop a few (counted): top up until full
                 await pilot.pause(0.05)
+                if len(panel.view.lines) > kept:
+                    kept, grew_at = len(panel.view.lines), time.perf_counter()
+                elif time.perf_counter() - grew_at > 3:
+                    post(url + "/_sim/flood", {"namespace": "tuiflood", "selector": "app=tf",
+                                               "lines": CAP - kept + PODS, "rate": 0})
+                    grew_at = time.perf_counter()
 
             async def timed_toggle() -> float:
                 """`w` as a terminal sends it (no waiting for the app to be idle); press -> toggled screen painted."""
