@@ -150,9 +150,14 @@ async def test_a_flood_and_wrap_toggles_lay_the_screen_out_only_when_a_scrollbar
         narrow = [LogLine("shop", "p", "c", "", 0, f"short {i}", 0) for i in range(CAP)]
         view.append(narrow)
         view.set_wrap(True)
-        await pilot.pause()
         layouts: list[object] = []
         app.screen.screen_layout_refresh_signal.subscribe(view, layouts.append, immediate=True)
+        for _ in range(200):  # the first screenful brought the vertical bar: wait for its layouts to be over
+            layouts.clear()
+            await pilot.pause(0.02)
+            if view.show_vertical_scrollbar and not layouts:
+                break
+        layouts.clear()
         for _ in range(2):  # the lines fit the width wrapped or not: no scrollbar comes or goes
             view.set_wrap(False)
             await pilot.pause()
