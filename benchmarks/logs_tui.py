@@ -5,8 +5,10 @@ pods; 20,000 lines are loaded first (the default cap, reached), wrap is turned o
 5,000 lines/s arrive for `--seconds`. Meanwhile keys are pressed in a loop: `t`
 (timestamps) and `w` (wrap off/on), posted as a terminal sends them (nothing waits for the
 app to be idle). Measured: key latency (press -> the action runs),
-wrap toggle (press -> the toggled screen is painted), tail lag of marker lines, lines
-received per second, peak RSS. Yardstick, in the same run: the same key on a minimal
+wrap toggle (press -> the toggled screen is painted; split into press -> action and
+action -> painted), tail lag of marker lines, lines received per second, peak RSS, and
+Python's cyclic garbage collector during the flood (each full collection stops the event
+loop; how many toggles had one inside). Yardstick, in the same run: the same key on a minimal
 Textual app (one Static), idle. Goals (issue 13): key latency p95 < 100 ms, wrap toggle
 < 50 ms.
 
