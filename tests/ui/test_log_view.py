@@ -13,7 +13,8 @@ from textual.app import App, ComposeResult
 
 from meshtui.domain.logs import LogLine
 from meshtui.ui.app import THEMES
-from meshtui.ui.widgets.log_view import SEARCH_STEP, LogView
+from meshtui.ui.widgets.log_view import LogView
+from meshtui.ui.widgets.log_view_moves import SEARCH_STEP
 
 CAP = 20_000
 
