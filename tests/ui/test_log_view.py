@@ -180,3 +180,34 @@ async def test_a_flood_and_wrap_toggles_lay_the_screen_out_only_when_a_scrollbar
         await pilot.pause()
         assert view.show_horizontal_scrollbar and layouts
         assert view.horizontal_scrollbar.window_virtual_size == view.virtual_size.width
+
+
+async def test_a_full_buffer_adds_nothing_for_the_garbage_collector_to_walk() -> None:
+    """Under a flood Python's full collections stop the app (0.1-0.3 s each when they walked the whole
+    heap): after the first batch what exists is frozen, and kept lines are not objects the collector
+    tracks, so 20,000 fresh lines leave its walk as short as before; the app's end gives it all back."""
+    import gc
+
+    app = ViewApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(LogView)
+        view.append(lines(100))
+        await wait_frozen(pilot)
+        gc.collect()
+        before = len(gc.get_objects())
+        view.append(lines(CAP, 10**6))  # every line kept before is evicted: the buffer is all new lines
+        await pilot.pause()
+        gc.collect()
+        grown = len(gc.get_objects()) - before
+        assert len(view.lines) == CAP and grown < CAP // 4, f"{grown} more tracked objects"
+    assert gc.get_freeze_count() == 0
+
+
+async def wait_frozen(pilot: object) -> None:
+    import gc
+
+    for _ in range(200):
+        if gc.get_freeze_count():
+            return
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+    raise AssertionError("nothing was frozen after the first batch")

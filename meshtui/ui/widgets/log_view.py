@@ -8,10 +8,18 @@ buffer: in wrap mode the scroll position is a line index and the screen is laid 
 from the lines that reach it (`WrapLayout`). Appending a batch, wrap, resize, a theme
 change, pause and follow are O(visible); search scans in bounded steps between frames.
 Scrolling up pauses following; End resumes it (keys, scrolling and search: `LogViewMoves`).
+
+When the first batch arrives, everything the app, the session and the log engine built is
+frozen out of Python's cyclic collector (`gc.freeze`): under a flood its full passes came
+every second or two and walked ~140,000 objects (0.1-0.3 s each, each one a stall felt as
+a late key or wrap toggle); they now walk the few thousand objects made since. Objects that
+die later are still freed by reference counting; unmounting the view (the app ends) gives
+everything back to the collector.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable
 
@@ -68,9 +76,18 @@ class LogView(LogViewMoves, can_focus=True):
         self._search_at = 0
         self._search_left = 0
         self._search_forward = True
+        self._froze = False
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def on_unmount(self) -> None:
+        if self._froze:
+            gc.unfreeze()
+
+    def _freeze(self) -> None:
+        if self.is_mounted:
+            gc.freeze()
 
     # -- content -----------------------------------------------------------------------------
     @property
@@ -101,6 +118,9 @@ class LogView(LogViewMoves, can_focus=True):
         if not batch:
             return
         evicted = self.lines.extend(batch)
+        if not self._froze:  # the first lines: what exists now lives for the session (see the docstring)
+            self._froze = True
+            self.call_after_refresh(self._freeze)
         widest = max(cell_len(line.pod) + cell_len(line.container) + min(len(line.raw), 2020) for line in batch) + 16
         self._max_width = max(self._max_width, widest)
         if len(self._texts) > 8192:
