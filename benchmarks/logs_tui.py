@@ -69,10 +69,11 @@ class Collections:
         return sum(max(0.0, min(b, end) - max(a, start)) for g, a, b in self.spans if g == generation)
 
     def summary(self, start: float, end: float) -> dict[str, object]:
+        """Collections between start and end; the heap as the collector sees it now (call it in the app)."""
         full = [b - a for g, a, b in self.spans if g == 2 and a >= start and b <= end]
         young = [b - a for g, a, b in self.spans if g < 2 and a >= start and b <= end]
         return {"full (gen 2) collections ms": ms(full), "young (gen 0/1) collections ms": ms(young),
-                "tracked objects at the end": len(gc.get_objects()), "frozen": gc.get_freeze_count()}
+                "objects it tracks at the end of the flood": len(gc.get_objects()), "frozen": gc.get_freeze_count()}
 
 
 class Minimal(App[None]):
@@ -209,6 +210,7 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
                 peak = max(peak, process.memory_info().rss)
             elapsed = time.perf_counter() - started
             gc.callbacks.remove(collections)
+            collector = collections.summary(started, started + elapsed)
             in_gc = [collections.within(a, b, 2) for a, b in toggle_spans]
             received = panel.received - received_before
             kept, evicted, wrapped = len(panel.view.lines), panel.view.evicted, panel.view.wrap
@@ -227,7 +229,7 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
                 sum(1 for t in in_gc if t), ms([t for t in in_gc if t]).get("p50", 0)],
             "wrap toggle ms minus full-collection time inside": ms(
                 [t - g for t, g in zip(toggles, in_gc, strict=True)]),
-            "garbage collector during the flood": collections.summary(started, started + elapsed + 60),
+            "garbage collector during the flood": collector,
             "tail lag of marker lines s (p50 / max)": [round(statistics.median(markers), 3), round(max(markers), 3)],
             "peak RSS MB": round(peak / 1e6)}
 
