@@ -5,8 +5,10 @@ pods; 20,000 lines are loaded first (the default cap, reached), wrap is turned o
 5,000 lines/s arrive for `--seconds`. Meanwhile keys are pressed in a loop: `t`
 (timestamps) and `w` (wrap off/on), posted as a terminal sends them (nothing waits for the
 app to be idle). Measured: key latency (press -> the action runs),
-wrap toggle (press -> the toggled screen is painted), tail lag of marker lines, lines
-received per second, peak RSS. Yardstick, in the same run: the same key on a minimal
+wrap toggle (press -> the toggled screen is painted; split into press -> action and
+action -> painted), tail lag of marker lines, lines received per second, peak RSS, and
+Python's cyclic garbage collector during the flood (each full collection stops the event
+loop; how many toggles had one inside). Yardstick, in the same run: the same key on a minimal
 Textual app (one Static), idle. Goals (issue 13): key latency p95 < 100 ms, wrap toggle
 < 50 ms.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import signal
 import statistics
@@ -42,8 +45,35 @@ def pct(values: list[float], q: float) -> float:
 
 
 def ms(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
     return {"p50": round(statistics.median(values) * 1000, 1), "p95": round(pct(values, 0.95) * 1000, 1),
             "max": round(max(values) * 1000, 1), "n": len(values)}
+
+
+class Collections:
+    """Python's cyclic collector as the flood sees it: each collection's generation, start and length."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spans.append((info["generation"], self._started, time.perf_counter()))
+
+    def within(self, start: float, end: float, generation: int) -> float:
+        """Seconds spent collecting `generation` between start and end (overlaps counted)."""
+        return sum(max(0.0, min(b, end) - max(a, start)) for g, a, b in self.spans if g == generation)
+
+    def summary(self, start: float, end: float) -> dict[str, object]:
+        """Collections between start and end; the heap as the collector sees it now (call it in the app)."""
+        full = [b - a for g, a, b in self.spans if g == 2 and a >= start and b <= end]
+        young = [b - a for g, a, b in self.spans if g < 2 and a >= start and b <= end]
+        return {"full (gen 2) collections ms": ms(full), "young (gen 0/1) collections ms": ms(young),
+                "objects it tracks at the end of the flood": len(gc.get_objects()), "frozen": gc.get_freeze_count()}
 
 
 class Minimal(App[None]):
@@ -87,6 +117,9 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
     markers: list[float] = []
     keys: list[float] = []
     toggles: list[float] = []
+    toggle_spans: list[tuple[float, float]] = []
+    toggle_parts: list[tuple[float, float]] = []
+    collections = Collections()
     pressed = [0.0]
     painted: list[float | None] = [None]
     toggled = [0.0]
@@ -129,8 +162,15 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
             while panel.summary is None or panel.summary.following < PODS:
                 await pilot.pause(0.05)
             post(url + "/_sim/flood", {"namespace": "tuiflood", "selector": "app=tf", "lines": CAP, "rate": 0})
-            while len(panel.view.lines) < CAP:
+            kept, grew_at = 0, time.perf_counter()
+            while len(panel.view.lines) < CAP:  # a busy machine may drop a few (counted): top up until full
                 await pilot.pause(0.05)
+                if len(panel.view.lines) > kept:
+                    kept, grew_at = len(panel.view.lines), time.perf_counter()
+                elif time.perf_counter() - grew_at > 3:
+                    post(url + "/_sim/flood", {"namespace": "tuiflood", "selector": "app=tf",
+                                               "lines": CAP - kept + PODS, "rate": 0})
+                    grew_at = time.perf_counter()
 
             async def timed_toggle() -> float:
                 """`w` as a terminal sends it (no waiting for the app to be idle); press -> toggled screen painted."""
@@ -139,12 +179,17 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
                 app.post_message(events.Key("w", "w"))
                 while not toggled[0] or painted[0] is None:
                     await asyncio.sleep(0.001)
+                toggle_spans.append((started, painted[0]))
+                toggle_parts.append((toggled[0] - started, painted[0] - toggled[0]))
                 return painted[0] - started
 
             at_cap = [await timed_toggle() for _ in range(6)]  # wrap on/off x3 at the cap, before the flood
             if not panel.view.wrap:
                 await timed_toggle()
             received_before = panel.received
+            toggle_spans.clear()
+            toggle_parts.clear()
+            gc.callbacks.append(collections)
             post(url + "/_sim/flood", {"namespace": "tuiflood", "selector": "app=tf", "lines": int(rate * seconds),
                                        "rate": rate})
             started = time.perf_counter()
@@ -164,6 +209,9 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
                 toggles.append(await timed_toggle())
                 peak = max(peak, process.memory_info().rss)
             elapsed = time.perf_counter() - started
+            gc.callbacks.remove(collections)
+            collector = collections.summary(started, started + elapsed)
+            in_gc = [collections.within(a, b, 2) for a, b in toggle_spans]
             received = panel.received - received_before
             kept, evicted, wrapped = len(panel.view.lines), panel.view.evicted, panel.view.wrap
     finally:
@@ -175,6 +223,13 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
             "key latency ms (t, press -> action)": ms(keys),
             "wrap toggle ms (w, press -> toggled screen painted), under the flood": ms(toggles),
             "wrap toggle ms at the cap, no flood": ms(at_cap),
+            "wrap toggle split ms: press -> action ran": ms([a for a, _ in toggle_parts]),
+            "wrap toggle split ms: action ran -> toggled screen painted": ms([b for _, b in toggle_parts]),
+            "wrap toggles with a full collection inside (n, ms p50 of those)": [
+                sum(1 for t in in_gc if t), ms([t for t in in_gc if t]).get("p50", 0)],
+            "wrap toggle ms minus full-collection time inside": ms(
+                [t - g for t, g in zip(toggles, in_gc, strict=True)]),
+            "garbage collector during the flood": collector,
             "tail lag of marker lines s (p50 / max)": [round(statistics.median(markers), 3), round(max(markers), 3)],
             "peak RSS MB": round(peak / 1e6)}
 

@@ -13,7 +13,8 @@ from textual.app import App, ComposeResult
 
 from meshtui.domain.logs import LogLine
 from meshtui.ui.app import THEMES
-from meshtui.ui.widgets.log_view import SEARCH_STEP, LogView
+from meshtui.ui.widgets.log_view import LogView
+from meshtui.ui.widgets.log_view_moves import SEARCH_STEP
 
 CAP = 20_000
 
@@ -139,3 +140,74 @@ async def test_wrapped_lines_fill_the_screen_from_the_bottom_when_following() ->
         await pilot.press("up", "up", "up")
         rows = [view.render_line(y).text for y in range(view.size.height)]
         assert not view.following and "496:" in "".join(rows)  # the cursor line is on screen
+
+
+async def test_a_flood_and_wrap_toggles_lay_the_screen_out_only_when_a_scrollbar_comes_or_goes() -> None:
+    """A screen layout re-arranges every widget (tens of ms under a flood): a batch appended while wrapped
+    and a wrap toggle change only this view's scrollable size, so they repaint the view and its bars."""
+    app = ViewApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(LogView)
+        narrow = [LogLine("shop", "p", "c", "", 0, f"short {i}", 0) for i in range(CAP)]
+        view.append(narrow)
+        view.set_wrap(True)
+        layouts: list[object] = []
+        app.screen.screen_layout_refresh_signal.subscribe(view, layouts.append, immediate=True)
+        for _ in range(200):  # the first screenful brought the vertical bar: wait for its layouts to be over
+            layouts.clear()
+            await pilot.pause(0.02)
+            if view.show_vertical_scrollbar and not layouts:
+                break
+        layouts.clear()
+        for _ in range(2):  # the lines fit the width wrapped or not: no scrollbar comes or goes
+            view.set_wrap(False)
+            await pilot.pause()
+            view.set_wrap(True)
+            await pilot.pause()
+        tops = set()
+        for batch in range(6):  # lines of 1-3 rows: the last screenful starts at a different line each time
+            view.append(lines(7, 10**6 + batch * 7))
+            tops.add(view.virtual_size.height)
+            await pilot.pause()
+        assert len(tops) > 1 and layouts == [], f"{len(layouts)} screen layouts"
+        # the bars and the screen still follow the buffer: the thumb at the bottom, the newest line last
+        assert view.vertical_scrollbar.window_virtual_size == view.virtual_size.height
+        assert view.scroll_y == view.max_scroll_y and view.following
+        newest = view.lines[len(view.lines) - 1].raw
+        assert newest.split()[1] in "".join(view.render_line(y).text for y in range(view.size.height))
+        view.set_wrap(False)  # wide lines unwrapped: the horizontal bar comes, and the screen is laid out
+        await pilot.pause()
+        await pilot.pause()
+        assert view.show_horizontal_scrollbar and layouts
+        assert view.horizontal_scrollbar.window_virtual_size == view.virtual_size.width
+
+
+async def test_a_full_buffer_adds_nothing_for_the_garbage_collector_to_walk() -> None:
+    """Under a flood Python's full collections stop the app (0.1-0.3 s each when they walked the whole
+    heap): after the first batch what exists is frozen, and kept lines are not objects the collector
+    tracks, so 20,000 fresh lines leave its walk as short as before; the app's end gives it all back."""
+    import gc
+
+    app = ViewApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(LogView)
+        view.append(lines(100))
+        await wait_frozen(pilot)
+        gc.collect()
+        before = len(gc.get_objects())
+        view.append(lines(CAP, 10**6))  # every line kept before is evicted: the buffer is all new lines
+        await pilot.pause()
+        gc.collect()
+        grown = len(gc.get_objects()) - before
+        assert len(view.lines) == CAP and grown < CAP // 4, f"{grown} more tracked objects"
+    assert gc.get_freeze_count() == 0
+
+
+async def wait_frozen(pilot: object) -> None:
+    import gc
+
+    for _ in range(200):
+        if gc.get_freeze_count():
+            return
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+    raise AssertionError("nothing was frozen after the first batch")

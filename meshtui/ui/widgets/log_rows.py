@@ -1,7 +1,11 @@
 """The Logs view's storage and row arithmetic, kept apart so every operation stays O(visible).
 
 `LineRing` is a fixed-capacity ring of lines with O(1) append, eviction and indexing
-(a deque indexes in O(n)), counting what it evicted. `WrapLayout` maps screen rows to
+(a deque indexes in O(n)), counting what it evicted. It keeps each line as a plain tuple of
+its fields (strings and numbers), which Python's cyclic collector stops tracking at once:
+20,000 line objects would otherwise live in its oldest generation and be walked by every
+full collection (every second or two under a flood); a line object is rebuilt on access,
+for the rows on screen. `WrapLayout` maps screen rows to
 (line, part) for wrapped lines without ever measuring the whole buffer: the scroll
 position in wrap mode is a line index, the screen is filled by walking from the top line
 down (or from the last line up when following), and only lines that reach the screen are
@@ -16,6 +20,14 @@ from typing import overload
 
 from meshtui.domain.logs import LogLine
 
+Packed = tuple[str, str, str, str, int, str, int, int, str | None]
+"""A kept line: LogLine's fields in order (namespace, pod, container, version, ts, raw, seq, instance, marker)."""
+
+
+def pack(line: LogLine) -> Packed:
+    return (line.namespace, line.pod, line.container, line.version, line.ts, line.raw, line.seq, line.instance,
+            line.marker)
+
 
 class LineRing(Sequence[LogLine]):
     """The newest `capacity` lines; index 0 is the oldest kept."""
@@ -24,7 +36,7 @@ class LineRing(Sequence[LogLine]):
         self.capacity = max(1, capacity)
         self.evicted = 0
         """Lines dropped since the last clear (the oldest go first)."""
-        self._items: list[LogLine] = []
+        self._items: list[Packed] = []
         self._head = 0
 
     def __len__(self) -> int:
@@ -37,6 +49,9 @@ class LineRing(Sequence[LogLine]):
     def __getitem__(self, index: int | slice) -> LogLine | Sequence[LogLine]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        return LogLine(*self._packed(index))
+
+    def _packed(self, index: int) -> Packed:
         size = len(self._items)
         if index < 0:
             index += size
@@ -44,9 +59,13 @@ class LineRing(Sequence[LogLine]):
             raise IndexError("line index out of range")
         return self._items[(self._head + index) % size] if size == self.capacity else self._items[index]
 
+    def raw(self, index: int) -> str:
+        """The text of the line at `index`, without building the line (a search reads every line)."""
+        return self._packed(index)[5]
+
     def __iter__(self) -> Iterator[LogLine]:
-        yield from self._items[self._head:]
-        yield from self._items[:self._head]
+        for packed in self._items[self._head:] + self._items[:self._head]:
+            yield LogLine(*packed)
 
     @property
     def first(self) -> int:
@@ -58,9 +77,9 @@ class LineRing(Sequence[LogLine]):
         items, cap, head, evicted = self._items, self.capacity, self._head, 0
         for line in lines:
             if len(items) < cap:
-                items.append(line)
+                items.append(pack(line))
             else:
-                items[head] = line
+                items[head] = pack(line)
                 head = head + 1 if head + 1 < cap else 0
                 evicted += 1
         self._head = head
@@ -136,6 +155,6 @@ def scan(lines: LineRing, pattern: re.Pattern[str], at: int, left: int, forward:
         left -= 1
         index = (at + step - lines.first) % max(1, count)
         at = index + lines.first
-        if pattern.search(lines[index].raw):
+        if pattern.search(lines.raw(index)):
             return index, at, left
     return None, at, left

@@ -7,11 +7,19 @@ summary, search and highlight marks, the cursor row. Wrapping never measures the
 buffer: in wrap mode the scroll position is a line index and the screen is laid out
 from the lines that reach it (`WrapLayout`). Appending a batch, wrap, resize, a theme
 change, pause and follow are O(visible); search scans in bounded steps between frames.
-Scrolling up pauses following; End resumes it.
+Scrolling up pauses following; End resumes it (keys, scrolling and search: `LogViewMoves`).
+
+When the first batch arrives, everything the app, the session and the log engine built is
+frozen out of Python's cyclic collector (`gc.freeze`): under a flood its full passes came
+every second or two and walked ~140,000 objects (0.1-0.3 s each, each one a stall felt as
+a late key or wrap toggle); they now walk the few thousand objects made since. Objects that
+die later are still freed by reference counting; unmounting the view (the app ends) gives
+everything back to the collector.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable
 
@@ -19,26 +27,22 @@ from rich.cells import cell_len
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.theme import Theme
 
 from meshtui.domain.logs import LogLine, truncate
 from meshtui.domain.text import inert
 from meshtui.domain.timefmt import format_ns
-from meshtui.ui.widgets.log_rows import LineRing, WrapLayout, scan
+from meshtui.ui.widgets.log_rows import LineRing, WrapLayout
 from meshtui.ui.widgets.log_style import LineLook, compact
+from meshtui.ui.widgets.log_view_moves import LogViewMoves
 
 STRIPS_KEPT = 256
 """Styled rows kept between frames (a few screenfuls); past this the cache starts afresh (kept small: rows
 that live long reach the oldest garbage-collector generation and make its full passes longer)."""
-SEARCH_STEP = 4000
-"""Lines scanned per step of a search; the event loop renders and reads keys between steps."""
 
 
-class LogView(ScrollView, can_focus=True):
+class LogView(LogViewMoves, can_focus=True):
     """Bounded, follow-able, searchable lines."""
 
     BINDINGS = [
@@ -50,18 +54,6 @@ class LogView(ScrollView, can_focus=True):
         Binding("end", "follow", "Follow", id="logs.follow"),
     ]
     DEFAULT_CSS = "LogView { height: 1fr; }"
-
-    following = reactive(True)
-
-    class Paused(Message):
-        """Following stopped or resumed (the panel's status line shows it)."""
-
-    class Searched(Message):
-        """A search ended: `found` is False when no line matches."""
-
-        def __init__(self, found: bool) -> None:
-            super().__init__()
-            self.found = found
 
     def __init__(self, max_lines: int = 20000, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -84,9 +76,18 @@ class LogView(ScrollView, can_focus=True):
         self._search_at = 0
         self._search_left = 0
         self._search_forward = True
+        self._froze = False
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def on_unmount(self) -> None:
+        if self._froze:
+            gc.unfreeze()
+
+    def _freeze(self) -> None:
+        if self.is_mounted:
+            gc.freeze()
 
     # -- content -----------------------------------------------------------------------------
     @property
@@ -111,22 +112,15 @@ class LogView(ScrollView, can_focus=True):
     def evicted(self) -> int:
         return self.lines.evicted
 
-    @property
-    def cursor(self) -> int:
-        index = self._cursor - self.lines.first
-        return index if 0 <= index < len(self.lines) else -1
-
-    @cursor.setter
-    def cursor(self, index: int) -> None:
-        self._cursor = -1 if index < 0 else index + self.lines.first
-        self._changed()
-
     def append(self, batch: Iterable[LogLine]) -> None:
         """Add lines: O(batch) to store, O(visible) to show."""
         batch = list(batch)
         if not batch:
             return
         evicted = self.lines.extend(batch)
+        if not self._froze:  # the first lines: what exists now lives for the session (see the docstring)
+            self._froze = True
+            self.call_after_refresh(self._freeze)
         widest = max(cell_len(line.pod) + cell_len(line.container) + min(len(line.raw), 2020) for line in batch) + 16
         self._max_width = max(self._max_width, widest)
         if len(self._texts) > 8192:
@@ -207,20 +201,12 @@ class LogView(ScrollView, can_focus=True):
         prefix, text = self._parts(index)
         return cell_len(prefix) + cell_len(text)
 
-    @property
-    def _width(self) -> int:
-        return max(10, self.scrollable_content_region.width or 80)
-
-    @property
-    def _height(self) -> int:
-        return max(1, self.scrollable_content_region.height or self.size.height or 1)
-
     def _update_size(self) -> None:
         if self.wrap:
             top = self._layout.tail_top(len(self.lines), self._width, self._height) if self.lines else 0
-            self.virtual_size = Size(1, top + self._height)  # nothing to scroll sideways
+            self._set_virtual_size(Size(1, top + self._height))  # nothing to scroll sideways
         else:
-            self.virtual_size = Size(self._max_width, len(self.lines))
+            self._set_virtual_size(Size(self._max_width, len(self.lines)))
 
     def _screen_rows(self, width: int | None = None, height: int | None = None) -> list[tuple[int, int]]:
         """(ring index, part) per screen row for the current scroll position; O(visible)."""
@@ -271,87 +257,3 @@ class LogView(ScrollView, can_focus=True):
         base = Style(bgcolor=str(theme.panel)) if index + self.lines.first == self._cursor else Style()
         return strip.extend_cell_length(width, base)
 
-    # -- interaction -------------------------------------------------------------------------
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if new < old and new < self.max_scroll_y - 0.5 and self.following:
-            self.following = False
-            self.post_message(self.Paused())
-
-    def action_cursor(self, delta: int) -> None:
-        if not self.lines:
-            return
-        last = len(self.lines) - 1
-        current = self.cursor if self.cursor >= 0 else last
-        self.cursor = max(0, min(last, current + delta))
-        if self.cursor < last and self.following:
-            self.following = False
-            self.post_message(self.Paused())
-        self._show_cursor()
-
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(1, self._height - 1))
-
-    def action_top(self) -> None:
-        self.following = False
-        self.cursor = 0
-        self.post_message(self.Paused())
-        self.scroll_home(animate=False)
-
-    def action_follow(self) -> None:
-        self.following = True
-        self.cursor = len(self.lines) - 1
-        self.post_message(self.Paused())
-        self._update_size()
-        self.scroll_to(y=self.max_scroll_y, animate=False)
-
-    def _show_cursor(self) -> None:
-        """Scroll so the cursor line is on screen; O(visible)."""
-        index = self.cursor
-        if index < 0:
-            return
-        top = int(self.scroll_y)
-        if self.wrap:
-            rows = self._screen_rows()
-            shown = {i for i, _ in rows}
-            if index not in shown or (rows and index == rows[-1][0] and index != len(self.lines) - 1):
-                if index < (rows[0][0] if rows else 0):
-                    self.scroll_to(y=index, animate=False, immediate=True)
-                else:  # put the cursor line at the bottom
-                    top = self._layout.top_ending_at(index, self._width, self._height)
-                    self.scroll_to(y=top, animate=False, immediate=True)
-        elif index < top:
-            self.scroll_to(y=index, animate=False, immediate=True)
-        elif index >= top + self._height:
-            self.scroll_to(y=index - self._height + 1, animate=False, immediate=True)
-        self._changed()
-
-    def find(self, forward: bool = True) -> None:
-        """Move the cursor to the next (or previous) matching line; scans in steps, posts `Searched`."""
-        if self.search is None or not self.lines:
-            self.post_message(self.Searched(False))
-            return
-        start = self.cursor if self.cursor >= 0 else len(self.lines) - 1
-        self._search_at = start + self.lines.first
-        self._search_left = len(self.lines)
-        self._search_forward = forward
-        self.searching = True
-        self._search_step()
-
-    def _search_step(self) -> None:
-        if not self.searching or self.search is None:
-            return
-        found, self._search_at, self._search_left = scan(self.lines, self.search, self._search_at,
-                                                         self._search_left, self._search_forward, SEARCH_STEP)
-        if found is not None:
-            self.searching = False
-            self.following = False
-            self.cursor = found
-            self.post_message(self.Paused())
-            self._show_cursor()
-            self.post_message(self.Searched(True))
-        elif self._search_left > 0:
-            self.set_timer(0.001, self._search_step)  # let a frame and the keys in
-        else:
-            self.searching = False
-            self.post_message(self.Searched(False))
