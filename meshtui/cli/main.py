@@ -143,11 +143,51 @@ def parse(arguments: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.N
     """`parse_known_args` with only the named command's parser built (the full parser if the guess missed)."""
     command = command_in(arguments)
     parser = build_parser(() if command is None else (command,))
-    args, extra = parser.parse_known_args(arguments)
+    args, extra = parser.parse_known_args(_dash_values(parser, arguments))
     if getattr(args, "_stub", False):  # the guess missed: every command's parser decides
         parser = build_parser()
-        args, extra = parser.parse_known_args(arguments)
+        args, extra = parser.parse_known_args(_dash_values(parser, arguments))
     return parser, args, extra
+
+
+def _value_options(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
+    """(options that take one value, every option string) of a parser and its subcommands."""
+    takes: set[str] = set()
+    known: set[str] = set()
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            known.update(action.option_strings)
+            if action.option_strings and action.nargs is None and action.const is None and \
+                    not isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+                takes.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    return takes, known
+
+
+def _dash_values(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> list[str]:
+    """`--since -5m`, `-e -debug`: a value that starts with a dash is the option's value (argparse
+    would say "expected one argument"), unless it is itself an option. The command's own check
+    then says what is wrong with it (a negative duration), and a pattern like `-debug` works."""
+    takes, known = _value_options(parser)
+    out: list[str] = []
+    index = 0
+    while index < len(arguments):
+        token = arguments[index]
+        following = arguments[index + 1] if index + 1 < len(arguments) else None
+        if token == "--":
+            out.extend(arguments[index:])
+            break
+        if token in takes and following is not None and following.startswith("-") and following != "--" \
+                and following.split("=", 1)[0] not in known:
+            out.append(f"{token}={following}" if token.startswith("--") else token + following)
+            index += 2
+            continue
+        out.append(token)
+        index += 1
+    return out
 
 
 def _run_tui(args: argparse.Namespace, ctx: CliContext) -> int:

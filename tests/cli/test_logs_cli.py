@@ -262,6 +262,16 @@ def on_a_terminal(sim: SimCluster, *args: str) -> str:
     return output.decode("utf-8", "replace")
 
 
+def test_a_pattern_that_starts_with_a_dash_is_a_value(sim: SimCluster) -> None:
+    pod = pods_of(sim, "app=catalog")[0]
+    post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
+                            "lines": ["keep me", "drop -debug me", "keep me too"]})
+    result = run_cli("logs", "-n", "shop", f"pod/{pod}", "-c", "catalog", "-e", "-debug", "-i", "keep",
+                     "--no-follow", env=env_for(sim))
+    assert result.returncode == 0, result.stderr
+    assert "keep me" in result.stdout and "keep me too" in result.stdout and "-debug" not in result.stdout
+
+
 def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None:
     for args, message in ((["-n", "shop", "-A"], "-n and -A cannot be used together"),
                           (["--since", "ages"], "not a duration"),
@@ -274,6 +284,7 @@ def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None
                           (["--tail", "-5"], "--tail must be -1 (all lines) or a number of lines >= 0 (got -5)"),
                           (["--since", ""], "not a duration: ''"),
                           (["--since=-5m"], "not a duration: '-5m'"),
+                          (["--since", "-5m"], "not a duration: '-5m'"),  # not argparse's "expected one argument"
                           (["--where", "status=abc"], "status must be an HTTP status 100-599"),
                           (["--where", "status=999"], "status must be an HTTP status 100-599"),
                           (["--where", "duration>abc"], "duration must be a number of milliseconds"),
