@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import re
 
-# C0 controls (but TAB, handled apart), DEL, C1 controls, and the Unicode bidi
-# embeddings/overrides/isolates and line/paragraph separators.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_KEEP_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 controls (but TAB, handled apart), DEL, C1 controls, the Unicode bidi marks,
+# embeddings/overrides/isolates, line/paragraph separators, and the invisible characters
+# that can hide or split text (zero-width space, invisible operators, BOM). ZWJ and ZWNJ
+# stay (emoji sequences and several scripts need them), and so does the word joiner, which
+# the markup escape itself uses after a trailing backslash.
+_INVISIBLE = "\u200b\u200e\u200f\u2061-\u2064\ufeff"
+_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069{_INVISIBLE}]")
+_UNSAFE_KEEP_NEWLINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069{_INVISIBLE}]")
 
 _TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}  # ␀ … ␟ (␛ for ESC)
 _TABLE[0x7F] = "\u2421"  # ␡
 _TABLE.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
-_TABLE.update({code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+_TABLE.update({code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                                                  0x200B, 0x200E, 0x200F, *range(0x2061, 0x2065), 0xFEFF)})
 _TABLE[0x09] = " "
 
 
@@ -55,8 +60,10 @@ def is_inert(text: str) -> bool:
 
 
 # The same set in UTF-8, for byte streams (the logs fast path): C0 but TAB and LF, DEL,
-# C1 (\xc2\x80-\xc2\x9f), U+2028/2029 and U+202A-202E (\xe2\x80\xa8-\xae), U+2066-2069 (\xe2\x81\xa6-\xa9).
-_UNSAFE_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
+# C1 (\xc2\x80-\xc2\x9f), U+200B/200E/200F and U+2028-202E (\xe2\x80..), U+2061-2064 and U+2066-2069
+# (\xe2\x81..), U+FEFF (\xef\xbb\xbf).
+_UNSAFE_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8b\x8e\x8f\xa8-\xae]"
+                           rb"|\xe2\x81[\xa1-\xa4\xa6-\xa9]|\xef\xbb\xbf")
 
 
 def inert_bytes(data: bytes) -> bytes:

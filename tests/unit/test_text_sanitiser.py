@@ -27,7 +27,7 @@ ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st.sam
 
 def _controls(text: str) -> list[str]:
     return [c for c in text if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or 0x202A <= ord(c) <= 0x202E
-            or 0x2066 <= ord(c) <= 0x2069 or c in "\u2028\u2029"]
+            or 0x2066 <= ord(c) <= 0x2069 or c in "\u2028\u2029\u200b\u200e\u200f\u2061\u2062\u2063\u2064\ufeff"]
 
 
 def test_known_attacks_lose_every_control_character_but_stay_readable() -> None:
@@ -36,6 +36,8 @@ def test_known_attacks_lose_every_control_character_but_stay_readable() -> None:
         assert _controls(shown) == [], repr(shown)
     assert inert("\x1b]0;pwned\x07") == "␛]0;pwned␇"
     assert inert("tab\there") == "tab here"
+    assert inert("pass\u200bword\ufeff") == "pass\\u200bword\\ufeff"  # invisible characters are shown
+    assert inert("\U0001f468\u200d\U0001f469") == "\U0001f468\u200d\U0001f469"  # an emoji sequence stays one
     assert inert_lines("a\nb\x1b[2J") == "a\nb␛[2J"
 
 
