@@ -4,8 +4,8 @@
 line's ns and how many lines share it) and turns that into requests: `sinceTime` from
 the last line (whose return is checked, see `log_reader`), or after it (1 ns later)
 when a connection keeps dropping right after showing it, with the instance confirmed by
-asking the pod and, after an outage, the log's first line read to learn whether the
-node rotated our last line away meanwhile (then what followed it may be gone: a gap). `ContainerTail` (log_tail) decides what to read and when.
+asking the pod and the log's first stamp read to learn whether the node rotated our
+last line away meanwhile (then what followed it may be gone: a gap). `ContainerTail` (log_tail) decides what to read and when.
 """
 
 from __future__ import annotations
@@ -30,9 +30,6 @@ from meshtui.services.log_stamps import Position
 
 BACKOFF_FIRST = 0.05
 BACKOFF_MAX = 5.0
-CHECK_AFTER = 1.0
-"""A resume after the boundary line (1 ns later) first checks the log still holds that line when the
-outage lasted this long (seconds) or any attempt failed: the node may have rotated lines away meanwhile."""
 
 
 class Restarted(Exception):
@@ -125,8 +122,7 @@ class ResumingTail:
         if skip and before is not None:
             params = {**params, "sinceTime": format_ns(before.ts + 1)}
             confirm = confirm or bool(params.get("follow"))
-            check = bool(params.get("follow")) and before != self._gap_after and (
-                self.attempts > 0 or (self._cut_at is not None and time.monotonic() - self._cut_at > CHECK_AFTER))
+            check = bool(params.get("follow")) and before != self._gap_after
         try:
             if check and before is not None:
                 self._check_boundary(before)
