@@ -24,3 +24,11 @@ def test_short_secrets_only_mask_whole_values() -> None:
     masker = Masker(["pw"])
     assert masker.mask("pw") == MASK
     assert masker.mask("/home/pwd") == "/home/pwd"
+
+
+def test_a_long_run_before_a_url_is_masked_in_one_pass() -> None:
+    """A hostile line: a 2,000,000-character run, then a URL with a password. A scheme pattern that
+    retries from every character of the run would take hours here (the suite's timeout fails it)."""
+    masked = Masker().mask("x" * 2_000_000 + " see https://user:hunter2@db/x and " + "a://" * 100_000)
+    assert "hunter2" not in masked and masked.endswith("a://" * 100_000)
+    assert "https://user:" in masked
