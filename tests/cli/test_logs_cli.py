@@ -305,6 +305,9 @@ def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None
             assert f"namespace {namespace} not found" in result.stderr and "Traceback" not in result.stderr
     result = run_cli("logs", "-n", "shop", "-l", "app=nothing-here", "--no-follow", env=env_for(sim))
     assert result.returncode == 0 and "no running containers match" in result.stderr  # a query, not a typo
+    result = run_cli("logs", "-n", "shop", "-l", "app=nothing-here", "--no-follow", "--json", env=env_for(sim))
+    notice = json.loads(result.stderr)  # --json: stderr is JSON too
+    assert notice["notice"] == "nothing matched" and "no running containers match" in notice["message"]
 
 
 def test_first_api_call_is_retried_then_gives_up_loudly(sim: SimCluster) -> None:
