@@ -50,6 +50,9 @@ async def test_an_unexpected_error_in_my_jobs_ends_what_it_was_doing(sim) -> Non
         await wait_for(pilot, lambda: setup.run_verb is None, what="the run to end")
         assert setup.step_cells()["metrics-server"][0] == "✘"
         resources = app.panel("resources")
+        # its first sample lands first (a late success would repaint the status over the failure); hidden, it
+        # takes no other until shown
+        await wait_for(pilot, lambda: resources.samples + resources.errors > 0, timeout=60, what="the first sample")
         resources.run_worker(boom, thread=True, exit_on_error=False, group="usage")
         await wait_for(pilot, lambda: "sampling failed (RuntimeError: disk on fire)"
                        in str(resources.query_one("#usage-status").render()), what="the usage status")
