@@ -12,6 +12,8 @@ owning tail is asked what to do before anything is delivered.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
@@ -149,19 +151,25 @@ class StreamReader:
     def read(self, params: dict[str, object], *, verify: Position | None, accept_gap: bool, confirm: bool,
              deliver: bool = True) -> tuple[bool, Position | None]:
         """Read one response to its end; returns (ended cleanly, position after it). Raises when cut."""
-        owner = self.owner
         self.boundary_seen = False
-        path = path_for("", "v1", "pods", owner.namespace, owner.pod, "log")
         timeout = (5.0, None) if params.get("follow") else (5.0, 120.0)
-        response = self.kube.open_stream(path, query=params, timeout=timeout, accept="*/*")
+        with self._opened(params, timeout) as response:
+            self.owner.on_open(confirm)
+            return self._consume(response, verify, accept_gap, deliver)
+
+    @contextmanager
+    def _opened(self, query: dict[str, object], timeout: tuple[float, float | None]) -> Iterator[Any]:
+        """A log response that `interrupt()` can cut while it is read; released to the pool after."""
+        owner = self.owner
+        path = path_for("", "v1", "pods", owner.namespace, owner.pod, "log")
+        response = self.kube.open_stream(path, query=query, timeout=timeout, accept="*/*")
         with self._lock:
             self._response = response
             interrupted = self.interrupted
         try:
             if interrupted:
                 shutdown_response(response)
-            owner.on_open(confirm)
-            return self._consume(response, verify, accept_gap, deliver)
+            yield response
         finally:
             with self._lock:
                 self._response = None
@@ -170,35 +178,30 @@ class StreamReader:
     def first_stamp(self) -> int | None:
         """The stamp of the first line the node still keeps for the container (None: its log is empty,
         -1: not a stamp). A few bytes from the log's start: whether a line we know of was rotated away."""
-        owner = self.owner
-        path = path_for("", "v1", "pods", owner.namespace, owner.pod, "log")
-        response = self.kube.open_stream(path, query={"container": owner.source.container, "timestamps": True,
-                                                      "limitBytes": 128}, timeout=(5.0, 30.0), accept="*/*")
-        with self._lock:
-            self._response = response
-            interrupted = self.interrupted
-        try:
-            if interrupted:
-                shutdown_response(response)
-            data = b""
-            while len(data) < 4096:  # the server stops at limitBytes; a cut after the stamp does not matter
-                try:
-                    chunk = response.read1(4096)
-                except stream_errors():
-                    if b" " in data:
-                        break
-                    raise
-                if not chunk:
-                    break
-                data += chunk
-            if self.interrupted:
-                raise ConnectionAbortedError("interrupted")
-        finally:
-            response.close()  # never back to the pool half read
-            with self._lock:
-                self._response = None
-            response.release_conn()
+        query: dict[str, object] = {"container": self.owner.source.container, "timestamps": True, "limitBytes": 128}
+        with self._opened(query, (5.0, 30.0)) as response:
+            try:
+                data = self._start_of(response)
+            finally:
+                response.close()  # never back to the pool half read
         return stamp_at(data, 0)[0] if data else None
+
+    def _start_of(self, response: Any) -> bytes:
+        """The first bytes of a limited response: enough for the first stamp, whatever cuts it after that."""
+        data = b""
+        while len(data) < 4096:  # the server stops at limitBytes; a cut after the stamp does not matter
+            try:
+                chunk = response.read1(4096)
+            except stream_errors():
+                if b" " in data:
+                    break
+                raise
+            if not chunk:
+                break
+            data += chunk
+        if self.interrupted:
+            raise ConnectionAbortedError("interrupted")
+        return data
 
     def _consume(self, response: Any, verify: Position | None, accept_gap: bool,
                  deliver: bool) -> tuple[bool, Position | None]:
