@@ -73,6 +73,8 @@ class ResumingTail:
         self._rest_read = -1
         self._eof_instance = -1
         self._resume: Callable[[], bool] | None = None
+        self._expect: int | None = None
+        """While the previous instance is read: the restart count under which `previous=true` is still ours."""
         self._cut_at: float | None = None
         self._gap_after: Position | None = None
         self._cause = ""
@@ -121,7 +123,7 @@ class ResumingTail:
         check = False
         if skip and before is not None:
             params = {**params, "sinceTime": format_ns(before.ts + 1)}
-            confirm = confirm or bool(params.get("follow"))
+            confirm = True  # no last line to see again: the pod, asked once the response opened, vouches for it
             check = bool(params.get("follow")) and before != self._gap_after
         try:
             if check and before is not None:
@@ -157,22 +159,25 @@ class ResumingTail:
         if self._clean_eof and self._eof_instance == self.instance:
             self._rest_read = self.instance
         if self._rest_read != self.instance:
-            self._read(self._params(follow=False), accept_gap=True, confirm=False)
+            # A missing last line asks the pod: the kubelet may restart it between our look and the read.
+            self._read(self._params(follow=False), accept_gap=False, confirm=self.position is None)
             self._rest_read = self.instance
 
     # -- the reader's callbacks ------------------------------------------------------------
     def on_open(self, confirm: bool) -> None:
-        """A response came: the reconnect (if any) worked; without a position, make sure of the instance."""
+        """A response came: the reconnect (if any) worked; when asked to, make sure the log is our instance's.
+
+        The pod is read after the response opened and restart counts only grow: a count we expect
+        means the log served was ours. A previous instance's log is ours while the count is one more."""
         if confirm:
             pod = self._read_pod()
             status = container_status(pod, self.container)
             restarts = int(status.get("restartCount", 0)) if status else self.instance
-            if restarts > self.instance:
-                if self._first_open:
+            if restarts > (self.instance if self._expect is None else self._expect):
+                if self._first_open and self._expect is None:
                     self.instance = restarts  # restarted before we started: this is the instance we read
                 else:
-                    self._need_pod = True
-                    raise Restarted()
+                    self._restarted()
         if self._cut_at is not None:
             self.notify(Notice("reconnected", self.source, self._cause, since=self.position,
                                seconds=time.monotonic() - self._cut_at, attempts=self.attempts + 1))
@@ -191,10 +196,15 @@ class ResumingTail:
         """A resumed stream did not show our last line: restarted meanwhile, or rotated away?"""
         pod = self._read_pod()
         status = container_status(pod, self.container)
-        if pod is None or (status is not None and int(status.get("restartCount", 0)) > self.instance):
-            self._need_pod = True
-            raise Restarted()
+        expected = self.instance if self._expect is None else self._expect
+        if pod is None or (status is not None and int(status.get("restartCount", 0)) > expected):
+            self._restarted()
         self.on_gap(anomaly.position, anomaly.first_ts)  # same instance: rotated away; take what is left
+
+    def _restarted(self) -> None:
+        """Abandon this response unread: the pod is asked again and decides what to read next."""
+        self._need_pod, self._resume = True, None
+        raise Restarted()
 
     def on_gap(self, start: Position, first_ts: int) -> None:
         self._gap("log rotated before it could be read", start, first_ts)

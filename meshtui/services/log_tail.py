@@ -155,12 +155,19 @@ class ContainerTail(ResumingTail):
             self.instance, self.position = restarts - 1, None
             self.notify(Notice("restarted", self.source, ""))
         if self._rest_read != self.instance:
+            # `previous=true` is our instance only while the pod says `restarts`: a further restart while we
+            # were behind replaced it. A missing last line asks the pod (restarted again: a gap, nothing of the
+            # other instance delivered; else rotated); a read that cannot check it asks at open (`_read`).
+            self._expect = restarts
             try:
-                self._read(self._params(follow=False, previous=True), accept_gap=True, confirm=False)
+                self._read(self._params(follow=False, previous=True), accept_gap=False,
+                           confirm=self.position is None)
             except KubeApiError as exc:
                 if exc.status != 400 or "previous terminated container" not in exc.api_message:
                     raise
                 self._gap("the previous instance's log is gone from the node", self.position, None)
+            finally:
+                self._expect = None
         reason = ((status.get("lastState") or {}).get("terminated") or {}).get("reason", "")
         self.instance, self.position, self._first_open, self._resume = restarts, None, False, None
         self.notify(Notice("restarted", self.source, reason))

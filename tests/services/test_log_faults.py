@@ -17,7 +17,7 @@ from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import TailState
 from meshtui.services.logs import LogEngine
 from tests.conftest import SimFactory
-from tests.services.log_oracle import CUTS, Delivered, post, scenario_for, wait
+from tests.services.log_oracle import CUTS, Delivered, node_log, post, scenario_for, wait
 
 
 class Collector:
@@ -156,6 +156,47 @@ def test_rotation_before_the_first_delivered_line_is_a_reported_gap(sim_factory:
         texts = [text for _, text, _ in collector.delivered()[(pod, "catalog")]]
         assert texts[-2:] == ["rot 4", "rot 5"] and "rot 0" not in texts
         assert "gap" in collector.notices
+    finally:
+        collector.close()
+        engine.stop()
+
+
+def test_a_restart_while_the_previous_instance_is_read_is_a_gap_never_mislabelled(sim_factory: SimFactory) -> None:
+    """The tail is behind, reading a crashed instance through `previous=true`, when the container crashes
+    again: `previous=true` now serves the next instance. Nothing of it may be delivered under the old
+    instance's label (and again after the restart marker); what the node dropped is a reported gap."""
+    sim = sim_factory()
+    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
+                       LogQuery(namespace="shop", pod_pattern="^catalog-v2", containers="^catalog$", tail=0),
+                       drop_when_full=False)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
+             30, "the tail")
+        pod = next(iter(engine.tails))[1]
+        sim.set_faults(drop_log_streams_after=3, api_latency_ms=200)  # the tail reads 3 lines a round trip
+
+        def mine(instance: int) -> list[str]:
+            return [t for i, t, m in collector.delivered().get((pod, "catalog"), []) if i == instance and not m]
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
+                                "lines": [f"first {i}" for i in range(60)]})
+        wait(lambda: len(mine(0)) >= 6, 60, "the first lines")
+        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
+                                "lines": [f"second {i}" for i in range(20)]})
+        at_crash = len(mine(0))
+        wait(lambda: len(mine(0)) >= at_crash + 2, 60, "the previous instance being read")
+        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
+        truth = node_log(sim, pod, "catalog")  # instances 1 (previous) and 2; instance 0 is gone from the node
+        sim.set_faults(drop_log_streams_after=0, api_latency_ms=0)
+        wait(lambda: len(mine(2)) >= len(truth[2]), 60, "the newest instance")
+        first = [f"first {i}" for i in range(60)] + ["panic: simulated crash (Error, exit code 1)"]
+        assert mine(0) == first[:len(mine(0))] and len(mine(0)) < len(first)  # ours only, in order, then the gap
+        assert mine(1) == truth[1] and mine(2) == truth[2]  # each once, under its own label
+        markers = [i for i, _, m in collector.delivered()[(pod, "catalog")] if m]
+        assert markers == [1, 2]
+        assert collector.notices.count("gap") == 1 and engine.stats()["gaps"] == 1
     finally:
         collector.close()
         engine.stop()
