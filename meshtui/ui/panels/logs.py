@@ -1,22 +1,19 @@
 """Panel 2, Logs: a query box over the log engine, a view that costs what it shows, the pivot.
 
-The engine (services, no Textual) tails in threads and only signals `LogsArrived`; the
-handler drains a bounded batch at most every DRAIN_PERIOD (a flood repaints the view
-30 times a second, not once per arriving batch) and yields to the event loop between
-batches, so keys stay responsive; a key that changes the view (wrap, JSON, timestamps)
-is painted before the next batch is appended. The query box is parsed by the CLI's own
-argparse definitions (same words, same error messages); a rejected query is shown and
-stays shown until fixed, it never silently leaves the old one running. Every typed key
-lands, in order: `e` and `/` are priority bindings that move the focus at once (keys
-typed right behind them reached the panel's other keys before), and the box applies
-its editing keys where they arrive (`QueryInput`: a backspace burst no longer eats the
-characters typed after it).
+Lines reach the view through `Intake` (logs_intake.py: paced drains, a paused view that
+never evicts and says what waits or was dropped, stream-event markers placed in the stream by
+`logs_marks`). The query box is parsed by the CLI's own argparse definitions (same words,
+same error messages); a rejected query is shown and stays shown until fixed, it never
+silently leaves the old one running. Every typed key lands, in order: `e` and `/` are
+priority bindings that move the focus at once (keys typed right behind them reached the
+panel's other keys before), and the box applies its editing keys where they arrive
+(`QueryInput`: a backspace burst no longer eats the characters typed after it). Help lists
+every key that works here, the view's moving keys included (End: follow).
 """
 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
 
 from rich.text import Text
@@ -33,15 +30,13 @@ from meshtui.services.log_model import StreamSummary
 from meshtui.services.log_query import LogQuery, parse_query
 from meshtui.services.logs import LogSession, LogSource
 from meshtui.ui.failures import ReportsFailures
+from meshtui.ui.panels.logs_intake import VIEW_ACTIONS, Intake, view_keys
 from meshtui.ui.panels.logs_lines import LineActions
+from meshtui.ui.panels.logs_marks import StreamMarks
 from meshtui.ui.panels.logs_status import StatusFacts, status_text
 from meshtui.ui.widgets.log_view import LogView
 from meshtui.ui.widgets.query_input import QueryInput
 
-DRAIN_BATCH = 2_000
-DRAIN_PERIOD = 1 / 30
-"""At most this often a drained batch reaches the view: a flood repaints the view 30 times a second, not once
-per arriving batch, and keys run in between (lines wait at most this long more)."""
 HELP = ("query: -n NS | -A  -l SELECTOR  deploy/NAME  pod/NAME  REGEX  -c CONTAINER_RE  --sidecars  --since 5m  "
         "--tail N  -i RE  -e RE  --highlight RE  level>=warn  status=5xx  --buffer N")
 
@@ -53,7 +48,7 @@ class LogsArrived(Message):
         return isinstance(message, LogsArrived)
 
 
-class LogsPanel(LineActions, ReportsFailures, Vertical):
+class LogsPanel(Intake, LineActions, ReportsFailures, Vertical):
     """Query box, status line, log view."""
 
     FAILURE_SOURCE = "Logs"
@@ -72,6 +67,7 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
         Binding("r", "pivot", "Request", id="logs.pivot"),
         Binding("x", "clear", "Clear", id="logs.clear"),
         Binding("s", "save", "Save", id="logs.save"),
+        *view_keys(),
     ]
 
     def __init__(self, **kwargs: str | None) -> None:
@@ -90,6 +86,8 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
         self._drained_at = 0.0
         self._drain_timer: Timer | None = None
         self._held = False
+        self.full = False
+        self.marks = StreamMarks()
 
     def compose(self) -> ComposeResult:
         yield QueryInput(placeholder=HELP, id="log-query")
@@ -117,7 +115,7 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The box gets every key while it has the focus (e and / are priority bindings)."""
-        if action in ("edit_query", "search") and self._box_focused():
+        if action in ("edit_query", "search", *VIEW_ACTIONS) and self._box_focused():
             return False
         return True
 
@@ -139,6 +137,8 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
         self.session = None
 
     def _stop_engine(self) -> None:
+        self.marks.reset()
+        self.full = False
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
@@ -221,49 +221,6 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
     def _arrived(self, message: LogsArrived) -> None:
         self._schedule_drain()
 
-    def _schedule_drain(self) -> None:
-        """Drain now, or once DRAIN_PERIOD has passed since the last drain (one pending drain at most)."""
-        if self._drain_timer is not None or self._held:
-            return
-        wait = self._drained_at + DRAIN_PERIOD - time.monotonic()
-        if wait <= 0:
-            self._drain()
-        else:
-            self._drain_timer = self.set_timer(wait, self._timed_drain, name="logs-drain")
-
-    def _timed_drain(self) -> None:
-        self._drain_timer = None
-        if self._held:
-            return
-        self._drain()
-
-    def _hold_drain(self) -> None:
-        """A key changed the view: paint that first, append the next batch after the repaint."""
-        if not self._held:
-            self._held = True
-            self.call_after_refresh(self._release_drain)
-
-    def _release_drain(self) -> None:
-        self._held = False
-        self._schedule_drain()
-
-    def _drain(self) -> None:
-        engine = self.engine
-        if engine is None:
-            return
-        self._drained_at = time.monotonic()
-        batch = engine.drain(DRAIN_BATCH)
-        self.received += sum(1 for line in batch.lines if line.marker is None)
-        self.dropped = batch.dropped
-        self.summary = batch.summary or StreamSummary(following=batch.streams)
-        if batch.events:
-            self.last_event = batch.events[-1]
-        if batch.lines:
-            self.view.append(batch.lines)
-        self._status()
-        if engine.buffered():
-            self._schedule_drain()  # after DRAIN_PERIOD: keys and repaints run before the next batch
-
     # -- status ------------------------------------------------------------------------------
     def _status(self) -> None:
         view = self.view
@@ -271,7 +228,7 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
                  bool(self.query_obj and self.query_obj.sidecars)), ("timestamps", view.timestamps)) if on_]
         facts = StatusFacts(following=view.following, searching=view.searching, received=self.received,
                             kept=len(view.lines), cap=view.lines.capacity, evicted=view.evicted,
-                            dropped=self.dropped, flags=flags,
+                            dropped=self.dropped, full=self.full and not view.following, flags=flags,
                             query=self.query_obj.describe() or "(all pods)" if self.query_obj else "",
                             summary=self.summary, error=self.error, event=self.last_event)
         text = status_text(facts, self.app.current_theme)
@@ -343,4 +300,5 @@ class LogsPanel(LineActions, ReportsFailures, Vertical):
     def action_clear(self) -> None:
         self.view.clear()
         self.received = self.dropped = 0
+        self.full = False
         self._status()

@@ -111,5 +111,7 @@ class LineActions:
                 text = mask(line.raw) if callable(mask) else line.raw
                 fh.write(f"{format_ns(line.ts) if line.ts else '-'} {line.namespace}/{line.pod} {line.container} "
                          f"{text}\n")
-        self.app.call_from_thread(self.app.notify, f"saved {len(lines):,} lines (full, untruncated) to {target}",
-                                  markup=False)
+        markers = sum(1 for line in lines if line.marker is not None)  # restarts, gaps, drops: not log lines
+        extra = f" and {markers:,} stream marker{'s' if markers != 1 else ''}" if markers else ""
+        self.app.call_from_thread(self.app.notify, f"saved {len(lines) - markers:,} lines{extra} (full, untruncated) "
+                                  f"to {target}", markup=False)

@@ -2,8 +2,11 @@
 
 One line, rebuilt from counters only (O(1)): following / paused, streams following,
 reconnecting (with the longest run of failed attempts), waiting, ended, failed, gaps
-(lines that were truly lost), lines received, lines kept against the cap and evicted,
-the toggles, the query, and a sticky error when the last query was rejected.
+(lines that were truly lost), lines received, lines kept against the cap, evicted (the
+oldest kept, gone to make room) and dropped (never shown: they came while the view was
+full and paused, or faster than it took them; each drop is also a marker line in the view),
+the toggles, the query, and a sticky error when the last query was rejected. A paused view
+that is full says that new lines are being dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class StatusFacts:
     cap: int
     evicted: int
     dropped: int
+    full: bool
+    """The view is paused and its buffer full: new lines are dropped (and counted) until it resumes."""
     flags: list[str]
     query: str
     summary: StreamSummary | None
@@ -44,8 +49,12 @@ def status_text(facts: StatusFacts, theme: Theme) -> Text:
     summary = facts.summary or StreamSummary()
     if summary.failure:
         text.append(f"✘ {inert(summary.failure)}  ", style=f"bold {theme.error}")
-    text.append("● following" if facts.following else "⏸ paused (End resumes)",
-                style=str(theme.success if facts.following else theme.warning))
+    if facts.following:
+        text.append("● following", style=str(theme.success))
+    elif facts.full:
+        text.append("⏸ paused, view full: new lines are dropped (End resumes)", style=f"bold {theme.warning}")
+    else:
+        text.append("⏸ paused (End resumes)", style=str(theme.warning))
     if facts.searching:
         text.append("  searching…", style=str(theme.accent))
     text.append(f"  streams: {summary.following} following")
@@ -63,9 +72,10 @@ def status_text(facts: StatusFacts, theme: Theme) -> Text:
         text.append(f"  ⚠ {summary.gaps} gap{'s' if summary.gaps != 1 else ''}: lines lost",
                     style=f"bold {theme.error}")
     text.append(f"  {facts.received:,} lines · {facts.kept:,}/{facts.cap:,} kept")
-    lost = facts.evicted + facts.dropped
-    if lost:
-        text.append(f" · {lost:,} evicted", style=str(theme.warning))
+    if facts.evicted:
+        text.append(f" · {facts.evicted:,} evicted", style=str(theme.warning))
+    if facts.dropped:
+        text.append(f" · {facts.dropped:,} dropped at the cap", style=f"bold {theme.warning}")
     text.append(f"  [{' '.join(facts.flags)}]", style="dim")
     if facts.query:
         text.append(f"  {inert(facts.query)}", style="dim")

@@ -2,6 +2,8 @@
 
 Built per visible line only (the view caches the strips for a frame). Pod colours come
 from the theme and are cached per pod; `clear()` forgets them when the theme changes.
+Marker lines (stream events) are drawn whole in one theme colour: a restart in `$accent`,
+lines lost or dropped in `$warning`.
 Text reaching here is already inert (the view passes it through `inert`).
 """
 
@@ -65,8 +67,9 @@ class LineLook:
         pod_end = prefix.rfind(" ", 0, len(prefix) - 1) + 1  # the prefix ends "POD CONTAINER "
         segments = [Segment(prefix[:pod_end], base + self.pod(theme, line.pod)),
                     Segment(prefix[pod_end:], base + Style(dim=True))]
-        if line.marker is not None:
-            segments.append(Segment(text, base + Style(color=str(theme.accent or theme.primary), bold=True)))
+        if line.marker is not None:  # a stream event: a restart in the accent colour, a loss in the warning one
+            colour = (theme.accent or theme.primary) if line.marker == "restarted" else (theme.warning or theme.primary)
+            segments.append(Segment(text, base + Style(color=str(colour), bold=True)))
             return Strip(segments)
         mark = Style(bgcolor=str(theme.warning), color=str(theme.background), bold=True)
         at = 0

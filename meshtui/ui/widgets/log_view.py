@@ -8,6 +8,8 @@ buffer: in wrap mode the scroll position is a line index and the screen is laid 
 from the lines that reach it (`WrapLayout`). Appending a batch, wrap, resize, a theme
 change, pause and follow are O(visible); search scans in bounded steps between frames.
 Scrolling up pauses following; End resumes it (keys, scrolling and search: `LogViewMoves`).
+Stream events (a restart, lines lost, lines dropped at the cap) are lines too, with `marker`
+set: kept, scrolled and searched like the others, drawn whole in a theme colour.
 
 When the first batch arrives, everything the app, the session and the log engine built is
 frozen out of Python's cyclic collector (`gc.freeze`): under a flood its full passes came
@@ -194,6 +196,8 @@ class LogView(LogViewMoves, can_focus=True):
         return truncate(inert(body))
 
     def _prefix(self, line: LogLine) -> str:
+        if not line.pod and line.marker is not None:
+            return ""  # a marker about no one container (lines dropped at the cap)
         stamp = f"{format_ns(line.ts)[11:23]} " if self.timestamps and line.ts else ""
         return f"{stamp}{inert(line.pod)} {inert(line.container)} "
 
