@@ -103,12 +103,14 @@ def test_a_dry_run_is_refused_where_the_write_would_be(sim: SimCluster, relay: R
     """A server-side dry run reaches admission webhooks and the audit log: it is a write request to the guard."""
     before = weights(sim)
     kubeconfig = remote_kubeconfig(tmp_path / "kubeconfig", relay, context="kind-prod")
+    commands = (["set", "catalog", "v1=90", "v2=10"], ["breaker", "catalog", "--max-connections", "20"],
+                ["fault", "catalog", "--abort", "503", "--percent", "10"], ["reset", "catalog"], ["cleanup"])
     for extra in ([], ["--read-only", "--allow-remote"]):
-        result = run_cli("routes", "set", "catalog", "v1=90", "v2=10", "-n", "shop", "--dry-run", *extra,
-                         "--kubeconfig", kubeconfig)
-        assert result.returncode == 3, (extra, result.stdout, result.stderr)
-        assert "dry run" in result.stderr or "REMOTE" in result.stderr or "read-only" in result.stderr, result.stderr
-        assert relay.writes() == [], extra
+        for command in commands:
+            result = run_cli("routes", *command, "-n", "shop", "--dry-run", *extra, "--kubeconfig", kubeconfig)
+            assert result.returncode == 3, (command, extra, result.stdout, result.stderr)
+            assert "dry run" in result.stderr or "read-only" in result.stderr, result.stderr
+            assert relay.requests == [], (command, extra)  # refused before the first request, reads included
     allowed = run_cli("routes", "set", "catalog", "v1=90", "v2=10", "-n", "shop", "--dry-run", "--allow-remote",
                       "--kubeconfig", kubeconfig)
     assert allowed.returncode == 0, allowed.stderr

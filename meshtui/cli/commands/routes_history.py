@@ -73,8 +73,7 @@ def reset(args: argparse.Namespace, ctx: CliContext) -> int:
     service = ctx.wiring.routes
     out = ctx.out
     cleanup = args.action == "cleanup"
-    if not args.dry_run:
-        service.guard.check("clean up routes" if cleanup else f"reset routes of {args.host}")
+    service.guard.check("clean up routes" if cleanup else f"reset routes of {args.host}", dry_run=args.dry_run)
     targets = service.managed_hosts(args.namespace) if cleanup else [(service.namespace(args.namespace), args.host)]
     plans = [service.reset_plan(host, ns) for ns, host in targets]
     plans = [plan for plan in plans if plan.actions or not cleanup]

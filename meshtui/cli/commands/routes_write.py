@@ -145,8 +145,8 @@ def change(args: argparse.Namespace, ctx: CliContext) -> int:
     except InvalidInput as exc:
         raise rejected(args.action, args.host, exc.problems) from None
     service = ctx.wiring.routes
-    if not args.dry_run:
-        service.guard.check(f"change routes of {args.host}")
+    # A dry run is sent to the API server as a write (`dryRun=All`): judged before the first request too.
+    service.guard.check(f"change routes of {args.host}", dry_run=args.dry_run)
     loaded = service.load(args.host, args.namespace)
     try:
         plan = service.plan_edits(loaded, [edit])
