@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from meshtui.adapters.kube import KubeClient, path_for, shutdown_response
+from meshtui.adapters.kube import KubeApiError, KubeClient, path_for, shutdown_response
 from meshtui.domain.timefmt import format_ns
 from meshtui.services.log_stamps import Position, advance, stamp_at
 
 READ_SIZE = 262_144
+HOLDS_LIMIT = 4 << 20
+"""Bytes read from a previous instance's log to find one line (lines of one second before it, at most)."""
 
 
 class TailState(str, Enum):
@@ -185,6 +187,42 @@ class StreamReader:
             finally:
                 response.close()  # never back to the pool half read
         return stamp_at(data, 0)[0] if data else None
+
+    def holds(self, position: Position) -> bool:
+        """Does the previous instance's log hold our last line? (Then the container restarted and the pod's
+        status does not say so yet: a kubelet reports a restart after its next relist.) Reads from the
+        line's second up to it; False when there is no previous instance or it shows another line there."""
+        query: dict[str, object] = {"container": self.owner.source.container, "timestamps": True, "previous": True,
+                                    "sinceTime": format_ns(position.ts)}
+        try:
+            with self._opened(query, (5.0, 30.0)) as response:
+                try:
+                    return self._finds(response, position.ts)
+                finally:
+                    response.close()
+        except KubeApiError as exc:
+            if exc.status == 400:  # no previous instance
+                return False
+            raise
+
+    def _finds(self, response: Any, ts: int) -> bool:
+        pending, read = b"", 0
+        while read < HOLDS_LIMIT:
+            chunk = response.read1(READ_SIZE)
+            if not chunk:
+                if self.interrupted:
+                    raise ConnectionAbortedError("interrupted")
+                return False
+            read += len(chunk)
+            data = pending + chunk
+            start, end = 0, data.rfind(b"\n") + 1
+            while start < end:
+                stamp, after = stamp_at(data, start)
+                if stamp >= ts:
+                    return stamp == ts
+                start = after
+            pending = data[end:]
+        return False
 
     def _start_of(self, response: Any) -> bytes:
         """The first bytes of a limited response: enough for the first stamp, whatever cuts it after that."""

@@ -73,6 +73,8 @@ class ResumingTail:
         self._rest_read = -1
         self._eof_instance = -1
         self._resume: Callable[[], bool] | None = None
+        self._unreported: float | None = None
+        """When a restart the pod's status does not show yet was found (the previous log holds our last line)."""
         self._expect: int | None = None
         """While the previous instance is read: the restart count under which `previous=true` is still ours."""
         self._cut_at: float | None = None
@@ -146,9 +148,10 @@ class ResumingTail:
         first = self._reader.first_stamp()
         if first is not None and first <= before.ts:
             return
+        self._restart_or_gap(before)
         self._gap_after = before  # said once for this position
         if first is not None:
-            self.on_anomaly(Anomaly(before, first))  # restarted meanwhile, or rotated: a gap
+            self.on_gap(before, first)
         else:
             self._gap("log emptied before it could be read", before, None)
 
@@ -194,12 +197,21 @@ class ResumingTail:
 
     def on_anomaly(self, anomaly: Anomaly) -> None:
         """A resumed stream did not show our last line: restarted meanwhile, or rotated away?"""
+        self._restart_or_gap(anomaly.position)
+        self.on_gap(anomaly.position, anomaly.first_ts)  # same instance: rotated away; take what is left
+
+    def _restart_or_gap(self, position: Position) -> None:
+        """Raise `Restarted` when the container restarted (the pod says so, or not yet but the previous
+        instance's log holds our last line); return when our last line is gone from our instance's log."""
         pod = self._read_pod()
         status = container_status(pod, self.container)
         expected = self.instance if self._expect is None else self._expect
         if pod is None or (status is not None and int(status.get("restartCount", 0)) > expected):
             self._restarted()
-        self.on_gap(anomaly.position, anomaly.first_ts)  # same instance: rotated away; take what is left
+        if self._expect is None and self._reader.holds(position):
+            if self._unreported is None:
+                self._unreported = time.monotonic()
+            self._restarted()
 
     def _restarted(self) -> None:
         """Abandon this response unread: the pod is asked again and decides what to read next."""

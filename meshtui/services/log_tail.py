@@ -29,6 +29,9 @@ from meshtui.services.log_reader import Chunk, Notice, TailState, container_stat
 from meshtui.services.log_resume import Restarted, ResumingTail, backoff
 
 WAIT_POLL = 5.0
+STATUS_POLL = 0.25
+STATUS_LAG_MAX = 15.0
+"""Seconds a restart found in the logs may wait for the pod's status (a kubelet relists every second)."""
 __all__ = ["ContainerTail", "backoff"]
 
 
@@ -121,7 +124,13 @@ class ContainerTail(ResumingTail):
             return self._wait("container not started")
         restarts = int(status.get("restartCount", 0))
         if restarts > self.instance:
+            self._unreported = None
             return self._previous(restarts, status)
+        if self._unreported is not None:  # restarted (its previous log holds our last line); the status lags
+            if time.monotonic() - self._unreported < STATUS_LAG_MAX:
+                return self._wait("restarted; waiting for the pod's status to say so", poll=STATUS_POLL)
+            self._unreported = None
+            return self._previous(self.instance + 1, {})  # no word from the kubelet: read on without its reason
         state = status.get("state") or {}
         if "running" in state:
             self._need_pod = False
@@ -190,11 +199,11 @@ class ContainerTail(ResumingTail):
         self._wake.clear()
         self._wake.wait(backoff(self.attempts))  # a hint (pod changed, stop) ends the wait early
 
-    def _wait(self, why: str) -> bool:
+    def _wait(self, why: str, poll: float = WAIT_POLL) -> bool:
         if self.state is not TailState.WAITING:
             self.state = TailState.WAITING
             self.notify(Notice("state", self.source, why))
-        self._wake.wait(WAIT_POLL)
+        self._wake.wait(poll)
         self._wake.clear()
         return False
 

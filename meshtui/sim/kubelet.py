@@ -138,12 +138,27 @@ def crash(ctl: Controllers, namespace: str, name: str, container: str, reason: s
         raise ApiError(400, "BadRequest", f'container "{container}" not found in pod "{name}"')
     if pod["metadata"].get("deletionTimestamp"):
         raise ApiError(409, "Conflict", f'pod "{name}" is terminating')
-    now = now_iso()
     log = ctl.state.logs.get(namespace, name, container)
     log.append([f"panic: simulated crash ({reason}, exit code {exit_code})"])
     log.restart()
+    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+    log.append(startup_lines(pod, spec))
+    lag = ctl.state.faults.status_lag_ms / 1000
+    if lag > 0:  # the node serves the new instance now; the pod says so after the kubelet's next relist
+        ctl._later(lag, _report_restart, ctl, namespace, name, pod["metadata"]["uid"], container, reason, exit_code)
+        return pod
+    return _report_restart(ctl, namespace, name, pod["metadata"]["uid"], container, reason, exit_code)
+
+
+def _report_restart(ctl: Controllers, namespace: str, name: str, uid: str, container: str, reason: str,
+                    exit_code: int) -> dict:
+    """The pod's status after a container restart: restartCount + 1, lastState terminated, events."""
+    pods = ctl.state.type("pods")
+    now = now_iso()
 
     def restart(obj: dict) -> None:
+        if obj["metadata"].get("uid") != uid:
+            return  # another pod by that name now
         for status in obj["status"].get("containerStatuses", []):
             if status["name"] == container:
                 started = status.get("state", {}).get("running", {}).get("startedAt", now)
@@ -159,9 +174,7 @@ def crash(ctl: Controllers, namespace: str, name: str, container: str, reason: s
     ctl.record(pod, "Warning", "BackOff", f"Back-off restarting failed container {container} in pod {name}_{namespace}",
                "kubelet")
     ctl.record(pod, "Normal", "Started", f"Started container {container}", "kubelet")
-    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
-    log.append(startup_lines(pod, spec))
-    ctl._later(1.0, become_ready, ctl, namespace, name, pod["metadata"]["uid"])
+    ctl._later(1.0, become_ready, ctl, namespace, name, uid)
     return pod
 
 

@@ -54,6 +54,9 @@ class Faults:
     drop_watches_every: float = 0.0
     api_latency_ms: float = 0.0
     api_error_rate: float = 0.0
+    status_lag_ms: float = 0.0
+    """How long a pod's status lags a container restart: a kubelet reports it after its next relist,
+    while the node already serves the new instance's log (and `previous=true` the old one)."""
     metrics_unavailable: bool = False
     metrics_units: str = "standard"
     """`standard` (n and Ki, as metrics-server) or `mixed` (n, u, m, plain; Ki, Mi, Gi, plain)."""
@@ -64,7 +67,8 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault controls: {', '.join(sorted(unknown))}")
         values = {}
-        for name in ("drop_log_streams_after", "drop_watches_every", "api_latency_ms", "api_error_rate"):
+        for name in ("drop_log_streams_after", "drop_watches_every", "api_latency_ms", "api_error_rate",
+                     "status_lag_ms"):
             if name in data:
                 values[name] = type(getattr(self, name))(data[name] or 0)
                 if values[name] < 0:
@@ -83,6 +87,7 @@ class Faults:
     def as_dict(self) -> dict:
         return {"drop_log_streams_after": self.drop_log_streams_after, "drop_watches_every": self.drop_watches_every,
                 "api_latency_ms": self.api_latency_ms, "api_error_rate": self.api_error_rate,
+                "status_lag_ms": self.status_lag_ms,
                 "metrics_unavailable": self.metrics_unavailable, "metrics_units": self.metrics_units}
 
 

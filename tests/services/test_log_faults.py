@@ -200,3 +200,43 @@ def test_a_restart_while_the_previous_instance_is_read_is_a_gap_never_mislabelle
     finally:
         collector.close()
         engine.stop()
+
+
+@pytest.mark.parametrize("drop_after", [0, 2])
+def test_a_restart_the_pods_status_does_not_show_yet_is_still_a_restart(sim_factory: SimFactory,
+                                                                       drop_after: int) -> None:
+    """A kubelet serves the new instance's log at once and reports the restart after its next relist: a
+    tail that resumes meanwhile finds its last line in `previous=true`, not in the current log. That is a
+    restart, not a rotation: no gap, nothing of the new instance under the old label, nothing twice."""
+    sim = sim_factory()
+    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
+                       LogQuery(namespace="shop", pod_pattern="^catalog-v3", containers="^catalog$", tail=0),
+                       drop_when_full=False)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
+             30, "the tail")
+        pod = next(iter(engine.tails))[1]
+
+        def mine(instance: int) -> list[str]:
+            return [t for i, t, m in collector.delivered().get((pod, "catalog"), []) if i == instance and not m]
+        sim.set_faults(status_lag_ms=1500, drop_log_streams_after=drop_after)
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
+                                "lines": [f"old {i}" for i in range(8)]})
+        wait(lambda: len(mine(0)) == 8, 30, "the first lines")
+        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
+                                "lines": [f"new {i}" for i in range(8)]})
+        truth = node_log(sim, pod, "catalog")
+        wait(lambda: len(mine(1)) >= len(truth[1]), 30, "the new instance's lines")
+        sim.set_faults(drop_log_streams_after=0)
+        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog", "lines": ["last"]})
+        wait(lambda: mine(1)[-1:] == ["last"], 30, "the last line")
+        assert mine(0) == [f"old {i}" for i in range(8)] + ["panic: simulated crash (Error, exit code 1)"]
+        assert mine(1) == truth[1] + ["last"]
+        assert [i for i, _, m in collector.delivered()[(pod, "catalog")] if m] == [1]
+        assert engine.stats()["gaps"] == 0 and "gap" not in collector.notices
+    finally:
+        collector.close()
+        engine.stop()
