@@ -2,7 +2,8 @@
 
 Every argument that is None means "leave as it is": a breaker edit that gives only the
 error threshold keeps the connection limits, a fault edit that gives only a new delay
-keeps its percentage. Only a field that does not exist yet gets a default, and
+keeps its percentage. Defaults are filled in only where nothing of that kind exists
+yet (a new fault's or mirror's share, a host without any breaker), and
 `breaker_defaults_used` tells the caller which, so the preview can say so.
 """
 
@@ -158,22 +159,26 @@ def _prune(dr: dict) -> None:
         dr.pop("trafficPolicy")
 
 
+def has_breaker(routes: Routes) -> bool:
+    """Whether the DestinationRule already has a breaker: any connectionPool or outlierDetection setting."""
+    policy = (routes.dr or {}).get("trafficPolicy")
+    return isinstance(policy, dict) and any(policy.get(section) for section in ("connectionPool",
+                                                                                 "outlierDetection"))
+
+
 def breaker_defaults_used(routes: Routes, given: dict[str, int | str | None],
                           unset: tuple[str, ...] = ()) -> dict[str, int | str]:
-    """Defaults `set_breaker` would add: fields not given, not unset and not already on the DestinationRule.
+    """Defaults `set_breaker` would add: only for a NEW breaker, the fields neither given nor unset.
 
-    An edit that only removes fields (`--max-connections none`) adds nothing: removing a
-    field that is not there changes nothing, it does not install a breaker around it.
+    A host whose DestinationRule already has a connection pool or outlier detection (set by
+    meshtui or anyone else, however partial) gets exactly the fields asked for: a field
+    removed with `none` stays removed, and a pool-only policy gets no outlier ejection. An
+    edit that only removes fields adds nothing either.
     """
-    if unset and all(value is None for value in given.values()):
+    if has_breaker(routes) or (unset and all(value is None for value in given.values())):
         return {}
-    policy = (routes.dr or {}).get("trafficPolicy") or {}
-    used = {}
-    for name, default in BREAKER_DEFAULTS.items():
-        holder = _holder(policy, name) if isinstance(policy, dict) else None
-        if given.get(name) is None and name not in unset and BREAKER_FIELDS[name][2] not in (holder or {}):
-            used[name] = default
-    return used
+    return {name: default for name, default in BREAKER_DEFAULTS.items()
+            if given.get(name) is None and name not in unset}
 
 
 def set_breaker(routes: Routes, *, max_connections: int | None = None, max_pending: int | None = None,
@@ -182,8 +187,9 @@ def set_breaker(routes: Routes, *, max_connections: int | None = None, max_pendi
                 max_ejection_percent: int | None = None, unset: tuple[str, ...] = ()) -> Routes:
     """Circuit breaking on the DestinationRule: connection-pool limits plus outlier ejection (partial).
 
-    Fields given change, fields in `unset` are removed, the others keep their value; a
-    field that does not exist yet gets a default (see `operations.BREAKER_DEFAULTS`).
+    Fields given change, fields in `unset` are removed, the others keep their value (or
+    stay absent). Only a host with no breaker at all gets defaults for the fields not
+    given (see `breaker_defaults_used` and `operations.BREAKER_DEFAULTS`).
     """
     out = routes.copy()
     if out.dr is None:
