@@ -22,15 +22,30 @@ from meshtui.domain.routes.operations import (
 
 
 def set_fault(routes: Routes, *, delay: str | None = None, abort: int | None = None, percent: float | None = None,
-              subset: str | None = None) -> Routes:
-    """Inject a fixed delay and/or an abort on the weighted rule (or the rule routing to `subset`)."""
-    if delay is None and abort is None:
+              subset: str | None = None, share_of: str | None = None) -> Routes:
+    """Inject a fixed delay and/or an abort on the weighted rule (or the rule routing to `subset`).
+
+    `share_of` (delay or abort) with no value of that kind changes only the share of the
+    fault of that kind that is there now (a form whose delay or status was left as shown):
+    its delay or status stays whatever it is when the edit is applied.
+    """
+    if delay is None and abort is None and share_of is None:
         raise RouteError("a fault needs a delay or an abort", field="kind",
                          fix="give --delay DURATION (e.g. 2s) or --abort HTTP_STATUS (e.g. 503)")
     out = routes.copy()
     rule = rule_for(out, subset)
     existing = rule.get("fault")
+    if share_of is not None and {"delay": delay, "abort": abort}.get(share_of) is None:
+        spec = existing.get(share_of) if isinstance(existing, dict) else None
+        if not isinstance(spec, dict):
+            raise RouteError(f"the rule has no {share_of} fault any more", field="kind", value=share_of,
+                             fix=f"give the {share_of}'s value again, or discard the draft")
+        if percent is not None:
+            spec.pop("percent", None)
+            spec["percentage"] = {"value": float(percent)}
     fault: dict[str, Any] = existing if isinstance(existing, dict) else {}
+    if delay is None and abort is None:
+        return out
     rule["fault"] = fault
     for kind, key, value in (("delay", "fixedDelay", delay), ("abort", "httpStatus", abort)):
         if value is None:
@@ -69,16 +84,23 @@ def clear_fault(routes: Routes, subset: str | None = None) -> Routes:
     return out
 
 
-def set_mirror(routes: Routes, subset: str, percent: float | None = None) -> Routes:
-    """Mirror the weighted rule's traffic to `subset` (a new mirror mirrors 100 % unless told)."""
-    known_subset(routes, subset, "subset")
+def set_mirror(routes: Routes, subset: str | None, percent: float | None = None) -> Routes:
+    """Mirror the weighted rule's traffic to `subset` (a new mirror mirrors 100 % unless told).
+
+    `subset` None keeps the mirror's current target (only the share changes, if given).
+    """
     out = routes.copy()
     rule = out.weighted_rule()
     if rule.get("mirrors"):
-        raise RouteError("this rule mirrors to several targets (`mirrors`)", field="subset", value=subset,
+        raise RouteError("this rule mirrors to several targets (`mirrors`)", field="subset", value=subset or "",
                          fix="edit `mirrors` with kubectl, or clear them first")
     had_mirror = bool(rule.get("mirror"))
-    rule["mirror"] = {"host": out.host, "subset": subset}
+    if subset is None and not had_mirror:
+        raise RouteError("the rule mirrors nothing any more", field="subset",
+                         fix="choose the subset to mirror to again, or discard the draft")
+    if subset is not None:
+        known_subset(routes, subset, "subset")
+        rule["mirror"] = {"host": out.host, "subset": subset}
     if percent is not None:
         rule["mirrorPercentage"] = {"value": float(percent)}
         rule.pop("mirrorPercent", None)
