@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from meshtui.domain import routes as R
+from meshtui.domain.routes.inputs import InvalidInput
 from meshtui.services.routes import EditRejected, Loaded
 from meshtui.services.routes.planning import plan_edits
 from meshtui.ui.panels.traffic_forms import FORMS
@@ -60,3 +61,11 @@ def test_a_mirror_share_changed_alone_keeps_the_other_writers_target() -> None:
     # a target the user did choose is written
     edit = submitted(cluster, "mirror", {"subset": "v1"})
     assert plan_edits(Loaded(theirs), [edit]).after.vs["http"][-1]["mirror"]["subset"] == "v1"
+
+
+def test_a_timeout_form_submitted_as_shown_says_nothing_changes_in_the_forms_words() -> None:
+    cluster = with_rule(base_routes(), timeout="2s")
+    with pytest.raises(InvalidInput) as caught:
+        submitted(cluster, "timeout", {"timeout": "2s"})
+    assert [p.message for p in caught.value.problems] == ["nothing to change"]
+    assert "--" not in caught.value.problems[0].fix and "Esc" in caught.value.problems[0].fix

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from meshtui.domain import routes as R
 from meshtui.domain.routes import edits as E
+from meshtui.domain.routes.inputs import InvalidInput, Problem
 from meshtui.domain.routes.operations import BREAKER_DEFAULTS
 from meshtui.domain.routes.view import RoutesView
 from meshtui.ui.screens.form import Field
@@ -111,6 +112,9 @@ def timeout_form(host: str, view: RoutesView) -> FormSpec:
     def build(v: dict[str, str]) -> E.Edit:
         # only the fields the user changed: a re-based draft keeps what another writer set meanwhile
         changed = {name: _changed(v, prefill, name) or None for name in prefill}
+        if all(value is None for value in changed.values()):
+            raise InvalidInput([Problem("timeout", v["timeout"], "nothing to change",
+                                        "the fields show the current values: change one, or Esc closes the form")])
         return E.parse_timeout(changed["timeout"], changed["retries"], changed["per_try"], changed["retry_on"])
     return FormSpec("timeout", f"Timeout and retries ({host})",
                     [Field("timeout", "timeout (e.g. 2s; none removes it; empty keeps it)", prefill["timeout"],
