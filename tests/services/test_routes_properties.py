@@ -52,25 +52,31 @@ def intent(action: str, **values: str | None) -> Intent:
 
 
 maybe = st.none().__or__
-intents = st.one_of(
-    st.builds(lambda to, by: intent("shift", to=to, by=by), st.sampled_from(SUBSETS), st.sampled_from(["10", "-10"])),
-    st.builds(lambda name: intent("preset", name=name), st.sampled_from(["stable", "canary", "half", "flip",
-                                                                         "bluegreen"])),
-    st.builds(lambda h, v, s: intent("match", header=h, value=v, subset=s),
-              st.sampled_from(["end-user", "x-canary", "bad name"]), st.sampled_from(["tester", "a  b", "beta"]),
-              st.sampled_from(SUBSETS)),
-    st.builds(lambda k, v, p: intent("fault", kind=k, value=v, percent=p), st.sampled_from(["abort", "delay", "none"]),
-              st.sampled_from(STATUSES + DURATIONS), maybe(st.sampled_from(PERCENTS))),
-    st.builds(lambda s, p: intent("mirror", subset=s, percent=p), st.sampled_from([*SUBSETS, "none"]),
-              maybe(st.sampled_from(PERCENTS))),
-    st.builds(lambda t, r, p, o: intent("timeout", timeout=t, retries=r, per_try=p, retry_on=o),
-              maybe(st.sampled_from([*DURATIONS[:-1], "none"])), maybe(st.sampled_from(COUNTS)),
-              maybe(st.sampled_from(DURATIONS)), maybe(st.sampled_from(["5xx", "5xx,connect-failure", "often"]))),
-    st.builds(lambda fields: intent("breaker", **fields), st.dictionaries(
-        st.sampled_from(list(E.BREAKER_INPUTS)), st.sampled_from(COUNTS + DURATIONS[:4] + DURATIONS[7:9]),
+BY_KIND = dict(
+    shift=st.builds(lambda to, by: intent("shift", to=to, by=by), st.sampled_from(SUBSETS),
+                    st.sampled_from(["10", "-10"])),
+    preset=st.builds(lambda name: intent("preset", name=name),
+                     st.sampled_from(["stable", "canary", "half", "flip", "bluegreen"])),
+    match=st.builds(lambda h, v, s: intent("match", header=h, value=v, subset=s),
+                    st.sampled_from(["end-user", "x-canary", "bad name"]), st.sampled_from(["tester", "a  b", "beta"]),
+                    st.sampled_from(SUBSETS)),
+    fault=st.builds(lambda k, v, p: intent("fault", kind=k, value=v, percent=p),
+                    st.sampled_from(["abort", "delay", "none"]), st.sampled_from(STATUSES + DURATIONS),
+                    maybe(st.sampled_from(PERCENTS))),
+    mirror=st.builds(lambda s, p: intent("mirror", subset=s, percent=p), st.sampled_from([*SUBSETS, "none"]),
+                     maybe(st.sampled_from(PERCENTS))),
+    timeout=st.builds(lambda t, r, p, o: intent("timeout", timeout=t, retries=r, per_try=p, retry_on=o),
+                      maybe(st.sampled_from([*DURATIONS[:-1], "none"])), maybe(st.sampled_from(COUNTS)),
+                      maybe(st.sampled_from(DURATIONS)), maybe(st.sampled_from(["5xx", "5xx,connect-failure", "often"]))),
+    breaker=st.builds(lambda fields: intent("breaker", **fields), st.dictionaries(
+        st.sampled_from(list(E.BREAKER_INPUTS)), st.sampled_from([*COUNTS, *DURATIONS[:4], *DURATIONS[7:9], "none"]),
         max_size=3)),
-    st.just(intent("breaker-clear")),
+    clear=st.just(intent("breaker-clear")),
 )
+intents = st.one_of(*BY_KIND.values())
+# what a draft holds when another writer steps in (breaker and timeout forms more often)
+drafted = st.one_of(BY_KIND["breaker"], BY_KIND["timeout"], BY_KIND["breaker"], BY_KIND["timeout"], BY_KIND["clear"],
+                    BY_KIND["shift"], BY_KIND["preset"], BY_KIND["match"])
 
 
 def cli_argv(it: Intent) -> list[str]:
@@ -147,8 +153,8 @@ def panel_edit(it: Intent, view: R.RoutesView) -> E.Edit:
 def outcome(build) -> tuple[str, E.Edit | None]:  # type: ignore[no-untyped-def]
     try:
         return "ok", build()
-    except InvalidInput:
-        return "invalid", None
+    except InvalidInput as exc:
+        return ("nothing" if [p.message for p in exc.problems] == ["nothing to change"] else "invalid"), None
 
 
 def objects_valid(plan: Plan) -> None:
@@ -163,10 +169,23 @@ def objects_valid(plan: Plan) -> None:
         assert istio_validation.validate(kind, obj) == [], (kind, new)
 
 
-def base_routes() -> R.Routes:
+# What someone else may have set before meshtui edits: partial breakers and timeouts included.
+BREAKERS: list[dict] = [{}, {"connectionPool": {"tcp": {"maxConnections": 10}}},
+                        {"outlierDetection": {"consecutive5xxErrors": 7}},
+                        {"connectionPool": {"http": {"http1MaxPendingRequests": 5}},
+                         "outlierDetection": {"interval": "30s", "baseEjectionTime": "1m"}}]
+TIMEOUTS: list[dict] = [{}, {"timeout": "3s"}, {"retries": {"attempts": 2}},
+                        {"timeout": "1s", "retries": {"attempts": 1, "perTryTimeout": "500ms"}}]
+starts = st.tuples(st.sampled_from(range(len(BREAKERS))), st.sampled_from(range(len(TIMEOUTS))))
+
+
+def base_routes(start: tuple[int, int] = (0, 0)) -> R.Routes:
     vs = {"hosts": [HOST], "http": [{"name": "primary", "route": [
-        {"destination": {"host": HOST, "subset": "v1"}, "weight": 100}]}]}
-    return R.Routes(HOST, "shop", vs, R.subsets_from_versions(HOST, SUBSETS), list(SUBSETS))
+        {"destination": {"host": HOST, "subset": "v1"}, "weight": 100}], **copy.deepcopy(TIMEOUTS[start[1]])}]}
+    dr = R.subsets_from_versions(HOST, SUBSETS)
+    if BREAKERS[start[0]]:
+        dr["trafficPolicy"] = copy.deepcopy(BREAKERS[start[0]])
+    return R.Routes(HOST, "shop", vs, dr, list(SUBSETS))
 
 
 def step(routes: R.Routes, edit: E.Edit) -> tuple[str, R.Routes]:
@@ -181,21 +200,21 @@ def step(routes: R.Routes, edit: E.Edit) -> tuple[str, R.Routes]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(intents, min_size=1, max_size=8), st.lists(st.booleans(), min_size=8, max_size=8))
-def test_cli_and_panel_agree_and_everything_sent_is_valid(sequence: list[Intent], apply_now: list[bool]) -> None:
-    cli_state = base_routes()
-    panel_cluster, panel_draft = base_routes(), []  # the panel batches edits into a draft, applies at random points
+@given(st.lists(intents, min_size=1, max_size=8), st.lists(st.booleans(), min_size=8, max_size=8), starts)
+def test_cli_and_panel_agree_and_everything_sent_is_valid(sequence: list[Intent], apply_now: list[bool],
+                                                         start: tuple[int, int]) -> None:
+    cli_state = base_routes(start)
+    panel_cluster, panel_draft = base_routes(start), []  # the panel batches edits into a draft, applies at random
     for index, it in enumerate(sequence):
         view = plan_edits(Loaded(panel_cluster), panel_draft).view if panel_draft else R.view(panel_cluster)
         cli_result, cli_e = outcome(lambda it=it: cli_edit(it))
         panel_result, panel_e = outcome(lambda it=it, view=view: panel_edit(it, view))
-        if (cli_result, panel_result) == ("invalid", "ok") and it.kind == "timeout" and \
-                all(v is None for _, v in it.values):
-            # The form shows the current values, so submitting it untouched is a change of nothing; the CLI with
-            # no value at all says "nothing to change" (exit 2). Both leave the objects as they are.
-            assert panel_e is not None and plan_edits(Loaded(panel_cluster), [*panel_draft, panel_e]).after.vs == \
-                plan_edits(Loaded(panel_cluster), panel_draft).after.vs, (it, panel_e)
-            event("timeout: nothing to change")
+        if (cli_result, panel_result) == ("ok", "nothing"):
+            # The form records only what differs from the values it shows: typing the current value changes
+            # nothing ("nothing to change", the form stays open); the CLI given that value writes it as it is.
+            after = cli_e.apply(cli_state) if cli_e is not None else None
+            assert after is not None and (after.vs, after.dr) == (cli_state.vs, cli_state.dr), (it, cli_e)
+            event(f"{it.kind}: nothing to change")
             continue
         assert cli_result == panel_result, (it, cli_result, panel_result)
         if cli_e is None or panel_e is None:
@@ -220,6 +239,94 @@ def test_cli_and_panel_agree_and_everything_sent_is_valid(sequence: list[Intent]
     assert (panel_cluster.vs, panel_cluster.dr) == (cli_state.vs, cli_state.dr)
 
 
+def external(name: str, routes: R.Routes) -> R.Routes:
+    """Another writer (kubectl, a tour) sets one field while the panel holds a draft."""
+    out = routes.copy()
+    rule = out.vs["http"][-1]
+    if name == "timeout":
+        rule["timeout"] = "5s"
+    elif name == "retries":
+        rule["retries"] = {**(rule.get("retries") or {}), "attempts": 4}
+    else:
+        section, sub, key, value = {"outlier": ("outlierDetection", None, "consecutive5xxErrors", 9),
+                                    "pool": ("connectionPool", "tcp", "maxConnections", 77)}[name]
+        holder = out.dr.setdefault("trafficPolicy", {}).setdefault(section, {})
+        (holder.setdefault(sub, {}) if sub else holder)[key] = value
+    return out
+
+
+def external_value(name: str, routes: R.Routes) -> object:
+    rule, policy = routes.vs["http"][-1], (routes.dr or {}).get("trafficPolicy") or {}
+    if name in ("timeout", "retries"):
+        return rule.get("timeout") if name == "timeout" else (rule.get("retries") or {}).get("attempts")
+    if name == "outlier":
+        return (policy.get("outlierDetection") or {}).get("consecutive5xxErrors")
+    return ((policy.get("connectionPool") or {}).get("tcp") or {}).get("maxConnections")
+
+
+def touches(edit: E.Edit, name: str) -> bool:
+    """Whether the user's edit itself sets or removes the field the other writer changed."""
+    if isinstance(edit, E.ClearBreaker):
+        return name in ("outlier", "pool")
+    if isinstance(edit, E.Breaker):
+        field = {"outlier": "consecutive_errors", "pool": "max_connections"}.get(name)
+        return field is not None and (getattr(edit, field) is not None or field in edit.unset)
+    if isinstance(edit, E.Timeout):
+        return getattr(edit, name, None) is not None
+    return False
+
+
+def changed_only(it: Intent, view: R.RoutesView) -> Intent:
+    """The CLI command for what the user changed in the form: the fields typed differently from what it showed."""
+    if it.kind not in ("breaker", "timeout"):
+        return it
+    shown = {f.name: f.default for f in FORMS[it.kind](HOST, view).fields}
+    return Intent(it.kind, tuple((k, v) for k, v in it.values if v is None or v.strip() != shown[k].strip()))
+
+
+EXTERNALS = ["outlier", "pool", "timeout", "retries"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(starts, st.lists(drafted, min_size=1, max_size=4),
+       st.sampled_from(EXTERNALS))
+def test_a_rebased_draft_keeps_the_other_writers_change(start: tuple[int, int], sequence: list[Intent],
+                                                        other: str) -> None:
+    """Forms filled on a draft, then another writer changes one field, then the panel applies the re-based draft:
+    the other writer's value stays unless the user changed that very field, everything sent is valid, and the
+    result is what the CLI gives for the same changes typed after the other writer's (flags only for what the
+    user changed)."""
+    cluster, draft, typed = base_routes(start), [], []
+    for it in sequence:
+        view = plan_edits(Loaded(cluster), draft).view
+        _, edit = outcome(lambda it=it, view=view: panel_edit(it, view))
+        if edit is None:
+            continue
+        try:
+            if plan_edits(Loaded(cluster), [*draft, edit]).errors:
+                continue
+        except EditRejected:
+            continue
+        draft.append(edit)
+        typed.append(changed_only(it, view))
+    changed = external(other, cluster)
+    try:
+        plan = plan_edits(Loaded(changed), draft)
+    except EditRejected:
+        event("re-based draft flagged")
+        return
+    assert not plan.errors, (draft, plan.errors)
+    objects_valid(plan)
+    if not any(touches(edit, other) for edit in draft):
+        assert external_value(other, plan.after) == external_value(other, changed), (other, draft)
+        event(f"{other}: kept")
+    cli_state = changed
+    for it in typed:
+        cli_status, cli_state = step(cli_state, cli_edit(it))
+        assert cli_status == "applied", (it, cli_status)
+    assert (plan.after.vs, plan.after.dr) == (cli_state.vs, cli_state.dr), (typed, draft)
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                HealthCheck.too_slow])
 @given(st.lists(intents, min_size=1, max_size=5))
@@ -242,6 +349,8 @@ def test_cli_and_panel_write_identical_objects_to_clusters(sim_factory: SimFacto
             assert code in (0, 2), (it, code)  # applied, or refused as bad input; never a server rejection
             loaded = engine.load(HOST, "shop")
             result, edit = outcome(lambda it=it, view=loaded.view: panel_edit(it, view))
+            if result == "nothing":  # the current value typed again: the form changes nothing, the CLI wrote it as is
+                continue
             if edit is None:
                 assert code == 2, it
                 continue

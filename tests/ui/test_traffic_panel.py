@@ -115,7 +115,8 @@ async def test_forms_match_fault_mirror_timeout_breaker_undo_reset(sim: SimClust
         await pilot.press("b")
         form = app.screen
         assert isinstance(form, FormScreen)
-        assert form.values()["max_connections"] == "100"  # the safe default, shown before applying
+        assert form.values()["max_connections"] == ""  # no breaker yet: empty, the safe default as the hint
+        assert form.query_one("#field-max_connections").placeholder == "default 100"
         await fill(pilot, app, {"enabled": "on", "max_connections": "5", "max_pending": "2", "consecutive_errors": "3",
                                 "ejection_time": "15s"})
         rules = panel.draft.vs["http"]

@@ -103,9 +103,12 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
                    "5xx,connect-failure,refused-stream)")
     _common(p)
     p = sub.add_parser("breaker", parents=[parent], help="circuit breaking on the DestinationRule (only what you "
-                       "give changes; new fields get safe defaults, shown before applying)")
+                       "give changes; a host with no breaker yet gets safe defaults, shown before "
+                       "applying)")
     p.add_argument("host")
-    p.epilog = "Give `none` as a value to remove that field (Istio's own default then applies)."
+    p.epilog = ("Give `none` as a value to remove that field (Istio's own default then applies). The defaults "
+                "below fill in only when the host has no connection pool and no outlier detection yet; an "
+                "existing breaker, however partial, changes exactly the flags given.")
     p.add_argument("--max-connections", metavar="N", help="TCP connection limit, >= 1 (default 100)")
     p.add_argument("--max-pending", metavar="N", help="queued HTTP/1.1 requests, >= 1 (default 100)")
     p.add_argument("--max-requests-per-connection", metavar="N", help="0 = unlimited (default: not set)")

@@ -116,8 +116,13 @@ def parse_match(header: str | None, value: str | None, subset: str | None, *, re
     return HeaderMatch(name, text, target)
 
 
-def parse_fault(kind: str, value: str | None, percent: str | None, subset: str | None) -> Edit:
-    """kind: delay (value a duration), abort (value an HTTP status) or none (remove the fault)."""
+def parse_fault(kind: str, value: str | None, percent: str | None, subset: str | None, *,
+                keep_value: bool = False) -> Edit:
+    """kind: delay (value a duration), abort (value an HTTP status) or none (remove the fault).
+
+    `keep_value`: the value is the one the rule has (a form left as shown), so only the share
+    changes and the delay or status stays whatever the cluster has when the edit is applied.
+    """
     inputs = Inputs()
     where = inputs.subset("subset", subset)
     if kind == "none":
@@ -128,6 +133,9 @@ def parse_fault(kind: str, value: str | None, percent: str | None, subset: str |
     abort: int | None = None
     if kind not in ("delay", "abort"):
         inputs.add("kind", kind, "not a fault kind", "use delay, abort or none")
+    elif keep_value:
+        inputs.check()
+        return Fault(percent=share, subset=where, share_of=kind)
     elif value is None or not value.strip():
         inputs.add(kind, value or "", f"{kind} needs a value",
                    "give a duration such as 2s" if kind == "delay" else "give an HTTP status such as 503")
@@ -138,11 +146,16 @@ def parse_fault(kind: str, value: str | None, percent: str | None, subset: str |
     return Fault(delay=delay, abort=abort, percent=share, subset=where)
 
 
-def parse_mirror(subset: str | None, percent: str | None) -> Edit:
-    """subset `none` removes the mirror."""
+def parse_mirror(subset: str | None, percent: str | None, *, keep_target: bool = False) -> Edit:
+    """subset `none` removes the mirror; `keep_target`: the target stays the current mirror's (a form left as
+    shown), only the share changes."""
     inputs = Inputs()
     if subset is not None and subset.strip() == "none":
         return ClearMirror()
+    if keep_target:
+        share = inputs.percent("percent", percent, example="10")
+        inputs.check()
+        return Mirror(None, share)
     if subset is None or not subset.strip():
         inputs.add("subset", subset or "", "a subset to mirror to is required", "e.g. v2 (or none to stop mirroring)")
     target = inputs.subset("subset", subset if subset and subset.strip() else None)

@@ -115,12 +115,18 @@ class Fault(Edit):
     abort: int | None = None
     percent: float | None = None
     subset: str | None = None
+    share_of: str | None = None
+    """With no delay or abort given: the kind of the existing fault whose share alone changes (a form left as
+    shown keeps the delay or status the cluster has when the draft is applied)."""
 
     def apply(self, routes: Routes) -> Routes:
-        return pol.set_fault(routes, delay=self.delay, abort=self.abort, percent=self.percent, subset=self.subset)
+        return pol.set_fault(routes, delay=self.delay, abort=self.abort, percent=self.percent, subset=self.subset,
+                             share_of=self.share_of)
 
     def defaults_used(self, routes: Routes) -> dict[str, int | str | float]:
         kinds = [kind for kind, value in (("delay", self.delay), ("abort", self.abort)) if value is not None]
+        if not kinds:
+            return {}
         return _new_share(self.percent, all(pol.fault_exists(routes, kind, self.subset) for kind in kinds))
 
 
@@ -134,7 +140,8 @@ class ClearFault(Edit):
 
 @dataclass(frozen=True)
 class Mirror(Edit):
-    subset: str
+    subset: str | None
+    """None keeps the current mirror's target (a form whose target was left as shown)."""
     percent: float | None = None
 
     def apply(self, routes: Routes) -> Routes:

@@ -2,9 +2,11 @@
 
 Weights, presets and shifts rewrite the catch-all rule's destinations; header matches go
 in front of it. Faults, mirrors, timeouts and breakers are PARTIAL: a field the caller
-did not give keeps its current value, and only a field that does not exist yet gets a
-default (breaker defaults are Istio's own outlier-detection defaults and generous pool
-limits, so `routes breaker HOST` alone never throttles a healthy service).
+did not give keeps its current value. Defaults fill in only what does not exist at all
+yet: a new fault's or mirror's share, and the fields of a NEW breaker (Istio's own
+outlier-detection defaults and generous pool limits, so `routes breaker HOST` alone
+never throttles a healthy service); an existing breaker, however partial, gets exactly
+the fields asked for.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 
 from meshtui.domain.routes.model import RouteError, Routes, destination_weights, subset_of, whole_percents
 
-# Defaults for a breaker field that does not exist yet (see the module docstring).
+# Defaults for the fields of a breaker on a host that has none yet (see the module docstring).
 BREAKER_DEFAULTS: dict[str, int | str] = {"max_connections": 100, "max_pending": 100, "consecutive_errors": 5,
                                     "interval": "10s", "ejection_time": "30s", "max_ejection_percent": 10}
 # breaker input -> (trafficPolicy section, subsection or None, field)

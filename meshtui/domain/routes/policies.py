@@ -2,7 +2,8 @@
 
 Every argument that is None means "leave as it is": a breaker edit that gives only the
 error threshold keeps the connection limits, a fault edit that gives only a new delay
-keeps its percentage. Only a field that does not exist yet gets a default, and
+keeps its percentage. Defaults are filled in only where nothing of that kind exists
+yet (a new fault's or mirror's share, a host without any breaker), and
 `breaker_defaults_used` tells the caller which, so the preview can say so.
 """
 
@@ -21,15 +22,30 @@ from meshtui.domain.routes.operations import (
 
 
 def set_fault(routes: Routes, *, delay: str | None = None, abort: int | None = None, percent: float | None = None,
-              subset: str | None = None) -> Routes:
-    """Inject a fixed delay and/or an abort on the weighted rule (or the rule routing to `subset`)."""
-    if delay is None and abort is None:
+              subset: str | None = None, share_of: str | None = None) -> Routes:
+    """Inject a fixed delay and/or an abort on the weighted rule (or the rule routing to `subset`).
+
+    `share_of` (delay or abort) with no value of that kind changes only the share of the
+    fault of that kind that is there now (a form whose delay or status was left as shown):
+    its delay or status stays whatever it is when the edit is applied.
+    """
+    if delay is None and abort is None and share_of is None:
         raise RouteError("a fault needs a delay or an abort", field="kind",
                          fix="give --delay DURATION (e.g. 2s) or --abort HTTP_STATUS (e.g. 503)")
     out = routes.copy()
     rule = rule_for(out, subset)
     existing = rule.get("fault")
+    if share_of is not None and {"delay": delay, "abort": abort}.get(share_of) is None:
+        spec = existing.get(share_of) if isinstance(existing, dict) else None
+        if not isinstance(spec, dict):
+            raise RouteError(f"the rule has no {share_of} fault any more", field="kind", value=share_of,
+                             fix=f"give the {share_of}'s value again, or discard the draft")
+        if percent is not None:
+            spec.pop("percent", None)
+            spec["percentage"] = {"value": float(percent)}
     fault: dict[str, Any] = existing if isinstance(existing, dict) else {}
+    if delay is None and abort is None:
+        return out
     rule["fault"] = fault
     for kind, key, value in (("delay", "fixedDelay", delay), ("abort", "httpStatus", abort)):
         if value is None:
@@ -68,16 +84,23 @@ def clear_fault(routes: Routes, subset: str | None = None) -> Routes:
     return out
 
 
-def set_mirror(routes: Routes, subset: str, percent: float | None = None) -> Routes:
-    """Mirror the weighted rule's traffic to `subset` (a new mirror mirrors 100 % unless told)."""
-    known_subset(routes, subset, "subset")
+def set_mirror(routes: Routes, subset: str | None, percent: float | None = None) -> Routes:
+    """Mirror the weighted rule's traffic to `subset` (a new mirror mirrors 100 % unless told).
+
+    `subset` None keeps the mirror's current target (only the share changes, if given).
+    """
     out = routes.copy()
     rule = out.weighted_rule()
     if rule.get("mirrors"):
-        raise RouteError("this rule mirrors to several targets (`mirrors`)", field="subset", value=subset,
+        raise RouteError("this rule mirrors to several targets (`mirrors`)", field="subset", value=subset or "",
                          fix="edit `mirrors` with kubectl, or clear them first")
     had_mirror = bool(rule.get("mirror"))
-    rule["mirror"] = {"host": out.host, "subset": subset}
+    if subset is None and not had_mirror:
+        raise RouteError("the rule mirrors nothing any more", field="subset",
+                         fix="choose the subset to mirror to again, or discard the draft")
+    if subset is not None:
+        known_subset(routes, subset, "subset")
+        rule["mirror"] = {"host": out.host, "subset": subset}
     if percent is not None:
         rule["mirrorPercentage"] = {"value": float(percent)}
         rule.pop("mirrorPercent", None)
@@ -158,22 +181,26 @@ def _prune(dr: dict) -> None:
         dr.pop("trafficPolicy")
 
 
+def has_breaker(routes: Routes) -> bool:
+    """Whether the DestinationRule already has a breaker: any connectionPool or outlierDetection setting."""
+    policy = (routes.dr or {}).get("trafficPolicy")
+    return isinstance(policy, dict) and any(policy.get(section) for section in ("connectionPool",
+                                                                                 "outlierDetection"))
+
+
 def breaker_defaults_used(routes: Routes, given: dict[str, int | str | None],
                           unset: tuple[str, ...] = ()) -> dict[str, int | str]:
-    """Defaults `set_breaker` would add: fields not given, not unset and not already on the DestinationRule.
+    """Defaults `set_breaker` would add: only for a NEW breaker, the fields neither given nor unset.
 
-    An edit that only removes fields (`--max-connections none`) adds nothing: removing a
-    field that is not there changes nothing, it does not install a breaker around it.
+    A host whose DestinationRule already has a connection pool or outlier detection (set by
+    meshtui or anyone else, however partial) gets exactly the fields asked for: a field
+    removed with `none` stays removed, and a pool-only policy gets no outlier ejection. An
+    edit that only removes fields adds nothing either.
     """
-    if unset and all(value is None for value in given.values()):
+    if has_breaker(routes) or (unset and all(value is None for value in given.values())):
         return {}
-    policy = (routes.dr or {}).get("trafficPolicy") or {}
-    used = {}
-    for name, default in BREAKER_DEFAULTS.items():
-        holder = _holder(policy, name) if isinstance(policy, dict) else None
-        if given.get(name) is None and name not in unset and BREAKER_FIELDS[name][2] not in (holder or {}):
-            used[name] = default
-    return used
+    return {name: default for name, default in BREAKER_DEFAULTS.items()
+            if given.get(name) is None and name not in unset}
 
 
 def set_breaker(routes: Routes, *, max_connections: int | None = None, max_pending: int | None = None,
@@ -182,8 +209,9 @@ def set_breaker(routes: Routes, *, max_connections: int | None = None, max_pendi
                 max_ejection_percent: int | None = None, unset: tuple[str, ...] = ()) -> Routes:
     """Circuit breaking on the DestinationRule: connection-pool limits plus outlier ejection (partial).
 
-    Fields given change, fields in `unset` are removed, the others keep their value; a
-    field that does not exist yet gets a default (see `operations.BREAKER_DEFAULTS`).
+    Fields given change, fields in `unset` are removed, the others keep their value (or
+    stay absent). Only a host with no breaker at all gets defaults for the fields not
+    given (see `breaker_defaults_used` and `operations.BREAKER_DEFAULTS`).
     """
     out = routes.copy()
     if out.dr is None:
