@@ -73,6 +73,8 @@ class ResumingTail:
         self._rest_read = -1
         self._eof_instance = -1
         self._resume: Callable[[], bool] | None = None
+        self._for_good = False
+        """The rest of a container that stopped for good is being read (it cannot restart meanwhile)."""
         self._unreported: float | None = None
         """When a restart the pod's status does not show yet was found (the previous log holds our last line)."""
         self._expect: int | None = None
@@ -125,7 +127,9 @@ class ResumingTail:
         check = False
         if skip and before is not None:
             params = {**params, "sinceTime": format_ns(before.ts + 1)}
-            confirm = True  # no last line to see again: the pod, asked once the response opened, vouches for it
+            # No last line to see again: the pod, asked once the response opened, vouches for the instance
+            # (not needed for a container that stopped for good: it cannot restart under the read).
+            confirm = confirm or bool(params.get("follow")) or not self._for_good
             check = bool(params.get("follow")) and before != self._gap_after
         try:
             if check and before is not None:

@@ -148,7 +148,11 @@ class ContainerTail(ResumingTail):
     def _finish_instance(self, ending: str | None) -> bool:
         """Read the rest of a stopped container; end the tail, or wait for its restart."""
         self._resume = partial(self._finish_instance, ending)
-        self._read_rest()
+        self._for_good = ending is not None
+        try:
+            self._read_rest()
+        finally:
+            self._for_good = False
         self._resume = None
         if ending:
             self._end(ending)
