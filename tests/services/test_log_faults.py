@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -16,6 +18,7 @@ from meshtui.adapters.kube import KubeClient
 from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import TailState
 from meshtui.services.logs import LogEngine
+from meshtui.sim import SimCluster
 from tests.conftest import SimFactory
 from tests.services.log_oracle import CUTS, Delivered, node_log, post, scenario_for, wait
 
@@ -54,6 +57,21 @@ class Collector:
         self._thread.join(5)
 
 
+@contextmanager
+def one_tail(sim: SimCluster, query: LogQuery) -> Iterator[tuple[LogEngine, Collector, str]]:
+    """An engine following the one container `query` selects, drained by a collector; stopped after."""
+    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)), query, drop_when_full=False)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
+             30, "the tail")
+        yield engine, collector, next(iter(engine.tails))[1]
+    finally:
+        collector.close()
+        engine.stop()
+
+
 @pytest.mark.parametrize("drop_after", CUTS)
 def test_exactly_once_per_instance_under_faults(sim_factory: SimFactory, drop_after: int) -> None:
     sim = sim_factory()
@@ -79,15 +97,8 @@ def test_exactly_once_per_instance_under_faults(sim_factory: SimFactory, drop_af
 
 def test_rotated_lines_are_a_reported_gap_never_silent(sim_factory: SimFactory) -> None:
     sim = sim_factory()
-    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
-                       LogQuery(namespace="shop", pod_pattern="^orders", containers="^orders$", tail=0),
-                       drop_when_full=False)
-    collector = Collector(engine)
-    engine.start()
-    try:
-        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
-             30, "the tail")
-        pod = next(iter(engine.tails))[1]
+    query = LogQuery(namespace="shop", pod_pattern="^orders", containers="^orders$", tail=0)
+    with one_tail(sim, query) as (engine, collector, pod):
         post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "lines": [f"before {i}" for i in range(5)]})
         wait(lambda: len(collector.delivered().get((pod, "orders"), [])) == 5, 30, "the first lines")
         sim.set_faults(api_error_rate=1.0)  # the next reconnect cannot happen
@@ -102,21 +113,12 @@ def test_rotated_lines_are_a_reported_gap_never_silent(sim_factory: SimFactory) 
         texts = [text for _, text, _ in collector.delivered()[(pod, "orders")]]
         assert texts == [f"before {i}" for i in range(5)] + [f"lost {i}" for i in range(30, 40)]
         assert "gap" in collector.notices
-    finally:
-        collector.close()
-        engine.stop()
 
 
 def test_tail_zero_resumes_after_a_cut_without_old_lines(sim_factory: SimFactory) -> None:
     sim = sim_factory()
-    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
-                       LogQuery(namespace="shop", pod_pattern="^ratings-v1", containers="^ratings$", tail=0),
-                       drop_when_full=False)
-    collector = Collector(engine)
-    engine.start()
-    try:
-        wait(lambda: engine.tails and next(iter(engine.tails.values())).state is TailState.FOLLOWING, 30, "the tail")
-        pod = next(iter(engine.tails))[1]
+    query = LogQuery(namespace="shop", pod_pattern="^ratings-v1", containers="^ratings$", tail=0)
+    with one_tail(sim, query) as (engine, collector, pod):
         sim.set_faults(drop_log_streams_after=2)
         for i in range(10):
             post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "lines": [f"new {i}"]})
@@ -127,24 +129,14 @@ def test_tail_zero_resumes_after_a_cut_without_old_lines(sim_factory: SimFactory
         wait(lambda: collector.delivered()[(pod, "ratings")][-1][1] == "done", 30, "the last line")
         texts = [text for _, text, _ in collector.delivered()[(pod, "ratings")]]
         assert texts == [f"new {i}" for i in range(10)] + ["done"]  # no startup line: --tail 0 means new only
-    finally:
-        collector.close()
-        engine.stop()
 
 
 def test_rotation_before_the_first_delivered_line_is_a_reported_gap(sim_factory: SimFactory) -> None:
     """A tail that has delivered nothing yet (`--tail 0`, a quiet pod) and whose lines rotate away
     while it is cut still says so: it has no delivered line to look for, but it knows where it began."""
     sim = sim_factory()
-    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
-                       LogQuery(namespace="shop", pod_pattern="^catalog-v3", containers="^catalog$", tail=0),
-                       drop_when_full=False)
-    collector = Collector(engine)
-    engine.start()
-    try:
-        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
-             30, "the tail")
-        pod = next(iter(engine.tails))[1]
+    query = LogQuery(namespace="shop", pod_pattern="^catalog-v3", containers="^catalog$", tail=0)
+    with one_tail(sim, query) as (engine, collector, pod):
         sim.set_faults(api_error_rate=1.0, drop_log_streams_after=1)
         post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
                                 "lines": [f"rot {i}" for i in range(6)]})
@@ -156,9 +148,6 @@ def test_rotation_before_the_first_delivered_line_is_a_reported_gap(sim_factory:
         texts = [text for _, text, _ in collector.delivered()[(pod, "catalog")]]
         assert texts[-2:] == ["rot 4", "rot 5"] and "rot 0" not in texts
         assert "gap" in collector.notices
-    finally:
-        collector.close()
-        engine.stop()
 
 
 def test_a_restart_while_the_previous_instance_is_read_is_a_gap_never_mislabelled(sim_factory: SimFactory) -> None:
@@ -166,15 +155,8 @@ def test_a_restart_while_the_previous_instance_is_read_is_a_gap_never_mislabelle
     again: `previous=true` now serves the next instance. Nothing of it may be delivered under the old
     instance's label (and again after the restart marker); what the node dropped is a reported gap."""
     sim = sim_factory()
-    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
-                       LogQuery(namespace="shop", pod_pattern="^catalog-v2", containers="^catalog$", tail=0),
-                       drop_when_full=False)
-    collector = Collector(engine)
-    engine.start()
-    try:
-        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
-             30, "the tail")
-        pod = next(iter(engine.tails))[1]
+    query = LogQuery(namespace="shop", pod_pattern="^catalog-v2", containers="^catalog$", tail=0)
+    with one_tail(sim, query) as (engine, collector, pod):
         sim.set_faults(drop_log_streams_after=3, api_latency_ms=200)  # the tail reads 3 lines a round trip
 
         def mine(instance: int) -> list[str]:
@@ -197,9 +179,6 @@ def test_a_restart_while_the_previous_instance_is_read_is_a_gap_never_mislabelle
         markers = [i for i, _, m in collector.delivered()[(pod, "catalog")] if m]
         assert markers == [1, 2]
         assert collector.notices.count("gap") == 1 and engine.stats()["gaps"] == 1
-    finally:
-        collector.close()
-        engine.stop()
 
 
 @pytest.mark.parametrize("drop_after", [0, 2])
@@ -209,15 +188,8 @@ def test_a_restart_the_pods_status_does_not_show_yet_is_still_a_restart(sim_fact
     tail that resumes meanwhile finds its last line in `previous=true`, not in the current log. That is a
     restart, not a rotation: no gap, nothing of the new instance under the old label, nothing twice."""
     sim = sim_factory()
-    engine = LogEngine(KubeClient.connect(str(sim.kubeconfig)),
-                       LogQuery(namespace="shop", pod_pattern="^catalog-v3", containers="^catalog$", tail=0),
-                       drop_when_full=False)
-    collector = Collector(engine)
-    engine.start()
-    try:
-        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
-             30, "the tail")
-        pod = next(iter(engine.tails))[1]
+    query = LogQuery(namespace="shop", pod_pattern="^catalog-v3", containers="^catalog$", tail=0)
+    with one_tail(sim, query) as (engine, collector, pod):
 
         def mine(instance: int) -> list[str]:
             return [t for i, t, m in collector.delivered().get((pod, "catalog"), []) if i == instance and not m]
@@ -237,6 +209,3 @@ def test_a_restart_the_pods_status_does_not_show_yet_is_still_a_restart(sim_fact
         assert mine(1) == truth[1] + ["last"]
         assert [i for i, _, m in collector.delivered()[(pod, "catalog")] if m] == [1]
         assert engine.stats()["gaps"] == 0 and "gap" not in collector.notices
-    finally:
-        collector.close()
-        engine.stop()
