@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,8 @@ from meshtui.config import paths
 from meshtui.domain.secrets import Masker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from meshtui.adapters.docker_engine import DockerEngine
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
@@ -167,6 +169,16 @@ class Wiring:
         return self._usage_service(session.kube, session.guard, kind_cluster)
 
     # -- the TUI ---------------------------------------------------------------------------
+    def preload_steps(self) -> list[Callable[[], None]]:
+        """The heavy imports (HTTP stack, kubernetes client, docker SDK) still to do, one module per step.
+
+        The TUI runs them in its main thread, one step per loop turn after the first frame, before it starts
+        the worker that connects: threads must never import that stack side by side (see `adapters.imports`).
+        """
+        from meshtui.adapters import imports
+
+        return [partial(imports.ensure, name) for name in imports.pending()]
+
     def session(self) -> Session:
         """A fresh, verified session for the TUI (raises ClusterUnreachable)."""
         return self._open_session(verify=True)

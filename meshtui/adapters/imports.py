@@ -43,6 +43,12 @@ def ensure(*modules: str) -> None:
                 _DONE.add(name)
 
 
+def pending(*stacks: tuple[str, ...]) -> list[str]:
+    """The modules of `stacks` (default: both) not imported yet, in import order (each listed once)."""
+    names = (name for stack in (stacks or (KUBE, DOCKER)) for name in stack)
+    return [name for name in dict.fromkeys(names) if name not in _DONE]
+
+
 def preload(*stacks: tuple[str, ...]) -> None:
     """Import whole stacks up front (call from the main thread before starting worker threads)."""
     ensure(*(name for stack in (stacks or (KUBE, DOCKER)) for name in stack))

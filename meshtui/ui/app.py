@@ -161,10 +161,16 @@ class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[
         for notice in self.query(".offline-notice"):
             notice.display = False
         self.setup_tour()
-        if self.demo:  # the demo cluster starts in this process: let the first frame go first
-            self.call_after_refresh(self.connect, demo=True)
-        else:  # a cluster elsewhere works while this process draws: ask it at once
-            self.connect()
+        # The first frame goes first; then the heavy imports, in this (the main) thread, one module per loop
+        # turn, and only then the worker that connects: threads never import the HTTP stack side by side.
+        self.call_after_refresh(self._preload_then_connect, self.wiring.preload_steps())
+
+    def _preload_then_connect(self, steps: list[Callable[[], None]]) -> None:
+        if steps:
+            steps.pop(0)()
+            self.call_later(self._preload_then_connect, steps)
+        else:
+            self.connect(demo=self.demo)
 
     @overload
     def panel(self, panel_id: str) -> Widget: ...

@@ -7,8 +7,10 @@ and a log engine with fixed lines.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from meshtui.domain.checks import Check, Status
@@ -257,8 +259,15 @@ class FakeWiring:
     demo: Any = None
     kubeconfig: str | None = None
     context: str | None = None
+    events: list[str] = field(default_factory=list)  # preload steps and connects, with the thread they ran in
+
+    def preload_steps(self) -> list[Callable[[], None]]:
+        def step(name: str) -> None:
+            self.events.append(f"{name} in {threading.current_thread().name}")
+        return [partial(step, "import a"), partial(step, "import b")]
 
     def session(self) -> FakeSession:
+        self.events.append(f"session in {threading.current_thread().name}")
         context = ContextInfo("meshtui-sim", "meshtui-sim", "http://127.0.0.1:6443")
         return FakeSession(Guard.for_context(context, read_only=self.read_only))
 

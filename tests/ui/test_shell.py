@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from textual.command import CommandPalette
 from textual.widgets import DataTable, OptionList, TabbedContent
 
 from meshtui.config.settings import UserSettings
-from meshtui.ui.app import PANELS
+from meshtui.ui.app import PANELS, MeshApp
 from meshtui.ui.screens.help import HelpScreen
 from tests.conftest import SimCluster
+from tests.fakes.session import FakeWiring
 from tests.ui.helpers import make_app, notifications, wait_for
 
 
@@ -123,3 +125,27 @@ async def test_no_cluster_opens_setup_with_a_demo_offer(tmp_path: Path) -> None:
         await pilot.press("D")
         assert any("already on the demo cluster" in n for n in notifications(app))
     app.wiring.close()
+
+
+async def test_heavy_imports_run_in_the_main_thread_before_the_worker_that_connects() -> None:
+    """Threads importing the HTTP stack side by side see it half-built (issue 14.5): the app does every
+    preload step in its own thread, after the first frame, and only then starts the connecting worker."""
+    wiring = FakeWiring()
+    app = MeshApp(wiring, UserSettings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.session is not None, what="connected")
+    main = threading.main_thread().name
+    assert wiring.events[:2] == [f"import a in {main}", f"import b in {main}"]
+    assert wiring.events[2].startswith("session in ") and not wiring.events[2].endswith(f" in {main}")
+
+
+def test_the_real_wiring_preloads_both_stacks_one_module_per_step() -> None:
+    """What the app preloads: every module of the kubernetes and docker stacks not imported yet, once each."""
+    from meshtui.adapters import imports
+    from meshtui.wiring import Wiring
+
+    steps = Wiring().preload_steps()
+    assert len(steps) == len(imports.pending())
+    for step in steps:
+        step()
+    assert imports.pending() == [] and Wiring().preload_steps() == []
