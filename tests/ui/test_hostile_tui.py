@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from meshtui.sim import SimCluster
 from textual.content import Content
 
+from meshtui.sim import SimCluster
 from tests.hostile import MARKUP, VISIBLE, hostile_kubeconfig, hostile_tour, leaks, poison
 from tests.ui.helpers import make_app, screen_text, wait_for
 
