@@ -5,23 +5,28 @@ node's status, annotations, a pod's status message, a log line, a VirtualService
 names), and a kubeconfig or a user tour file is whatever its author typed. Names themselves cannot carry
 escapes (the API server and the simulator reject them), so the attack surface is these fields.
 
-`HOSTILE` holds an OSC 0 (retitles the terminal), a CSI clear, a bell, a C1 CSI, a bidi override and Textual
-markup. A display is safe when none of the raw characters reaches it and the markup shows as typed.
+`HOSTILE` holds an OSC 0 (retitles the terminal), a CSI clear, a bell, an OSC 8 hyperlink, C1 controls (CSI, NEL,
+OSC), a bidi override and isolate, a line separator and Textual markup. A display is safe when none of the raw
+characters reaches it and the markup shows as typed. `poison()` also makes one pod whose image, container states
+and status carry it, as a kubelet that reports a runtime's free text would.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import yaml
 
-RAW = ("\x1b", "\x07", "\x9b", "\u202e")
+RAW = ("\x1b", "\x07", "\x9b", "\x85", "\x9d", "\u202e", "\u2066", "\u2069", "\u2028")
 MARKUP = "[bold red]boom[/]"
-HOSTILE = f"\x1b]0;PWNED\x07{MARKUP}\x1b[2J\x9b1m\u202eevil"
+LINK = "\x1b]8;;http://evil\x1b\\"  # OSC 8: what follows is a hyperlink to http://evil
+HOSTILE = (f"\x1b]0;PWNED\x07{MARKUP}\x1b[2J\x9b1m\u202eevil{LINK}click\x1b]8;;\x1b\\"
+           "\x85nel\x9d0;osc\x07\u2066isolated\u2069\u2028sep")
 VISIBLE = "PWNED"  # what must still show (made inert, not dropped)
 
 
@@ -30,7 +35,7 @@ _OWN_COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # SGR: meshtui's own colours on a 
 
 def leaks(text: str) -> list[str]:
     """The raw control characters of HOSTILE found in `text` (empty when it is safe); meshtui's own SGR colour
-    codes are allowed, any other escape (HOSTILE's OSC 0 and CSI 2J) is a leak."""
+    codes are allowed, any other escape (HOSTILE's OSC 0, OSC 8 and CSI 2J) is a leak."""
     text = _OWN_COLOURS.sub("", text)
     return [repr(ch) for ch in RAW if ch in text]
 
@@ -75,7 +80,46 @@ def poison(url: str, namespace: str = "shop") -> dict[str, str]:
                     "route": [{"destination": {"host": http[-1]["route"][0]["destination"]["host"],
                                                "subset": http[-1]["route"][0]["destination"].get("subset", "v1")}}]})
     call(url, "PUT", f"/apis/networking.istio.io/v1/namespaces/{namespace}/virtualservices/catalog", vs)
-    return {"pod": pod, "node": node, "container": container}
+    node_obj = get(url, f"/api/v1/nodes/{node}")
+    conditions = [{**c, "message": f"{c.get('message', '')}{HOSTILE}"} for c in node_obj["status"]["conditions"]]
+    call(url, "PATCH", f"/api/v1/nodes/{node}/status", {"status": {"conditions": conditions}}, merge)
+    return {"pod": pod, "node": node, "container": container, "hostile_pod": hostile_pod(url, namespace)}
+
+
+HOSTILE_POD = "hostile"
+
+
+def _ready(pod: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions", []))
+
+
+def hostile_pod(url: str, namespace: str = "shop") -> str:
+    """A pod whose image, container waiting/terminated reasons and messages and pod reason/message are HOSTILE.
+
+    A real kubelet copies a runtime's reasons and messages (and the image string as written) into the pod's
+    status, and the API server keeps them as they are."""
+    path = f"/api/v1/namespaces/{namespace}/pods/{HOSTILE_POD}"
+    call(url, "POST", f"/api/v1/namespaces/{namespace}/pods", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": HOSTILE_POD, "namespace": namespace,
+                                                        "labels": {"app": HOSTILE_POD}, "annotations": {"note": HOSTILE}},
+        "spec": {"containers": [{"name": "app", "image": f"registry.local/evil:1{HOSTILE}"}]}})
+    deadline = time.monotonic() + 60
+    while not _ready(pod := get(url, path)):
+        assert time.monotonic() < deadline, f"the hostile pod never turned Ready: {pod.get('status')}"
+        time.sleep(0.05)
+    statuses = []
+    for cs in pod["status"]["containerStatuses"]:
+        if cs["name"] == "app":
+            cs = {**cs, "ready": False, "restartCount": 2,
+                  "state": {"waiting": {"reason": f"Crash{HOSTILE}", "message": HOSTILE}},
+                  "lastState": {"terminated": {"reason": f"Oom{HOSTILE}", "message": HOSTILE, "exitCode": 137,
+                                               "startedAt": pod["status"]["startTime"],
+                                               "finishedAt": pod["status"]["startTime"]}}}
+        statuses.append(cs)
+    call(url, "PATCH", f"{path}/status", {"status": {"reason": f"Evicted{HOSTILE}", "message": HOSTILE,
+                                                     "containerStatuses": statuses}},
+         "application/merge-patch+json")
+    return HOSTILE_POD
 
 
 def hostile_kubeconfig(source: Path, target: Path) -> str:
@@ -94,10 +138,13 @@ def hostile_kubeconfig(source: Path, target: Path) -> str:
 
 
 def hostile_tour(config_home: Path) -> None:
-    """A user tour whose title, summary, step title, text and hint are HOSTILE."""
+    """A user tour whose title, summary, step titles, texts and hints are HOSTILE (two steps: the first is done on
+    the Overview, the second on the Logs panel, so both "next step" and "finished" notices name them)."""
     tours = config_home / "meshtui" / "tours"
     tours.mkdir(parents=True, exist_ok=True)
     (tours / "hostile.yaml").write_text(yaml.safe_dump({
         "title": f"Tour{HOSTILE}", "summary": HOSTILE, "steps": [{
             "id": "one", "title": f"Step{HOSTILE}", "panel": "overview", "text": HOSTILE, "hint": HOSTILE,
-            "done_when": {"panel_shown": "overview"}}]}, allow_unicode=True))
+            "done_when": {"panel_shown": "overview"}}, {
+            "id": "two", "title": f"Next{HOSTILE}", "panel": "logs", "text": HOSTILE, "hint": HOSTILE,
+            "done_when": {"panel_shown": "logs"}}]}, allow_unicode=True))

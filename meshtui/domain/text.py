@@ -5,8 +5,10 @@ that came from a cluster, a file or a log may carry escape sequences (an OSC 0 r
 the terminal, a CSI moves the cursor, ESC c resets it) or bidi overrides that make text
 read differently from what it is. `inert()` turns every such character into a visible,
 harmless stand-in, so the user sees that something odd was there and the terminal
-obeys none of it. JSON output does not pass through here: it stays exact, and JSON's
-own escaping already keeps control characters out of the byte stream.
+obeys none of it. JSON output does not pass through `inert()`: it stays exact. JSON's own
+escaping keeps C0 controls out of the byte stream, and `json_text()` escapes the rest
+(DEL, C1, bidi marks, line separators) as `\\uXXXX`, so a decoder gets the raw value back
+while a terminal or a line splitter sees nothing but ASCII for them.
 
 Textual markup is the UI's concern (`meshtui.ui.text` escapes on top of this), and
 colour codes meshtui itself adds are applied after this, never before.
@@ -14,6 +16,7 @@ colour codes meshtui itself adds are applied after this, never before.
 
 from __future__ import annotations
 
+import json
 import re
 
 # C0 controls (but TAB, handled apart), DEL, C1 controls, the Unicode bidi marks,
@@ -71,3 +74,16 @@ def inert_bytes(data: bytes) -> bytes:
     if _UNSAFE_BYTES.search(data) is None:
         return data
     return _UNSAFE_BYTES.sub(lambda m: inert(m.group(0).decode("utf-8", "replace")).encode(), data)
+
+
+# What `inert()` changes that `json.dumps(ensure_ascii=False)` leaves raw (it escapes C0 itself).
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069{_INVISIBLE}]")
+
+
+def json_text(data: object, indent: int | None = None) -> str:
+    """`data` as JSON (UTF-8 text kept readable) with every character `inert()` would change escaped as \\uXXXX.
+
+    Exact once decoded; on a terminal or to a line splitter (`str.splitlines` breaks at U+0085 and U+2028) it
+    is inert. The characters only ever occur inside JSON strings, where a \\u escape is always valid."""
+    text = json.dumps(data, indent=indent, default=str, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

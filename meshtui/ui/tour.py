@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.text import inert, inert_lines
 from meshtui.services.tours import ScreenFacts, TourRun, failing_hosts
 from meshtui.ui.messages import TourEvaluated
 from meshtui.ui.text import safe_markup
@@ -144,9 +145,10 @@ class TourControls(_AppBase):
         if message.moved:
             title = message.run.loaded.tour.title
             if message.run.finished:
-                self.notify(f"tour “{title}” finished — F8 resets it", title="tour", markup=False)
+                self.notify(f"tour “{inert(title)}” finished — F8 resets it", title="tour", markup=False)
             else:
-                self.notify(f"step done — next: {message.run.step.title}", title="tour", timeout=4, markup=False)
+                self.notify(f"step done — next: {inert(message.run.step.title)}", title="tour", timeout=4,
+                            markup=False)
 
     # -- keys --------------------------------------------------------------------------
     def action_tour_show_me(self) -> None:
@@ -186,7 +188,7 @@ class TourControls(_AppBase):
             self.action_show_panel(run.step.panel)
             self._perform(run, kind, value)
         else:
-            self.notify(f"show me cannot do {kind!r} yet; follow the hint", severity="warning")
+            self.notify(f"show me cannot do “{inert(kind)}” yet; follow the hint", severity="warning", markup=False)
 
     @work(thread=True, exclusive=True, group="tour-act", exit_on_error=False)
     def _perform(self, run: TourRun, kind: str, value: HostRef) -> None:
@@ -195,7 +197,7 @@ class TourControls(_AppBase):
         except MeshtuiError as exc:
             self.call_from_thread(self.notify, safe_markup(exc.message), title="show me", severity="error")
             return
-        self.call_from_thread(self.notify, f"done: {kind.replace('_', ' ')} on {value.host}", title="show me",
+        self.call_from_thread(self.notify, f"done: {kind.replace('_', ' ')} on {inert(value.host)}", title="show me",
                               markup=False)
 
     def action_tour_toggle(self) -> None:
@@ -227,6 +229,6 @@ class TourControls(_AppBase):
         except MeshtuiError as exc:
             self.call_from_thread(self.notify, safe_markup(exc.message), title="tour reset", severity="error")
             return
-        self.call_from_thread(self.notify, "\n".join(done) or "nothing to reset", title="tour reset", timeout=8,
+        self.call_from_thread(self.notify, inert_lines("\n".join(done)) or "nothing to reset", title="tour reset", timeout=8,
                               markup=False)
         self.post_message(TourEvaluated(run, True))

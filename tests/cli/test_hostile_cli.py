@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from meshtui.sim import SimCluster, SimOptions
 from tests.conftest import MESHTUI, run_cli
-from tests.hostile import HOSTILE, VISIBLE, hostile_kubeconfig, hostile_tour, leaks, poison
+from tests.hostile import HOSTILE, MARKUP, VISIBLE, hostile_kubeconfig, hostile_tour, leaks, poison
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,8 @@ def test_command_output_is_inert_on_a_terminal(world: dict, name: str) -> None:
     assert code == 0, out[-2000:]
     if name in ("logs", "routes show", "tour list", "tour validate"):
         assert VISIBLE in out, f"the hostile text was dropped instead of shown inert:\n{out[-2000:]}"
+    if name == "status":  # the hostile pod's STATUS (its waiting reason) is counted in the pods line, inert
+        assert "1 Crash␛]0;PWNED␇[bold red]boom[/]" in out, out[-2000:]
 
 
 def test_a_hostile_context_name_is_inert(world: dict) -> None:
@@ -103,7 +106,8 @@ def test_json_keeps_the_exact_text(world: dict) -> None:
     env = world["env"]
     logs = run_cli("--json", "logs", "-n", "shop", "-l", "app=catalog", "--no-follow", "--tail", "50", env=env)
     assert logs.returncode == 0, logs.stderr
-    lines = [json.loads(line) for line in logs.stdout.splitlines() if line.strip()]
+    assert not leaks(logs.stdout), f"--json logs wrote raw {leaks(logs.stdout)} (JSON escapes them)"
+    lines = [json.loads(line) for line in logs.stdout.splitlines() if line.strip()]  # U+2028 would split a line
     assert any(line.get("line", line.get("message", "")) == f"GET /hostile {HOSTILE}" for line in lines), lines[-3:]
     show = run_cli("--json", "routes", "show", "catalog", "-n", "shop", env=env)
     assert show.returncode == 0, show.stderr
@@ -128,3 +132,15 @@ def test_files_in_this_module_are_real(world: dict) -> None:
     """The fixture really wrote what the other tests read (so they cannot pass on an empty cluster)."""
     tour = Path(world["tmp"]) / "config" / "meshtui" / "tours" / "hostile.yaml"
     assert tour.exists() and (Path(world["tmp"]) / "hostile-kubeconfig").exists()
+
+
+def test_istio_lint_shows_the_file_keys_inert(world: dict) -> None:
+    """Field names and kinds come from the linted file: shown inert on a terminal, exact in --json."""
+    file = Path(world["tmp"]) / "hostile-operator.yaml"
+    file.write_text(yaml.safe_dump({"apiVersion": "install.istio.io/v1alpha1", "kind": f"Op{HOSTILE}",
+                                    "spec": {f"key{HOSTILE}": 1, "values": {"global": {"jwtPolicy": "x"}}}}))
+    code, out = on_terminal(["istio", "lint", str(file)], world["env"])
+    assert not leaks(out), f"`meshtui istio lint` wrote raw {leaks(out)}:\n{out[-2000:]}"
+    assert code == 1 and "key␛]0;PWNED␇" + MARKUP in out, out[-2000:]
+    result = run_cli("--json", "istio", "lint", str(file), env=world["env"])
+    assert f"key{HOSTILE}" in strings(json.loads(result.stdout)), result.stdout[-2000:]

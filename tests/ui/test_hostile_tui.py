@@ -11,10 +11,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.content import Content
 
 from meshtui.sim import SimCluster
 from tests.hostile import MARKUP, VISIBLE, hostile_kubeconfig, hostile_tour, leaks, poison
 from tests.ui.helpers import make_app, screen_text, wait_for
+
+
+def shown_notices(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every notification's title and text as its toast shows them (markup applied when it is markup)."""
+    return [f"{n.title}: {Content.from_markup(n.message).plain if n.markup else n.message}"
+            for n in app._notifications]
+
+
+def safe_notices(app, where: str) -> list[str]:  # type: ignore[no-untyped-def]
+    notices = shown_notices(app)
+    assert not leaks("\n".join(notices)), f"{where}: raw {leaks(chr(10).join(notices))} in a notification:\n{notices}"
+    return notices
 
 
 def safe(app, where: str) -> str:  # type: ignore[no-untyped-def]
@@ -38,6 +51,11 @@ async def test_every_panel_shows_hostile_text_inert(sim_factory, tmp_path: Path,
         await wait_for(pilot, lambda: len(overview.pods) > 10, timeout=60, what="pods listed")
         await wait_for(pilot, lambda: "mount failed" in screen_text(app), timeout=30, what="the warning event")
         text = safe(app, "Overview with the tour drawer")
+        assert "Crash␛]0;PWNED" in text, "the hostile pod's status is not shown (inert) in its row"
+        await wait_for(pilot, lambda: any("next: Next" in n for n in shown_notices(app)), timeout=30,
+                       what="the tour's next-step notice")
+        notice = next(n for n in safe_notices(app, "the tour's next-step notice") if "next: Next" in n)
+        assert "next: Next␛]0;PWNED␇" + MARKUP in notice, notice
         event = next(line for line in text.splitlines() if "mount failed" in line)
         assert "mount failed [/var/lib/ku" in event and "Evil␛]0;PWNED␇[bold red]" in event, event  # as typed, inert
 
@@ -54,6 +72,10 @@ async def test_every_panel_shows_hostile_text_inert(sim_factory, tmp_path: Path,
         await wait_for(pilot, lambda: "GET /hostile" in screen_text(app), timeout=60, what="the hostile log line")
         text = safe(app, "Logs")
         assert MARKUP in text, "the log line's markup was applied or dropped"
+        await wait_for(pilot, lambda: any("finished" in n for n in shown_notices(app)), timeout=30,
+                       what="the tour's finished notice")
+        notice = next(n for n in safe_notices(app, "the tour's finished notice") if "finished" in n)
+        assert "Tour␛]0;PWNED␇" + MARKUP in notice, notice
 
         await pilot.press("3")
         await wait_for(pilot, lambda: used["node"] in screen_text(app), timeout=60, what="the Resources rows")
@@ -77,4 +99,5 @@ async def test_every_panel_shows_hostile_text_inert(sim_factory, tmp_path: Path,
         await pilot.press("1")
         await pilot.pause()
         text = safe(app, "back on the Overview")
+        safe_notices(app, "every notice of the visit")
         assert "ctx" in text, "the header does not show the (inert) context name"

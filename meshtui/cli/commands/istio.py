@@ -43,7 +43,7 @@ def _report(ctx: CliContext, report: LintReport) -> None:
     if report.also_apply:
         out.line("  instead, also apply:")
         for item in report.also_apply:
-            out.line(f"    - {item}")
+            out.line(f"    - {inert(item)}")
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:

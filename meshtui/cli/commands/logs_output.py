@@ -13,7 +13,6 @@ SIGTERM into "flush what was received, then exit 130/143"; a second one exits at
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import signal
 import sys
@@ -24,7 +23,7 @@ from typing import BinaryIO
 
 from meshtui.cli.context import CliContext
 from meshtui.domain.logs import LogLine
-from meshtui.domain.text import inert, inert_bytes
+from meshtui.domain.text import inert, inert_bytes, json_text
 from meshtui.services.log_model import LogBatch
 from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import Chunk, Notice, Source
@@ -144,7 +143,7 @@ class LineSink:
         for line in lines:
             source = Source(line.namespace, line.pod, line.container, line.version, line.instance)
             if self.json:
-                out.append(json.dumps(line.to_dict(), ensure_ascii=False) + "\n")
+                out.append(json_text(line.to_dict()) + "\n")
                 continue
             if line.marker is not None:
                 out.append(self._marker(source, line.raw).decode())
@@ -194,7 +193,7 @@ class LineSink:
             data["until"] = format_ns(notice.until)
         if notice.kind == "reconnected":
             data.update(seconds=round(notice.seconds, 3), attempts=notice.attempts)
-        self.out.note(json.dumps(data, ensure_ascii=False))
+        self.out.note(json_text(data))
 
     def _note(self, text: str) -> None:
         self.out.note(inert(text) if self.err_tty else text)
@@ -202,14 +201,14 @@ class LineSink:
     def _say(self, kind: str, text: str) -> None:
         """A notice of meshtui's own: one JSON object under --json (stderr stays parseable), else a line."""
         if self.json:
-            self.out.note(json.dumps({"notice": kind, "message": text}, ensure_ascii=False))
+            self.out.note(json_text({"notice": kind, "message": text}))
         else:
             self._note(f"meshtui: {text}")
 
     def failed(self, where: str, message: str) -> None:
         self.problems += 1
         if self.json:
-            self.out.note(json.dumps({"notice": "failed", "where": where, "message": message}, ensure_ascii=False))
+            self.out.note(json_text({"notice": "failed", "where": where, "message": message}))
         else:
             self._note(f"meshtui: {where}: {message}")
 

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     out.line(f"nodes     {report.nodes_ready}/{report.nodes} Ready")
     if report.health is not None:
         h = report.health
-        phases = ", ".join(f"{n} {phase}" for phase, n in h.phases.items()) or "none"
+        phases = ", ".join(f"{n} {t(phase)}" for phase, n in h.phases.items()) or "none"
         colour = "green" if h.ok else "yellow"
         out.line(f"pods      {h.pods} ({phases}); {out.style(f'{h.not_ready} not ready', colour)}; "
                  f"{h.restarts_10m} restarted in the last 10 min; {h.warnings} warning events")

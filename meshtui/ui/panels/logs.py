@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
+from meshtui.domain.text import inert
 from meshtui.services.log_model import StreamSummary
 from meshtui.services.log_query import LogQuery, parse_query
 from meshtui.services.logs import LogSession, LogSource
@@ -182,7 +183,7 @@ class LogsPanel(Intake, LineActions, ReportsFailures, Vertical):
     def _reject(self, message: str) -> None:
         self.error = message
         self.box.set_class(True, "-invalid")
-        self.app.notify(message, title="Query not applied", severity="error", markup=False)
+        self.app.notify(inert(message), title="Query not applied", severity="error", markup=False)
         self._status()
 
     @on(Input.Submitted, "#log-query")
@@ -214,7 +215,7 @@ class LogsPanel(Intake, LineActions, ReportsFailures, Vertical):
     @on(LogView.Searched)
     def _searched(self, message: LogView.Searched) -> None:
         if not message.found and self.view.search is not None:
-            self.app.notify(f"no line matches {self.view.search.pattern!r}", severity="warning", markup=False)
+            self.app.notify(f"no line matches {inert(repr(self.view.search.pattern))}", severity="warning", markup=False)
         self._status()
 
     @on(LogsArrived)

@@ -84,7 +84,7 @@ class LineActions:
         from meshtui.ui.screens.text_view import TextViewScreen
 
         if message.error:
-            self.app.notify(message.error, severity="error", markup=False)
+            self.app.notify(inert(message.error), severity="error", markup=False)
             return
         self.last_pivot = message.request_id
         rows = [f"{format_ns(x.ts)[11:23]}  {inert(x.namespace)}/{inert(x.pod)}  {inert(x.container)}\n"

@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.pod_view import SORTS, PodView
+from meshtui.domain.text import inert
 from meshtui.domain.workloads import PodSummary
 from meshtui.ui.messages import DescribeLoaded, LogsRequested
 from meshtui.ui.text import safe_text_lines
@@ -159,7 +160,7 @@ class OverviewActions(Vertical):
                 self.table.select_key(key)
                 self.screen.set_focus(self.table)
                 return True
-        self.app.notify(f"no pod of {app} is listed", severity="warning", markup=False)
+        self.app.notify(f"no pod of {inert(app)} is listed", severity="warning", markup=False)
         return False
 
     def _pod_or_warn(self) -> PodSummary | None:
@@ -184,7 +185,7 @@ class OverviewActions(Vertical):
             text = session.cluster.describe(namespace, name)
         except MeshtuiError as exc:
             self.app.call_from_thread(self._failed, "describe", exc.message)
-            self.app.call_from_thread(self.app.notify, exc.message, severity="error", markup=False)
+            self.app.call_from_thread(self.app.notify, inert(exc.message), severity="error", markup=False)
             return
         self.app.call_from_thread(self._failed, "describe", None)
         self.post_message(DescribeLoaded(f"pod {namespace}/{name}", text))
@@ -196,7 +197,7 @@ class OverviewActions(Vertical):
             return
         refusal = session.guard.refusal(f"delete pod {pod.key}")
         if refusal:
-            self.app.notify(refusal, title="Safety guard", severity="error", timeout=8, markup=False)
+            self.app.notify(inert(refusal), title="Safety guard", severity="error", timeout=8, markup=False)
             return
 
         def confirmed(answer: bool | None) -> None:
@@ -213,10 +214,10 @@ class OverviewActions(Vertical):
             session.cluster.delete_pod(namespace, name)
         except MeshtuiError as exc:
             self.app.call_from_thread(self._failed, "delete", exc.message)
-            self.app.call_from_thread(self.app.notify, exc.message, severity="error", markup=False)
+            self.app.call_from_thread(self.app.notify, inert(exc.message), severity="error", markup=False)
             return
         self.app.call_from_thread(self._failed, "delete", None)
-        self.app.call_from_thread(self.app.notify, f"deleted pod {namespace}/{name}", markup=False)
+        self.app.call_from_thread(self.app.notify, f"deleted pod {inert(namespace)}/{inert(name)}", markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "delete_pod" and self.session is not None and self.session.guard.read_only:

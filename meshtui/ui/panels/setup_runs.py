@@ -129,7 +129,7 @@ class ProvisionRuns(_PanelBase):
             return
         if message.verb == "down":
             if not message.lines:
-                self.app.notify(f"nothing to remove: meshtui created nothing for {message.profile!r}", markup=False)
+                self.app.notify(f"nothing to remove: meshtui created nothing for {inert(repr(message.profile))}", markup=False)
                 return
             question = f"Tear down {message.profile}?\n" + "\n".join(message.lines[:20])
             self._confirm(question, "Tear down", "down", message.profile)

@@ -100,7 +100,7 @@ class TrafficPanel(TrafficWrites):
     @on(UndoDepthRead)
     def _undo_depth_read(self, message: UndoDepthRead) -> None:
         for notice in message.notices:
-            self.app.notify(notice, title="Undo history", severity="warning", timeout=10, markup=False)
+            self.app.notify(inert(notice), title="Undo history", severity="warning", timeout=10, markup=False)
         if message.host == self.host and self.loaded is not None and self.loaded.undo_depth != message.depth:
             self.loaded.undo_depth = message.depth
             self._draw()
@@ -131,7 +131,7 @@ class TrafficPanel(TrafficWrites):
         try:
             self._edit(E.parse_preset(name, canary))
         except InvalidInput as exc:  # a target that is no subset name cannot come from `v`; said, not hidden
-            self.app.notify(exc.args[0], severity="error", markup=False)
+            self.app.notify(inert(exc.args[0]), severity="error", markup=False)
 
     def confirm_quit(self) -> bool:
         """Ask before quitting with an unapplied draft (True: asked, the app waits for the answer)."""

@@ -185,13 +185,13 @@ class TrafficBase(TrafficView):
             self.stale = None
             if self.plan is not None and not self.plan.changed:
                 self.edits, self.plan = [], None
-                self.app.notify(f"{why}; your draft is already in it", markup=False)
+                self.app.notify(f"{inert(why)}; your draft is already in it", markup=False)
             else:
-                self.app.notify(f"{why}: your draft was re-based on it, review it before applying", markup=False,
+                self.app.notify(f"{inert(why)}: your draft was re-based on it, review it before applying", markup=False,
                                 severity="warning")
         except EditRejected as exc:
             self.plan, self.stale = None, exc.message
-            self.app.notify(f"{why}: your draft no longer fits ({exc.message}); d discards it", markup=False,
+            self.app.notify(f"{inert(why)}: your draft no longer fits ({inert(exc.message)}); d discards it", markup=False,
                             severity="error", timeout=10)
 
     def _discard_draft(self) -> None:
@@ -208,7 +208,7 @@ class TrafficBase(TrafficView):
         try:
             self.plan = self._replan([*self.edits, edit])
         except EditRejected as exc:
-            self.app.notify(exc.message, severity="error", markup=False)
+            self.app.notify(inert(exc.message), severity="error", markup=False)
             return False
         self.edits.append(edit)
         self.last_applied = None

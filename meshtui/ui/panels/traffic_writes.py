@@ -84,7 +84,7 @@ class TrafficWrites(TrafficBase):
     def _refusal(self, what: str) -> bool:
         refusal = self.session.guard.refusal(what) if self.session is not None else "not connected"
         if refusal:
-            self.app.notify(refusal, title="Safety guard", severity="error", timeout=8, markup=False)
+            self.app.notify(inert(refusal), title="Safety guard", severity="error", timeout=8, markup=False)
             return True
         return False
 
@@ -98,7 +98,7 @@ class TrafficWrites(TrafficBase):
 
     def action_apply(self) -> None:
         if self.stale:
-            self.app.notify(f"the draft no longer fits the cluster ({self.stale}); d discards it", severity="error",
+            self.app.notify(f"the draft no longer fits the cluster ({inert(self.stale)}); d discards it", severity="error",
                             markup=False)
             return
         plan = self.plan
@@ -108,7 +108,7 @@ class TrafficWrites(TrafficBase):
         if self._refusal(f"change routes of {self.host}"):
             return
         if plan.errors:
-            self.app.notify("; ".join(f.message for f in plan.errors), title="Invalid", severity="error", timeout=8,
+            self.app.notify(inert("; ".join(f.message for f in plan.errors)), title="Invalid", severity="error", timeout=8,
                             markup=False)
             return
         palette = self.palette()
@@ -218,7 +218,7 @@ class TrafficWrites(TrafficBase):
     def on_reset_planned(self, message: ResetPlanned) -> None:
         plan = message.plan
         if not plan.actions:
-            self.app.notify(f"{message.host}: nothing meshtui changed", markup=False)
+            self.app.notify(f"{inert(message.host)}: nothing meshtui changed", markup=False)
             return
         palette = self.palette()
         detail = Text(inert_lines("\n".join(plan.actions)) + "\n", style="bold")
@@ -242,12 +242,12 @@ class TrafficWrites(TrafficBase):
 
     def on_write_done(self, message: WriteDone) -> None:
         if message.error:
-            self.app.notify(message.error, title=f"{message.what} failed", severity="error", timeout=8, markup=False)
+            self.app.notify(inert(message.error), title=f"{message.what} failed", severity="error", timeout=8, markup=False)
             return
         notices = (message.applied.notices if message.applied else []) + \
             (message.undone.notices if message.undone else [])
         for notice in notices:
-            self.app.notify(notice, title="Undo history", severity="warning", timeout=10, markup=False)
+            self.app.notify(inert(notice), title="Undo history", severity="warning", timeout=10, markup=False)
         detail = "; ".join(message.lines)
         self.last_applied = f"{message.what} {message.host}" + (f": {detail}" if detail else "") + \
             (" (u undoes it)" if message.what in ("applied", "reset") else "")
