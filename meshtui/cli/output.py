@@ -9,13 +9,13 @@ every error as one JSON document on stderr:
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from meshtui.domain.secrets import Masker
+from meshtui.domain.text import json_text
 
 _STYLES = {
     "bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "35",
@@ -35,7 +35,7 @@ def color_enabled(stream: TextIO) -> bool:
 
 def json_error(message: str, hint: str | None, exit_code: int) -> str:
     """The one shape of an error under `--json` (written to stderr)."""
-    return json.dumps({"error": {"message": message, "hint": hint, "exit_code": exit_code}}, ensure_ascii=False)
+    return json_text({"error": {"message": message, "hint": hint, "exit_code": exit_code}})
 
 
 class Output:
@@ -68,11 +68,11 @@ class Output:
 
     def json(self, data: Any) -> None:
         """One pretty JSON document."""
-        self.stream.write(self.masker.mask(json.dumps(data, indent=2, default=str, ensure_ascii=False)) + "\n")
+        self.stream.write(self.masker.mask(json_text(data, indent=2)) + "\n")
 
     def jsonl(self, data: Any) -> None:
         """One compact JSON object per line (streams)."""
-        self.stream.write(self.masker.mask(json.dumps(data, default=str, ensure_ascii=False)) + "\n")
+        self.stream.write(self.masker.mask(json_text(data)) + "\n")
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]], styles: Sequence[str | None] = ()) -> None:
         """Left-aligned columns sized to their content, as kubectl prints."""

@@ -111,7 +111,12 @@ def test_json_keeps_the_exact_text(world: dict) -> None:
     assert any(line.get("line", line.get("message", "")) == f"GET /hostile {HOSTILE}" for line in lines), lines[-3:]
     show = run_cli("--json", "routes", "show", "catalog", "-n", "shop", env=env)
     assert show.returncode == 0, show.stderr
+    assert not leaks(show.stdout), f"--json routes show wrote raw {leaks(show.stdout)} (JSON escapes them)"
     assert HOSTILE in strings(json.loads(show.stdout))
+    status = run_cli("--json", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert not leaks(status.stdout), f"--json status wrote raw {leaks(status.stdout)} (JSON escapes them)"
+    assert any(HOSTILE in text for text in strings(json.loads(status.stdout))), status.stdout[-2000:]
 
 
 def strings(value: object) -> set[str]:
