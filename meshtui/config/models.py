@@ -48,6 +48,8 @@ class Registry(_Model):
     """Host port of the registry; images are pushed as `localhost:PORT/NAME:TAG`."""
     name: str = "kind-registry"
     """Name of the registry container."""
+    image: str = Field(default="registry:3", min_length=1, max_length=255)
+    """Image of the registry container (a mirror of `registry:3` on a machine that cannot pull)."""
 
 
 class Cluster(_Model):
