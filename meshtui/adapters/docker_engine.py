@@ -20,6 +20,16 @@ MINIKUBE_NAME_LABEL = "name.minikube.sigs.k8s.io"
 MINIKUBE_ROLE_LABEL = "role.minikube.sigs.k8s.io"
 
 
+@dataclass(frozen=True)
+class ContainerIdentity:
+    """A container as Docker identifies it: a name can be reused, an ID and creation time cannot."""
+
+    name: str
+    id: str
+    created: str
+    """Docker's `Created` timestamp (RFC 3339, nanoseconds)."""
+
+
 class DockerUnavailable(MeshtuiError):
     """The Docker daemon cannot be reached."""
 
@@ -53,6 +63,11 @@ def _unavailable(exc: BaseException) -> DockerUnavailable:
         text = "the Docker daemon is not running"
     return DockerUnavailable(f"Docker is not reachable: {text[:200]}",
                              hint="start Docker (Linux: `sudo systemctl start docker`; macOS/Windows: Docker Desktop)")
+
+
+def _identity(container: Any) -> ContainerIdentity:
+    return ContainerIdentity(name=str(container.name), id=str(container.id),
+                             created=str((container.attrs or {}).get("Created", "")))
 
 
 def load_sdk() -> None:
@@ -114,6 +129,29 @@ class DockerEngine:
         nodes = [NodeContainer(id=c.id, name=c.name, role=(c.labels or {}).get(role_label, "node"),
                                status=c.status, labels=dict(c.labels or {})) for c in containers]
         return sorted(nodes, key=lambda n: n.name)
+
+    def container_identity(self, name: str) -> ContainerIdentity | None:
+        """ID and creation time of the container called (or with the ID) `name`; None when there is none."""
+        load_sdk()
+        import docker
+
+        try:
+            container = self.client.containers.get(name)
+        except docker.errors.NotFound:
+            return None
+        except docker_errors() as exc:
+            raise _unavailable(exc) from None
+        return _identity(container)
+
+    def node_identities(self, cluster: str, provider: str) -> list[ContainerIdentity]:
+        """Every node container of `cluster`, running or stopped, by kind's or minikube's cluster label."""
+        label = MINIKUBE_NAME_LABEL if provider == "minikube" else KIND_CLUSTER_LABEL
+        try:
+            containers = self.client.containers.list(all=True, filters={"label": f"{label}={cluster}"},
+                                                     ignore_removed=True)
+        except docker_errors() as exc:
+            raise _unavailable(exc) from None
+        return sorted((_identity(c) for c in containers), key=lambda n: n.name)
 
     def stats_stream(self, container_id: str) -> Iterator[dict]:
         """Decoded stats samples, one per second, until the container stops."""

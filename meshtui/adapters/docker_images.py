@@ -112,13 +112,13 @@ def registry_has(port: int, name: str, tag: str, timeout: float = 3.0) -> bool:
         return False
 
 
-def run_registry_argv(name: str, port: int) -> list[str]:
+def run_registry_argv(name: str, port: int, image: str = REGISTRY_IMAGE) -> list[str]:
     """The docker CLI equivalent of `run_registry` (for --dry-run)."""
     return ["docker", "run", "-d", "--restart=always", "-p", f"127.0.0.1:{port}:5000", "--network", "bridge",
-            "--name", name, REGISTRY_IMAGE]
+            "--name", name, image]
 
 
-def run_registry(engine: DockerEngine, name: str, port: int) -> str:
+def run_registry(engine: DockerEngine, name: str, port: int, image: str = REGISTRY_IMAGE) -> str:
     """Start the registry container (created when missing, started when stopped); returns 'created'|'started'."""
     load_sdk()
     import docker
@@ -129,17 +129,18 @@ def run_registry(engine: DockerEngine, name: str, port: int) -> str:
             container.start()
             return "started"
         except docker.errors.NotFound:
-            engine.client.containers.run(REGISTRY_IMAGE, name=name, detach=True, network="bridge",
+            engine.client.containers.run(image, name=name, detach=True, network="bridge",
                                          restart_policy={"Name": "always"}, ports={"5000/tcp": ("127.0.0.1", port)})
             return "created"
     except docker.errors.ImageNotFound:
-        raise ImageError(f"the image {REGISTRY_IMAGE} is not available offline",
-                         hint=f"docker pull {REGISTRY_IMAGE} while online") from None
+        raise ImageError(f"the image {image} is not available offline",
+                         hint=f"docker pull {image} while online") from None
     except docker_errors() as exc:
         raise _unavailable(exc) from None
 
 
 def remove_container(engine: DockerEngine, name: str) -> bool:
+    """Remove a container by name or (to be sure which one) by ID; False when there is none."""
     load_sdk()
     import docker
 

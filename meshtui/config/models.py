@@ -9,16 +9,39 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 ProviderName = Literal["kind", "minikube", "sim"]
 IstioProfileName = Literal["default", "demo", "minimal", "empty", "preview", "remote", "ambient", "stable", "openshift"]
 AddonName = Literal["prometheus", "grafana", "kiali", "jaeger", "loki"]
 
 _VERSION = re.compile(r"^v?\d+\.\d+(\.\d+)?$")
-_MEMORY = re.compile(r"^(\d+[kKmMgG]?[bB]?|max|no-limit)$")
+_MEMORY = re.compile(r"^(\d{1,20})([kKmMgG]?)[bB]?$")
+_UNIT = {"": 1024 ** 2, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}  # minikube: a bare number is MB
+MIB, TIB = 1024 ** 2, 1024 ** 4
+MAX_CPUS, MAX_MEMORY_GB = 1024, 4096
+
+
+def _not_bool(value: Any) -> Any:
+    """YAML reads `yes`/`true` as a boolean, which pydantic would quietly take as 1: a count is a number."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not the YAML boolean {str(value).lower()}")
+    return value
+
+
+def _finite(value: Any) -> Any:
+    value = _not_bool(value)
+    if isinstance(value, float) and value != value:
+        raise ValueError("must be a finite number, not .nan")
+    if isinstance(value, int) and not -1e308 < value < 1e308:
+        raise ValueError("must be a finite number (this one is too large)")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_bool)]
+Amount = Annotated[float, BeforeValidator(_finite), Field(gt=0, allow_inf_nan=False)]
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -29,9 +52,9 @@ class _Model(BaseModel):
 class PortMapping(_Model):
     """A host port forwarded to a NodePort inside the cluster (kind `extraPortMappings`)."""
 
-    host: int = Field(ge=1, le=65535)
+    host: Count = Field(ge=1, le=65535)
     """Port on the developer's machine, e.g. 8080 for the ingress gateway."""
-    node: int = Field(ge=30000, le=32767)
+    node: Count = Field(ge=30000, le=32767)
     """NodePort inside the cluster; kind maps `containerPort` to it, so they must be equal."""
     listen: str = "127.0.0.1"
     """Host address to bind; loopback keeps the cluster off the network."""
@@ -44,10 +67,12 @@ class Registry(_Model):
 
     enabled: bool = True
     """Run a registry container beside the cluster and wire the nodes to it."""
-    port: int = Field(default=5001, ge=1, le=65535)
+    port: Count = Field(default=5001, ge=1, le=65535)
     """Host port of the registry; images are pushed as `localhost:PORT/NAME:TAG`."""
     name: str = "kind-registry"
     """Name of the registry container."""
+    image: str = Field(default="registry:3", min_length=1, max_length=255)
+    """Image of the registry container (a mirror of `registry:3` on a machine that cannot pull)."""
 
 
 class Cluster(_Model):
@@ -59,9 +84,9 @@ class Cluster(_Model):
     """Cluster name; the kube context becomes `kind-NAME` (kind) or `NAME` (minikube)."""
     kubernetes_version: str | None = None
     """Kubernetes version such as `1.31.0`; empty means the provider's default."""
-    control_planes: int = Field(default=1, ge=1, le=3)
+    control_planes: Count = Field(default=1, ge=1, le=3)
     """Number of control-plane nodes."""
-    workers: int = Field(default=1, ge=0, le=10)
+    workers: Count = Field(default=1, ge=0, le=10)
     """Number of worker nodes."""
     ports: list[PortMapping] = []
     """Host ports mapped into the cluster (the ingress gateway NodePort, usually)."""
@@ -69,7 +94,7 @@ class Cluster(_Model):
     """Local image registry settings."""
     metrics_server: bool = True
     """Install metrics-server so usage and `kubectl top` work."""
-    cpus: int = Field(default=4, ge=1, le=256)
+    cpus: Count = Field(default=4, ge=1, le=256)
     """CPUs for the minikube VM/container (ignored by kind, which shares the host)."""
     memory: str = "8g"
     """Memory for minikube, e.g. `8192`, `8g`, `max`."""
@@ -90,12 +115,19 @@ class Cluster(_Model):
             raise ValueError("must look like 1.31 or 1.31.0")
         return value
 
-    @field_validator("memory")
+    @field_validator("memory", mode="before")
     @classmethod
-    def _memory(cls, value: str) -> str:
-        if not _MEMORY.match(str(value)):
-            raise ValueError("must be a size such as 8192, 8g or 'max'")
-        return str(value)
+    def _memory(cls, value: Any) -> str:
+        value = str(_not_bool(value)) if isinstance(value, int) else value
+        if value in ("max", "no-limit"):
+            return str(value)
+        match = _MEMORY.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError("must be a size such as 8192 (MB), 8g or 'max'")
+        size = int(match[1]) * _UNIT[match[2].lower()]
+        if not MIB <= size <= 4 * TIB:
+            raise ValueError(f"must be between 1m and 4096g (minikube's memory), not {value}")
+        return value
 
     @property
     def context(self) -> str:
@@ -120,7 +152,7 @@ class Istio(_Model):
     """Optional IstioOperator overlay file, relative to the profile; linted before install."""
     addons: list[AddonName] = []
     """Addons applied from the Istio release's samples/addons."""
-    ingress_node_port: int = Field(default=30080, ge=30000, le=32767)
+    ingress_node_port: Count = Field(default=30080, ge=30000, le=32767)
     """NodePort pinned on the ingress gateway's HTTP port (mapped to the host on kind)."""
 
     @field_validator("version")
@@ -193,7 +225,7 @@ class Route(_Model):
     """Service host, e.g. `catalog`."""
     namespace: str = "default"
     """Namespace of the VirtualService."""
-    weights: dict[str, int]
+    weights: dict[str, Count]
     """Subset name -> weight; weights must be >= 0 and sum to 100."""
 
     @field_validator("weights")
@@ -223,8 +255,8 @@ class Profile(_Model):
     """Initial traffic routes."""
     env_file: Path | None = None
     """A .env file (relative to the profile) for `${VAR}` interpolation; `.env` beside the profile by default."""
-    needs: dict[str, float] = {}
-    """Resources the profile needs from Docker: `memory_gb`, `cpus` (doctor compares)."""
+    needs: dict[str, Amount] = {}
+    """Resources the profile needs from Docker: `memory_gb` (at most 4096), `cpus` (at most 1024), each > 0."""
 
     @field_validator("needs")
     @classmethod
@@ -232,6 +264,9 @@ class Profile(_Model):
         unknown = set(value) - {"memory_gb", "cpus"}
         if unknown:
             raise ValueError(f"unknown keys {sorted(unknown)}; allowed: memory_gb, cpus")
+        for key, limit in (("cpus", MAX_CPUS), ("memory_gb", MAX_MEMORY_GB)):
+            if value.get(key, 0) > limit:
+                raise ValueError(f"{key} must be at most {limit} (got {value[key]:g})")
         return value
 
     def required_memory_gb(self) -> float:

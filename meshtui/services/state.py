@@ -7,7 +7,11 @@ saying so, to show the user; the data it held is never quietly replaced. A file 
 a newer meshtui (higher version) is left alone and refused. Writes are atomic.
 
 This module also keeps the record of the clusters meshtui created, by context name
-AND cluster identity (server URL + CA fingerprint), which the safety guard trusts.
+AND cluster identity (server URL + CA fingerprint), which the safety guard trusts, and
+the Docker identity (ID + creation time) of their node containers, which `down` checks
+before it deletes a cluster: a name can be reused by someone else, an ID cannot.
+Format 1 records carry no node identities; they are read as they are (nothing to
+migrate), and `down` never deletes a cluster it cannot identify.
 """
 
 from __future__ import annotations
@@ -98,8 +102,17 @@ def write_model(path: Path, value: BaseModel) -> None:
     os.replace(tmp, path)
 
 
+class ContainerRecord(StateModel):
+    """A Docker container meshtui created: removed only while this ID and creation time still answer to `name`."""
+
+    name: str = Field(min_length=1, max_length=255)
+    id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    created: str = Field(min_length=1, max_length=64)
+
+
 # -- clusters meshtui created ---------------------------------------------------------------
-CREATED_VERSION = 1
+CREATED_VERSION: Literal[2] = 2
+"""2: `nodes` added (format 1 files are read as they are: their clusters have no node identities)."""
 
 
 class CreatedRecord(StateModel):
@@ -108,10 +121,12 @@ class CreatedRecord(StateModel):
     ca_sha256: str = ""
     profile: str = ""
     created: float = 0.0
+    nodes: list[ContainerRecord] | None = Field(default=None, max_length=64)
+    """The cluster's node containers at creation; None: not known (format 1, or no container driver)."""
 
 
 class CreatedFile(StateModel):
-    version: Literal[1] = 1
+    version: Literal[1, 2] = CREATED_VERSION
     clusters: list[CreatedRecord] = []
 
 
@@ -183,10 +198,11 @@ def _update(change: Callable[[list[CreatedRecord]], list[CreatedRecord]]) -> str
         return notice
 
 
-def record_created(context: str, identity: ClusterIdentity, profile: str = "") -> str | None:
+def record_created(context: str, identity: ClusterIdentity, profile: str = "",
+                   nodes: list[ContainerRecord] | None = None) -> str | None:
     """Remember that meshtui created `context`, reaching the cluster `identity` (replaces an older record)."""
     record = CreatedRecord(context=context, server=identity.server, ca_sha256=identity.ca_sha256, profile=profile,
-                           created=time.time())
+                           created=time.time(), nodes=nodes)
 
     def change(records: list[CreatedRecord]) -> list[CreatedRecord]:
         return [r for r in records if r.context != context] + [record]
@@ -203,5 +219,14 @@ def forget_created(context: str) -> str | None:
 
 def created_for_profile(profile: str) -> list[str]:
     """Contexts meshtui created for `profile` (what `down` may still remove without a journal)."""
+    return [r.context for r in _records() if r.profile == profile]
+
+
+def created_record(profile: str, context: str) -> CreatedRecord | None:
+    """meshtui's record of creating `context` for `profile` (its node containers, when known)."""
+    return next((r for r in _records() if r.profile == profile and r.context == context), None)
+
+
+def _records() -> list[CreatedRecord]:
     data, _notice = read_model(_created_file(), CreatedFile, CREATED_VERSION)
-    return [r.context for r in (data.clusters if data else []) if r.profile == profile]
+    return list(data.clusters) if data else []

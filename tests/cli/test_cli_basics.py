@@ -139,3 +139,39 @@ def test_schema_command_prints_json_schema() -> None:
     result = run_cli("profiles", "schema")
     assert result.returncode == 0
     assert json.loads(result.stdout)["title"] == "meshtui profile"
+
+
+BAD_COUNTS = [
+    ("needs", "cpus", ".nan", "needs.cpus: must be a finite number"),
+    ("needs", "cpus", ".inf", "needs.cpus: Input should be a finite number"),
+    ("needs", "memory_gb", "1e400", "needs.memory_gb: Input should be a finite number"),
+    ("needs", "cpus", "-1", "needs.cpus: Input should be greater than 0"),
+    ("needs", "memory_gb", "0", "needs.memory_gb: Input should be greater than 0"),
+    ("needs", "cpus", "1025", "cpus must be at most 1024"),
+    ("needs", "memory_gb", "4097", "memory_gb must be at most 4096"),
+    ("needs", "cpus", "yes", "needs.cpus: must be a number, not the YAML boolean"),
+    ("needs", "memory_gb", "9" * 4300, "needs.memory_gb: must be a finite number"),
+    ("needs", "cpus", "9" * 4301, "an integer of 4301 digits is too long"),
+    ("cluster", "cpus", "true", "cluster.cpus: must be a number, not the YAML boolean"),
+    ("cluster", "workers", "yes", "cluster.workers: must be a number, not the YAML boolean"),
+    ("cluster", "memory", "0", "cluster.memory: must be between 1m and 4096g"),
+    ("cluster", "memory", "1k", "cluster.memory: must be between 1m and 4096g"),
+    ("cluster", "memory", "4097g", "cluster.memory: must be between 1m and 4096g"),
+    ("cluster", "memory", "yes", "cluster.memory: must be a number, not the YAML boolean"),
+]
+
+
+def test_profile_counts_and_sizes_are_bounded_with_one_message_and_exit_2(tmp_path: Path) -> None:
+    """A YAML boolean, a non-finite, non-positive or absurd count: one message with file:line, exit 2."""
+    for section, key, value, message in BAD_COUNTS:
+        path = tmp_path / "bounds.yaml"
+        extra = f"needs:\n  {key}: {value}\n" if section == "needs" else ""
+        inline = f"  {key}: {value}\n" if section == "cluster" else ""
+        path.write_text(f"cluster:\n  provider: minikube\n{inline}{extra}")
+        for argv in (["profiles", "validate", str(path)], ["up", "-p", str(path), "--dry-run"]):
+            result = run_cli(*argv)
+            assert result.returncode == 2, (value, argv, result.stdout, result.stderr)
+            assert message in result.stderr and f"{path}:" in result.stderr, (value, result.stderr)
+            assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2, result.stderr
+    path.write_text("cluster:\n  provider: minikube\n  memory: 8192\n  cpus: 2\nneeds: {cpus: 0.5, memory_gb: 4096}\n")
+    assert run_cli("profiles", "validate", str(path)).returncode == 0

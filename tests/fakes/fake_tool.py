@@ -5,7 +5,9 @@ Installed on PATH under each tool's name (see `install_fake_tools` in conftest).
 appends its argv to `$MESHTUI_FAKE_DIR/calls.jsonl` and prints what the real tool
 prints for that command, in the real format (see shared/reference). Behaviour can be
 changed per test with `$MESHTUI_FAKE_DIR/config.json`: {"versions": {"kind": "v0.19.0"},
-"fail": {"kind create cluster": 1}, "clusters": ["meshtui"], ...}.
+"fail": {"kind create cluster": 1}, "clusters": ["meshtui"], ...}. With "docker_nodes": true,
+creating a cluster starts its node containers on the real Docker engine, labelled and named as
+kind's and minikube's are (from the local test image, nothing pulled), and deleting removes them.
 """
 
 from __future__ import annotations
@@ -96,6 +98,36 @@ def merge_kubeconfig(context: str) -> None:
     target.write_text(yaml.safe_dump(data))
 
 
+NODE_IMAGE = "meshtui-busybox:local"
+
+
+def start_node(name: str, labels: dict[str, str]) -> None:
+    """A node container as kind/minikube run one (only with "docker_nodes": the test cleans up by label)."""
+    if not config().get("docker_nodes"):
+        return
+    import docker
+
+    client = docker.from_env(timeout=30)
+    try:
+        client.containers.run(NODE_IMAGE, ["sleep", "3600"], name=name, labels=labels, detach=True,
+                              network_mode="none")
+    finally:
+        client.close()
+
+
+def remove_nodes(label: str, cluster: str) -> None:
+    if not config().get("docker_nodes"):
+        return
+    import docker
+
+    client = docker.from_env(timeout=30)
+    try:
+        for container in client.containers.list(all=True, filters={"label": f"{label}={cluster}"}):
+            container.remove(force=True)
+    finally:
+        client.close()
+
+
 def kind(args: list[str]) -> int:
     cfg = config()
     clusters = cfg.get("clusters", [])
@@ -121,6 +153,7 @@ def kind(args: list[str]) -> int:
             print(line, file=sys.stderr)
         cfg["clusters"] = [*clusters, name]
         save_config(cfg)
+        start_node(f"{name}-control-plane", {"io.x-k8s.kind.cluster": name, "io.x-k8s.kind.role": "control-plane"})
         merge_kubeconfig(f"kind-{name}")
         return 0
     if args[:2] == ["delete", "cluster"]:
@@ -128,6 +161,7 @@ def kind(args: list[str]) -> int:
         print(f'Deleting cluster "{name}" ...', file=sys.stderr)
         cfg["clusters"] = [c for c in clusters if c != name]
         save_config(cfg)
+        remove_nodes("io.x-k8s.kind.cluster", name)
         return 0
     if args[:2] == ["load", "docker-image"]:
         name = args[args.index("--name") + 1] if "--name" in args else "kind"
@@ -190,12 +224,15 @@ def minikube(args: list[str]) -> int:
             print(line)
         cfg["minikube_profiles"] = [*profiles, name]
         save_config(cfg)
+        start_node(name, {"name.minikube.sigs.k8s.io": name, "role.minikube.sigs.k8s.io": ""})
+        merge_kubeconfig(name)
         return 0
     if args[:1] == ["delete"]:
         name = args[args.index("-p") + 1] if "-p" in args else "minikube"
         print(f'🔥  Deleting "{name}" in docker ...\n💀  Removed all traces of the "{name}" cluster.')
         cfg["minikube_profiles"] = [p for p in profiles if p != name]
         save_config(cfg)
+        remove_nodes("name.minikube.sigs.k8s.io", name)
         return 0
     if args[:2] in (["image", "load"], ["addons", "enable"]):
         return 0

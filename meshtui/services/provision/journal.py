@@ -7,6 +7,11 @@ removes exactly what it lists under `created`. A journal that cannot be read (tr
 garbage, the wrong shape) is moved aside by `services.state.read_model` and the run
 starts from what the machine shows, with `notice` saying so; it is never silently
 reset. Writes are atomic and serialised, because steps finish on several threads.
+
+Format 2 adds the Docker identities (ID + creation time) of the registry container and
+the cluster's node containers, so `down` never removes a container or cluster that only
+shares a name with what meshtui made. A format 1 journal is read as it is; a registry or
+cluster it names has no identity, and `down` leaves it (saying how to remove it by hand).
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from meshtui.config import paths
-from meshtui.services.state import StateModel, read_model, write_model
+from meshtui.services.state import ContainerRecord, StateModel, read_model, write_model
 
-VERSION = 1
+VERSION: Literal[2] = 2
 
 
 class StepRecord(StateModel):
@@ -44,12 +49,22 @@ class Created(StateModel):
 
     cluster: str | None = None
     context: str | None = None
+    nodes: list[ContainerRecord] | None = Field(default=None, max_length=64)
+    """The cluster's node containers as created (kind, minikube); None: unknown (format 1)."""
     registry: str | None = None
+    registry_container: ContainerRecord | None = None
+    """The registry container as created; None: unknown (format 1)."""
     sim: ProcessRecord | None = None
+
+    @model_validator(mode="after")
+    def _registry_named(self) -> Created:
+        if self.registry_container is not None and self.registry_container.name != self.registry:
+            raise ValueError("registry_container names another container than registry")
+        return self
 
 
 class JournalFile(StateModel):
-    version: Literal[1] = 1
+    version: Literal[1, 2] = VERSION
     steps: dict[str, StepRecord] = {}
     created: Created = Field(default_factory=Created)
 
@@ -67,7 +82,8 @@ class Journal:
         self._lock = threading.Lock()
         # notice: set when an unreadable journal was moved aside (the caller shows it to the user)
         data, self.notice = read_model(path, JournalFile, VERSION)
-        self.data = data if data is not None else JournalFile()
+        # a format 1 journal is valid as it is (no identities); it is saved as format 2 from now on
+        self.data = data.model_copy(update={"version": VERSION}) if data is not None else JournalFile()
 
     @classmethod
     def for_profile(cls, profile: str) -> Journal:
@@ -101,8 +117,8 @@ class Journal:
     def created(self) -> Created:
         return self.data.created
 
-    def record(self, **values: str | ProcessRecord | None) -> None:
-        """Set fields of `created` (cluster=..., context=..., registry=..., sim=...)."""
+    def record(self, **values: str | ProcessRecord | ContainerRecord | list[ContainerRecord] | None) -> None:
+        """Set fields of `created` (cluster=..., context=..., nodes=..., registry=..., sim=...)."""
         with self._lock:
             self.data.created = self.data.created.model_copy(update=values)
             self._save()

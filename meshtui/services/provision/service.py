@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.secrets import Masker
 from meshtui.services import state
+from meshtui.services.provision import ownership
 from meshtui.services.provision.journal import Journal
 from meshtui.services.provision.plan import build_plan, dry_run_lines, workdir_for
 from meshtui.services.provision.providers import Provider, SimProvider, provider_for
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from meshtui.adapters.kube import KubeClient
     from meshtui.config.loader import LoadedProfile
     from meshtui.domain.cluster import ContextInfo
+    from meshtui.services.state import ContainerRecord
 
 
 @dataclass
@@ -134,8 +136,12 @@ class Provisioner:
         lines = [f"note: {self.masker.mask(journal.notice)}"] if journal.notice else []
         if self._cluster_to_remove() is not None:
             lines += provider.describe_delete()
+            if provider.name in ("kind", "minikube"):
+                lines.append("  (only while its node containers are the ones meshtui created)")
         if journal.created.registry:
-            lines.append(f"$ docker rm -f {journal.created.registry}")
+            recorded = journal.created.registry_container
+            lines.append(f"$ docker rm -f {recorded.id[:12] if recorded else journal.created.registry}   (container "
+                         f"{journal.created.registry}, only while it is the one meshtui created)")
         if journal.path.exists():
             lines.append(f"remove the journal {journal.path}")
         return lines
@@ -144,28 +150,56 @@ class Provisioner:
         with self.run_lock("down"):
             return self._down(emit, cancel)
 
-    def _down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> RunResult:
+    def _recorded_nodes(self) -> list[ContainerRecord] | None:
+        """The cluster's node containers as `up` recorded them (the journal's, else meshtui's created record)."""
+        if self.journal.created.cluster:
+            return self.journal.created.nodes
+        record = state.created_record(self.loaded.name, self.provider.context)
+        return record.nodes if record is not None else None
+
+    def _down_cluster(self, ctx: StepContext, why: str, result: RunResult) -> None:
+        provider, journal = self.provider, ctx.journal
+        verdict = ownership.cluster(self.docker, provider, self._recorded_nodes())
+        if verdict.remove:
+            ctx.emit(ProvisionEvent("started", "cluster", f"delete the {provider.name} cluster ({why}"
+                                    + (f"; {verdict.reason})" if verdict.reason else ")")))
+            provider.delete(ctx, "cluster")
+        if verdict.remove or verdict.gone:
+            state.forget_created(provider.context)
+        journal.forget("cluster", "context", "nodes", "sim")
+        if verdict.remove:
+            result.ran.append("cluster")
+            ctx.emit(ProvisionEvent("done", "cluster", "deleted"))
+        else:
+            result.skipped.append("cluster")
+            ctx.emit(ProvisionEvent("skipped", "cluster", self.masker.mask(verdict.reason)))
+
+    def _down_registry(self, ctx: StepContext, result: RunResult) -> None:
         from meshtui.adapters import docker_images
 
+        created = ctx.journal.created
+        name, recorded = created.registry or "", created.registry_container
+        verdict = ownership.registry(self.docker, name, recorded)
+        if verdict.remove and recorded is not None:
+            ctx.emit(ProvisionEvent("started", "registry", f"remove container {name}"))
+            docker_images.remove_container(self.docker, recorded.id)  # by ID: never a same-named newcomer
+            result.ran.append("registry")
+            ctx.emit(ProvisionEvent("done", "registry", "removed"))
+        else:
+            result.skipped.append("registry")
+            ctx.emit(ProvisionEvent("skipped", "registry", self.masker.mask(verdict.reason)))
+        ctx.journal.forget("registry", "registry_container")
+
+    def _down(self, emit: Callable[[ProvisionEvent], None], cancel: threading.Event | None) -> RunResult:
         ctx = self._context(emit, cancel)
         self._notice(emit)
-        journal, provider, result = ctx.journal, self.provider, RunResult(ok=True)
+        journal, result = ctx.journal, RunResult(ok=True)
         try:
             why = self._cluster_to_remove()
             if why is not None:
-                emit(ProvisionEvent("started", "cluster", f"delete the {provider.name} cluster ({why})"))
-                provider.delete(ctx, "cluster")
-                state.forget_created(provider.context)
-                journal.forget("cluster", "context", "sim")
-                result.ran.append("cluster")
-                emit(ProvisionEvent("done", "cluster", "deleted"))
+                self._down_cluster(ctx, why, result)
             if journal.created.registry:
-                name = journal.created.registry
-                emit(ProvisionEvent("started", "registry", f"remove container {name}"))
-                docker_images.remove_container(self.docker, name)
-                journal.forget("registry")
-                result.ran.append("registry")
-                emit(ProvisionEvent("done", "registry", "removed"))
+                self._down_registry(ctx, result)
             journal.remove()
         except MeshtuiError as exc:
             result.ok, result.error, result.hint = False, self.masker.mask(exc.message), exc.hint

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from meshtui.adapters import docker_images
+from meshtui.services.provision import ownership
 from meshtui.services.provision.manifests import Applier, deployment_ready, wait_deployments
 from meshtui.services.provision.providers import REGISTRY_HOSTS_DIR, KindProvider, Provider, SimProvider
 from meshtui.services.provision.steps import ProvisionEvent, Step, StepContext, StepFailed
 
 if TYPE_CHECKING:
     from meshtui.config.loader import LoadedProfile
+    from meshtui.services.state import ContainerRecord
 
 
 
@@ -59,9 +61,10 @@ def registry(loaded: LoadedProfile) -> Step:
         return docker_images.registry_answers(spec.port)
 
     def run(ctx: StepContext) -> str:
-        outcome = docker_images.run_registry(ctx.docker, spec.name, spec.port)
-        if outcome == "created":
-            ctx.journal.record(registry=spec.name)
+        outcome = docker_images.run_registry(ctx.docker, spec.name, spec.port, spec.image)
+        if outcome == "created":  # by ID and creation time: `down` never removes another container of this name
+            made = ctx.docker.container_identity(spec.name)
+            ctx.journal.record(registry=spec.name, registry_container=ownership.record_of(made) if made else None)
         ctx.say("registry", f"{outcome} container {spec.name} on 127.0.0.1:{spec.port}")
         import time
 
@@ -74,7 +77,7 @@ def registry(loaded: LoadedProfile) -> Step:
 
     return Step("registry", f"local registry {spec.name} on 127.0.0.1:{spec.port}", run, check,
                 describe=lambda: [f"skip when http://127.0.0.1:{spec.port}/v2/ already answers",
-                                  "$ " + " ".join(docker_images.run_registry_argv(spec.name, spec.port))],
+                                  "$ " + " ".join(docker_images.run_registry_argv(spec.name, spec.port, spec.image))],
                 needs=("preflight",), hint="is Docker running? `docker ps`")
 
 
@@ -107,7 +110,8 @@ def _registry_configmap(loaded: LoadedProfile) -> dict:
                                                 'help: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n'}}
 
 
-def remember_created(ctx: StepContext, loaded: LoadedProfile, provider: Provider) -> None:
+def remember_created(ctx: StepContext, loaded: LoadedProfile, provider: Provider,
+                     nodes: list[ContainerRecord] | None = None) -> None:
     """Record the cluster just made as meshtui's, from what the provider itself reports, never a name.
 
     The kubeconfig's context must reach the very cluster the provider made (kind: the server and
@@ -136,7 +140,7 @@ def remember_created(ctx: StepContext, loaded: LoadedProfile, provider: Provider
         ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(
             f"context {info.name!r} is not remembered as created by meshtui: {locality.reason}")))
         return
-    notice = state.record_created(provider.context, identity, loaded.name)
+    notice = state.record_created(provider.context, identity, loaded.name, nodes)
     if notice:
         ctx.emit(ProvisionEvent("notice", "cluster", ctx.masker.mask(notice)))
 
@@ -149,17 +153,19 @@ def cluster(loaded: LoadedProfile, provider: Provider, needs: tuple[str, ...]) -
 
         if not provider.exists(ctx):
             return False
-        if not ctx.journal.created.cluster and provider.context in state.created_for_profile(loaded.name):
+        record = None if ctx.journal.created.cluster else state.created_record(loaded.name, provider.context)
+        if record is not None:
             # the journal was lost but meshtui's record says this cluster is ours: `down` must still know it
-            ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context)
+            ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context, nodes=record.nodes)
         return True
 
     def run(ctx: StepContext) -> str:
         provider.create(ctx, "cluster")
-        ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context)
+        nodes = ownership.node_records(ctx.docker, provider)  # by ID: `down` never deletes a same-named stranger
+        ctx.journal.record(cluster=loaded.profile.cluster.name, context=provider.context, nodes=nodes)
         ctx.reset_kube()
         if ctx.context_info is not None:  # remembered by server + CA, so the guard knows it as ours
-            remember_created(ctx, loaded, provider)
+            remember_created(ctx, loaded, provider, nodes)
         if wire:
             _wire_registry(ctx, loaded, provider)  # type: ignore[arg-type]
         return f"context {provider.context}"
