@@ -221,12 +221,18 @@ def _classify(ctx: ContextInfo, dest: Destinations, resolved: Mapping[str, Resol
 
     if not ctx.server.strip():
         return Locality(Badge.REMOTE, provider, f"context {ctx.name!r} names no API server")
+    if dest.problem is not None:
+        return Locality(Badge.REMOTE, provider, dest.problem)
+    # A pin or a creation record vouches for the API server only: a proxy on the way still has to be local
+    # (a remote proxy would reach "127.0.0.1:6443" on its own machine, and sees every request it carries).
+    for hop in dest.hops:
+        why = _judge_hop(hop, resolved) if hop.role == "proxy" else None
+        if why is not None:
+            return Locality(Badge.REMOTE, provider, why + (f" ({hop.source})" if hop.source else ""))
     if any(p.context == ctx.name and p.server == ctx.server for p in pins):
         return local(f"pinned as local in config.yaml (local_contexts: {ctx.name} at {ctx.server})", pinned=True)
     if made:
         return local("created by meshtui (same server and cluster CA as when it was created)")
-    if dest.problem is not None:
-        return Locality(Badge.REMOTE, provider, dest.problem)
     for hop in dest.hops:
         why = _judge_hop(hop, resolved)
         if why is not None:

@@ -204,8 +204,8 @@ def test_no_proxy_rules_match_the_client(server: str, no_proxy: str) -> None:
     assert no_proxy_matches(server, no_proxy) == rest.should_bypass_proxies(server, no_proxy)
 
 
-def _context(kubeconfig: Path, name: str, server: str, ca: bytes | None) -> Guard:
-    cluster: dict = {"server": server}
+def _context(kubeconfig: Path, name: str, server: str, ca: bytes | None, proxy_url: str | None = None) -> Guard:
+    cluster: dict = {"server": server, **({"proxy-url": proxy_url} if proxy_url else {})}
     if ca is not None:
         cluster["certificate-authority-data"] = base64.b64encode(ca).decode()
     kubeconfig.write_text(yaml.safe_dump({
@@ -243,6 +243,24 @@ def test_a_pin_in_config_yaml_needs_the_exact_context_and_server(tmp_path: Path)
     assert "pinned as local in config.yaml" in pinned.locality.reason
     assert _context(kubeconfig, "lab-vm", "https://192.168.64.6:6443", CA_A).locality.badge is Badge.REMOTE
     assert _context(kubeconfig, "lab-vm2", "https://192.168.64.5:6443", CA_A).locality.badge is Badge.REMOTE
+
+
+def test_a_pin_or_a_creation_record_never_vouches_for_a_proxy(tmp_path: Path) -> None:
+    """Both name the API server; a remote proxy in between reaches "that" address on its own machine and sees
+    every request, so the context is REMOTE whatever the records say (a loopback proxy is fine)."""
+    config = Path(tmp_path / "xdg-config" / "meshtui")
+    config.mkdir(parents=True)
+    (config / "config.yaml").write_text("local_contexts:\n  - {context: lab-vm, server: 'https://192.168.64.5:6443'}\n")
+    kubeconfig = tmp_path / "kubeconfig"
+    via = _context(kubeconfig, "lab-vm", "https://192.168.64.5:6443", CA_A, proxy_url="http://10.0.0.1:3128")
+    assert via.locality.badge is Badge.REMOTE and "the proxy 10.0.0.1:3128" in via.locality.reason
+    near = _context(kubeconfig, "lab-vm", "https://192.168.64.5:6443", CA_A, proxy_url="http://127.0.0.1:3128")
+    assert near.locality.badge is Badge.LOCAL and near.locality.pinned
+    made = _context(kubeconfig, "minikube", "https://192.168.49.2:8443", CA_A)
+    state.record_created("minikube", cluster_identity(made.context), "minikube")
+    assert _context(kubeconfig, "minikube", "https://192.168.49.2:8443", CA_A).locality.badge is Badge.LOCAL
+    proxied = _context(kubeconfig, "minikube", "https://192.168.49.2:8443", CA_A, proxy_url="http://10.0.0.1:3128")
+    assert proxied.locality.badge is Badge.REMOTE and "proxy" in proxied.locality.reason
 
 
 def test_an_unreadable_created_record_is_moved_aside_and_named_in_the_refusal(tmp_path: Path) -> None:
