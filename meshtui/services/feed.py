@@ -84,6 +84,9 @@ class ResourceFeed(Generic[T]):
         self.resource_version: str | None = None
         self.relists = 0
         self.reconnects = 0
+        self.last_retry_delay: float | None = None
+        """The wait before the latest reconnect (s): short again after any watch the server answered."""
+        self._answered = False
         self._items: dict[str, T] = {}
         self._changes: FeedChanges[T] = FeedChanges()
         self._lock = threading.Lock()
@@ -202,6 +205,7 @@ class ResourceFeed(Generic[T]):
         try:
             if self._stop.is_set():
                 return
+            self._answered = True  # the server took the watch: whatever ends it later starts a fresh backoff
             self._set_state(FeedState.LIVE)
             for event in stream:
                 if self._stop.is_set():
@@ -218,6 +222,7 @@ class ResourceFeed(Generic[T]):
         backoff = 0.25
         need_list = True
         while not self._stop.is_set():
+            self._answered = False
             try:
                 if need_list:
                     self._list()
@@ -233,7 +238,10 @@ class ResourceFeed(Generic[T]):
                 self.reconnects += 1
                 message = exc.message if isinstance(exc, MeshtuiError) else f"stream dropped ({type(exc).__name__})"
                 self._set_state(FeedState.RECONNECTING, message)
-                self._stop.wait(backoff * (0.8 + 0.4 * random.random()))
+                if self._answered:  # a cut after a working watch is not a failing server: reconnect at once
+                    backoff = 0.25
+                self.last_retry_delay = backoff * (0.8 + 0.4 * random.random())
+                self._stop.wait(self.last_retry_delay)
                 backoff = min(backoff * 2, 5.0)
                 if isinstance(exc, KubeApiError) and exc.status == 410:
                     need_list = True
