@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from meshtui.adapters import imports
-from meshtui.adapters.kube_wire import check_socks, describe
+from meshtui.adapters.kube_wire import brief, check_socks, describe
 from meshtui.adapters.kubeconfig import default_kubeconfig, load_contexts, resolve_context, select
 from meshtui.adapters.kubeconfig import read as read_kubeconfig
 from meshtui.adapters.kubeconfig_schema import KubeconfigInvalid
@@ -26,7 +26,7 @@ from meshtui.domain.cluster import ContextInfo
 from meshtui.domain.errors import ClusterUnreachable, MeshtuiError, UsageError
 from meshtui.domain.text import inert
 
-__all__ = ["KubeApiError", "KubeClient", "KubeconfigInvalid", "WatchStream", "default_kubeconfig", "load_contexts",
+__all__ = ["ApiUnreachable", "KubeApiError", "KubeClient", "brief", "KubeconfigInvalid", "WatchStream", "default_kubeconfig", "load_contexts",
            "path_for", "resolve_context", "shutdown_response"]
 
 DEFAULT_TIMEOUT = (5.0, 15.0)
@@ -43,6 +43,14 @@ class KubeApiError(MeshtuiError):
         self.reason = reason
         self.api_message = message
         self.body = body or {}
+
+
+class ApiUnreachable(ClusterUnreachable):
+    """No answer from the API server; `kind` and `cause` say why in a few words (for a reconnect notice)."""
+
+    def __init__(self, message: str, kind: str, cause: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.kind, self.cause = kind, cause
 
 
 def _status_error(status: int, reason: str, data: bytes) -> KubeApiError:
@@ -195,8 +203,9 @@ class KubeClient:
                                                   auth_settings=["BearerToken"])
             return self.api_client.call_api(*req, _request_timeout=timeout)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ClusterUnreachable(inert(f"cannot reach the API server {self.server}: {describe(exc, timeout)}"),
-                                     hint="is the cluster running? `meshtui status` or `meshtui doctor`") from None
+            kind, cause = brief(exc, timeout) or ("unreachable", "API server unreachable")
+            raise ApiUnreachable(inert(f"cannot reach the API server {self.server}: {describe(exc, timeout)}"),
+                                 kind, cause, hint="is the cluster running? `meshtui status` or `meshtui doctor`") from None
 
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
                 content_type: str | None = None, timeout: Any = DEFAULT_TIMEOUT) -> Any:

@@ -29,12 +29,8 @@ def check_socks(configuration: Any) -> None:
                                    "(not installed)"), hint="pip install pysocks, or use an http:// proxy") from None
 
 
-def describe(exc: BaseException, timeout: Any) -> str:
-    """What went wrong on the wire, in words, keeping the text that matters (a TLS error's reason)."""
-    import ssl
-
-    import urllib3
-
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps, outermost first (urllib3 nests the real cause several levels deep)."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen and len(seen) < 8:
@@ -43,6 +39,16 @@ def describe(exc: BaseException, timeout: Any) -> str:
         nested = reason if isinstance(reason, BaseException) else next(
             (a for a in current.args if isinstance(a, BaseException)), None)
         current = nested or current.__cause__ or current.__context__
+    return seen
+
+
+def describe(exc: BaseException, timeout: Any) -> str:
+    """What went wrong on the wire, in words, keeping the text that matters (a TLS error's reason)."""
+    import ssl
+
+    import urllib3
+
+    seen = _chain(exc)
     read = timeout[1] if isinstance(timeout, tuple) else timeout
     within = f"within {read:g} s" if isinstance(read, (int, float)) else "in time"
     for error in seen:
@@ -61,6 +67,32 @@ def describe(exc: BaseException, timeout: Any) -> str:
         if isinstance(error, urllib3.exceptions.ProtocolError):
             return f"the connection broke: {_text(error)}"
     return _text(seen[-1] if seen else exc)
+
+
+def brief(exc: BaseException, timeout: Any) -> tuple[str, str] | None:
+    """What went wrong on the wire as (kind, a few plain words) for a notice, or None when it is not known:
+    ("timeout", "timed out after 120 s"), ("refused", "connection refused"), ("cut", "connection cut"),
+    ("tls", "TLS error"), ("proxy", "proxy failed"). Never the library's own text."""
+    import ssl
+
+    import urllib3
+
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    for error in _chain(exc):
+        if isinstance(error, ssl.SSLError):
+            return "tls", "TLS error"
+        if isinstance(error, urllib3.exceptions.ConnectTimeoutError):
+            return "timeout", f"no connection after {connect:g} s" if isinstance(connect, (int, float)) \
+                else "no connection in time"
+        if isinstance(error, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+            return "timeout", f"timed out after {read:g} s" if isinstance(read, (int, float)) else "timed out"
+        if isinstance(error, ConnectionRefusedError) or "Connection refused" in str(error):
+            return "refused", "connection refused"
+        if isinstance(error, urllib3.exceptions.ProxyError):
+            return "proxy", "proxy failed"
+        if isinstance(error, (urllib3.exceptions.ProtocolError, ConnectionError)):
+            return "cut", "connection cut"
+    return None
 
 
 def _text(error: BaseException) -> str:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from meshtui.adapters.kube import KubeApiError, KubeClient
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.timefmt import format_ns
-from meshtui.services.log_plain import RECENT, PlainProgress, read_plain
+from meshtui.services.log_cause import Cause, cause_of
+from meshtui.services.log_plain import PLAIN_TIMEOUT, RECENT, PlainProgress, read_plain
 from meshtui.services.log_reader import Anomaly, Chunk, Notice, Source, StreamReader, stream_errors
 from meshtui.services.log_stamps import Position
 from meshtui.services.log_tail import backoff
@@ -52,14 +53,14 @@ class _Once:
         self.cut_at: float | None = None
         self.limit: int | None = None
         self.kept = 0
-        self.cause = ""
+        self.cause = Cause("stream_cut", "stream cut")
         self.attempts = 0
 
     @property
     def source(self) -> Source:
         return self.fetched.source
 
-    def failed(self, cause: str) -> None:
+    def failed(self, cause: Cause) -> None:
         """A read was cut or refused: remembered until the next one opens (one notice per reconnect)."""
         if self.cut_at is None:
             self.cut_at, self.cause, self.attempts = time.monotonic(), cause, 0
@@ -68,8 +69,9 @@ class _Once:
     def on_open(self, confirm: bool) -> None:
         """A read opened after failures: one `reconnected` notice, as a follow stream gives."""
         if self.cut_at is not None:
-            self.fetched.notices.append(Notice("reconnected", self.source, self.cause, since=self.position,
-                                               seconds=time.monotonic() - self.cut_at, attempts=self.attempts + 1))
+            self.fetched.notices.append(Notice("reconnected", self.source, self.cause.text, since=self.position,
+                                               seconds=time.monotonic() - self.cut_at, attempts=self.attempts + 1,
+                                               cause=self.cause))
             self.cut_at = None
 
     def on_chunk(self, chunk: Chunk, position: Position | None) -> None:
@@ -130,14 +132,14 @@ def fetch_container(kube: KubeClient, source: Source, *, tail: int | None, since
             reader.read(params, verify=position, accept_gap=True, confirm=False)
             return fetched
         except errors as exc:
-            tries.failed(f"stream cut ({type(exc).__name__})", progress=owner.position != position)
+            tries.failed(cause_of(exc, reader.timeout), progress=owner.position != position)
         except KubeApiError as exc:
             if exc.status == 404 or (400 <= exc.status < 500 and exc.status not in (408, 429)):
                 fetched.error = exc.message
                 return fetched
-            tries.failed(exc.message)
+            tries.failed(cause_of(exc))
         except MeshtuiError as exc:
-            tries.failed(exc.message)
+            tries.failed(cause_of(exc))
         owner.failed(tries.cause)
         if tries.exhausted:
             fetched.error = tries.give_up()
@@ -149,9 +151,10 @@ class _Tries:
     """Failures in a row (progress resets them), bounded backoff, and the message when giving up."""
 
     def __init__(self, attempts: int) -> None:
-        self.attempts, self.count, self.cause, self.started = attempts, 0, "", time.monotonic()
+        self.attempts, self.count, self.started = attempts, 0, time.monotonic()
+        self.cause = Cause("stream_cut", "stream cut")
 
-    def failed(self, cause: str, progress: bool = False) -> None:
+    def failed(self, cause: Cause, progress: bool = False) -> None:
         self.cause = cause
         self.count = 0 if progress else self.count + 1
 
@@ -164,7 +167,8 @@ class _Tries:
             time.sleep(backoff(self.count))
 
     def give_up(self) -> str:
-        return f"gave up after {self.count} failed attempts in {time.monotonic() - self.started:.1f} s: {self.cause}"
+        return (f"gave up after {self.count} failed attempts in {time.monotonic() - self.started:.1f} s: "
+                f"{self.cause.text}")
 
 
 def _plain(kube: KubeClient, fetched: Fetched, tries: _Tries) -> _Once | None:
@@ -176,14 +180,14 @@ def _plain(kube: KubeClient, fetched: Fetched, tries: _Tries) -> _Once | None:
             read_plain(kube, fetched.source, fetched.chunks, progress)
             return None
         except errors as exc:
-            tries.failed(f"stream cut ({type(exc).__name__})")
+            tries.failed(cause_of(exc, PLAIN_TIMEOUT))
         except KubeApiError as exc:
             if exc.status == 404 or (400 <= exc.status < 500 and exc.status not in (408, 429)):
                 fetched.error = exc.message
                 return None
-            tries.failed(exc.message)
+            tries.failed(cause_of(exc))
         except MeshtuiError as exc:
-            tries.failed(exc.message)
+            tries.failed(cause_of(exc))
         if progress.count:
             skipping = _Skip(fetched, progress)
             skipping.failed(tries.cause)  # its first read says "reconnected", as any resumed read does

@@ -81,19 +81,22 @@ class LogBatch:
     summary: StreamSummary | None = None
 
 
-def chunk_lines(chunk: Chunk) -> list[LogLine]:
-    """A chunk as line objects (the TUI, `--json` and filters need them; the CLI's fast path does not)."""
+def chunk_lines(chunk: Chunk, errors: str = "replace") -> list[LogLine]:
+    """A chunk as line objects (the TUI, `--json` and filters need them; the CLI's fast path does not).
+
+    Bytes that are not UTF-8 become U+FFFD; with `errors="surrogateescape"` (`--json`) they are kept
+    (U+DC80..U+DCFF) so the exact bytes can be written too."""
     s = chunk.source
     if chunk.marker is not None:
         return [LogLine(s.namespace, s.pod, s.container, s.version, 0, chunk.data.decode("utf-8", "replace"), 0,
                         s.instance, chunk.marker)]
     lines = chunk.data.split(b"\n")[:-1]
     if not chunk.stamped:
-        return [LogLine(s.namespace, s.pod, s.container, s.version, 0, raw.decode("utf-8", "replace"), 0, s.instance)
+        return [LogLine(s.namespace, s.pod, s.container, s.version, 0, raw.decode("utf-8", errors), 0, s.instance)
                 for raw in lines]
     out = []
     for raw in lines:
-        ts, text = split_stamped(raw)
+        ts, text = split_stamped(raw, errors)
         out.append(LogLine(s.namespace, s.pod, s.container, s.version, ts, text, 0, s.instance))
     return out
 

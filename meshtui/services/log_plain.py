@@ -14,6 +14,8 @@ from meshtui.adapters.kube import KubeClient, path_for
 from meshtui.services.log_reader import Chunk, Source
 
 RECENT = 16
+PLAIN_TIMEOUT = (5.0, 120.0)
+"""(connect, read) seconds of the unstamped whole-log read."""
 """Lines kept to recognise where a cut plain read stopped."""
 
 
@@ -33,7 +35,7 @@ class PlainProgress:
 def read_plain(kube: KubeClient, source: Source, chunks: list[Chunk], progress: PlainProgress) -> None:
     """One unstamped read of the whole current log into `chunks` (stamped=False). Raises when cut."""
     path = path_for("", "v1", "pods", source.namespace, source.pod, "log")
-    response = kube.open_stream(path, query={"container": source.container}, timeout=(5.0, 120.0), accept="*/*")
+    response = kube.open_stream(path, query={"container": source.container}, timeout=PLAIN_TIMEOUT, accept="*/*")
     try:
         pending = b""
         while True:

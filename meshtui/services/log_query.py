@@ -20,15 +20,42 @@ from meshtui.domain.errors import UsageError
 from meshtui.domain.logs import FieldFilter, LineFilter
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+MAX_SINCE = 2_562_047 * 3600
+"""The longest `--since` (2562047h, about 292 years): kubectl's limit, a Go duration in ns."""
+MAX_TAIL = 1_000_000_000
+BUFFER_RANGE = (100, 1_000_000)
+"""Lines `--buffer` may hold: the bounds of `log_buffer_lines` in config.yaml."""
+
+
+def shown(text: str, limit: int = 24) -> str:
+    """User input echoed in a message: as typed, or its start and length when it is long."""
+    return text if len(text) <= limit else f"{text[:limit - 3]}… ({len(text)} chars)"
 
 
 def parse_duration(text: str) -> int:
-    """`90s`, `5m`, `1h30m`, `2h` -> seconds."""
+    """`90s`, `5m`, `1h30m`, `2h` -> seconds (at most `MAX_SINCE`)."""
     match = _DURATION.match(text.strip())
     if not text.strip() or not match or not any(match.groups()):
-        raise UsageError(f"not a duration: {text!r} (use 30s, 5m, 1h)")
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
+        raise UsageError(f"not a duration: {shown(text)!r} (use 30s, 5m, 1h)")
+    if any(g and len(g) > 12 for g in match.groups()):  # far beyond the limit, and no 5000-digit int()
+        seconds = MAX_SINCE + 1
+    else:
+        hours, minutes, secs = (int(g or 0) for g in match.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    if seconds > MAX_SINCE:
+        raise UsageError(f"--since is too long: {shown(text)!r} (at most 2562047h, as kubectl)")
+    return seconds
+
+
+def _count(text: str | None, flag: str, low: int, high: int, allowed: str) -> int | None:
+    """A whole-number flag within bounds, or one message naming the flag, what it allows and what was given."""
+    if text is None:
+        return None
+    digits = text.strip()
+    if re.fullmatch(r"[+-]?[0-9]{1,12}", digits) and low <= int(digits) <= high:
+        return int(digits)
+    got = shown(text) if re.fullmatch(r"[+-]?[0-9]+", digits) else repr(shown(text))
+    raise UsageError(f"{flag} must be {allowed} (got {got})")
 
 
 def _regex(text: str | None, what: str) -> re.Pattern[str] | None:
@@ -173,19 +200,20 @@ def add_query_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--container", help="regex of containers to show")
     parser.add_argument("--exclude-container", metavar="RE", help="regex of containers to hide")
     parser.add_argument("--sidecars", action="store_true", help="also show istio-proxy and other sidecars")
-    parser.add_argument("--since", metavar="DUR", help="only lines newer than this, e.g. 30s, 5m, 1h (0s: no limit, as kubectl)")
-    parser.add_argument("--tail", type=int, default=None, metavar="N",
-                        help="lines per container to start with (-1 = all, no other negative; default: all for one pod, "
-                             "10 otherwise)")
+    parser.add_argument("--since", metavar="DUR", help="only lines newer than this, e.g. 30s, 5m, 1h30m, at most 2562047h (0s: no limit, as kubectl)")
+    parser.add_argument("--tail", default=None, metavar="N",
+                        help="lines per container to start with: -1 (all) or 0 to 1,000,000,000 (default: all for "
+                             "one pod, 10 otherwise)")
     parser.add_argument("-i", "--include", metavar="RE", help="only lines matching this regex")
     parser.add_argument("-e", "--exclude", metavar="RE", help="drop lines matching this regex")
     parser.add_argument("--highlight", metavar="RE", help="highlight matches")
     parser.add_argument("--where", action="append", default=[], metavar="EXPR",
                         help="field filter on JSON/Envoy lines, repeatable: level>=warn, status=5xx, duration>200")
     parser.add_argument("--timestamps", action="store_true", help="show each line's timestamp")
-    parser.add_argument("--buffer", type=int, default=None, metavar="LINES",
-                        help="lines held in memory: the CLI's queue before producers wait (default 50,000); the "
-                             "Logs panel's view (default: log_buffer_lines in config.yaml, 20,000)")
+    parser.add_argument("--buffer", default=None, metavar="LINES",
+                        help="lines held in memory, 100 to 1,000,000: the CLI's queue before producers wait "
+                             "(default 50,000); the Logs panel's view (default: log_buffer_lines in config.yaml, "
+                             "20,000; the file is named below)")
 
 
 def split_filters(words: list[str]) -> tuple[list[str], list[str]]:
@@ -203,10 +231,8 @@ def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuer
                          hint="use a regex such as 'catalog|ratings', or -l with a selector")
     if args.namespace and args.all_namespaces:
         raise UsageError("-n and -A cannot be used together")
-    if args.tail is not None and args.tail < -1:
-        raise UsageError(f"--tail must be -1 (all lines) or a number of lines >= 0 (got {args.tail})")
-    if args.buffer is not None and args.buffer < 100:
-        raise UsageError(f"--buffer must be at least 100 lines (got {args.buffer})")
+    tail = _count(args.tail, "--tail", -1, MAX_TAIL, "-1 (all lines) or 0 to 1,000,000,000 lines")
+    buffer = _count(args.buffer, "--buffer", *BUFFER_RANGE, "100 to 1,000,000 lines")
     target = targets[0] if targets else None
     workload = target if target and target.startswith(("deploy/", "deployment/", "deployments/")) else None
     pod_name = target[4:] if target and target.startswith("pod/") else None
@@ -218,10 +244,10 @@ def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuer
     return LogQuery(namespace=args.namespace, all_namespaces=args.all_namespaces, selector=args.selector,
                     pod_pattern=pattern, pod_name=pod_name, workload=workload, containers=args.container,
                     exclude_containers=args.exclude_container, sidecars=args.sidecars,
-                    since_seconds=_since(args.since), tail=args.tail,
+                    since_seconds=_since(args.since), tail=tail,
                     include=args.include, exclude=args.exclude, highlight=args.highlight,
                     field_filters=tuple(filters), timestamps=args.timestamps, follow=follow,
-                    buffer=args.buffer).validate()
+                    buffer=buffer).validate()
 
 
 def parse_query(text: str, base: LogQuery | None = None) -> LogQuery:

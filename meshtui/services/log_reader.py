@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, path_for, shutdown_response
 from meshtui.domain.timefmt import format_ns
+from meshtui.services.log_cause import Cause
 from meshtui.services.log_stamps import Position, advance, stamp_at
 
 READ_SIZE = 262_144
@@ -74,13 +75,15 @@ class Notice:
     until: int | None = None
     seconds: float = 0.0
     attempts: int = 0
+    cause: Cause | None = None
+    """Why the stream was down (`reconnected`); `message` holds its words."""
 
     def text(self) -> str:
         where = f"{self.source.name} (#{self.source.instance})"
         if self.kind == "reconnected":
-            point = f"from {format_ns(self.since.ts)}" if self.since else "from its first line"
-            return (f"{where}: reconnected after {self.message}: {self.seconds:.2f} s without a stream, "
-                    f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}; resumed {point}")
+            point = f"the line at {format_ns(self.since.ts)}" if self.since else "its first line"
+            return (f"{where}: {self.message}; reconnected after {self.seconds:.2f} s on attempt {self.attempts}, "
+                    f"resuming from {point}")
         if self.kind == "retry":
             point = f"from {format_ns(self.since.ts)}" if self.since else "from the start"
             tries = f" (attempt {self.attempts + 1})" if self.attempts else ""
@@ -137,6 +140,8 @@ class StreamReader:
         self.kube = kube
         self.owner = owner
         self.interrupted = False
+        self.timeout: tuple[float, float | None] = (5.0, None)
+        """The (connect, read) timeout of the last response opened: what a timed-out read waited."""
         self.boundary_seen = False
         """The last read showed the last delivered line again (its stream is on our instance, nothing rotated)."""
         self._response: Any = None
@@ -164,6 +169,7 @@ class StreamReader:
         """A log response that `interrupt()` can cut while it is read; released to the pool after."""
         owner = self.owner
         path = path_for("", "v1", "pods", owner.namespace, owner.pod, "log")
+        self.timeout = timeout
         response = self.kube.open_stream(path, query=query, timeout=timeout, accept="*/*")
         with self._lock:
             self._response = response

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
 from meshtui.domain.timefmt import format_ns
+from meshtui.services.log_cause import Cause
 from meshtui.services.log_reader import (
     Anomaly,
     Chunk,
@@ -81,7 +82,7 @@ class ResumingTail:
         """While the previous instance is read: the restart count under which `previous=true` is still ours."""
         self._cut_at: float | None = None
         self._gap_after: Position | None = None
-        self._cause = ""
+        self._cause = Cause("stream_cut", "stream cut")
         self._reader = StreamReader(kube, self)
 
     @property
@@ -186,8 +187,8 @@ class ResumingTail:
                 else:
                     self._restarted()
         if self._cut_at is not None:
-            self.notify(Notice("reconnected", self.source, self._cause, since=self.position,
-                               seconds=time.monotonic() - self._cut_at, attempts=self.attempts + 1))
+            self.notify(Notice("reconnected", self.source, self._cause.text, since=self.position,
+                               seconds=time.monotonic() - self._cut_at, attempts=self.attempts + 1, cause=self._cause))
         self._cut_at, self.attempts, self._first_open = None, 0, False
         if self.state is not TailState.FOLLOWING:
             self.state = TailState.FOLLOWING

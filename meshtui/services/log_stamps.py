@@ -43,13 +43,14 @@ def stamp_at(data: bytes, start: int) -> tuple[int, int]:
     return fast_ts(data[start:space if space >= 0 else end - 1]), end
 
 
-def split_stamped(raw: bytes) -> tuple[int, str]:
-    """One stamped line -> (ns, decoded text without the newline); an unstamped line keeps ts 0."""
+def split_stamped(raw: bytes, errors: str = "replace") -> tuple[int, str]:
+    """One stamped line -> (ns, decoded text without the newline); an unstamped line keeps ts 0.
+    `errors`: how bytes that are not UTF-8 are decoded (U+FFFD, or `surrogateescape` to keep them)."""
     stamp, _, rest = raw.partition(b" ")
     ts = fast_ts(stamp)
     if ts < 0:
-        return 0, raw.rstrip(b"\n").decode("utf-8", "replace")
-    return ts, rest.rstrip(b"\n").decode("utf-8", "replace")
+        return 0, raw.rstrip(b"\n").decode("utf-8", errors)
+    return ts, rest.rstrip(b"\n").decode("utf-8", errors)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from functools import partial
 
 from meshtui.adapters.kube import KubeApiError, KubeClient
 from meshtui.domain.errors import MeshtuiError
+from meshtui.services.log_cause import Cause, cause_of
 from meshtui.services.log_reader import Chunk, Notice, TailState, container_status, stream_errors
 from meshtui.services.log_resume import Restarted, ResumingTail, backoff
 
@@ -86,7 +87,7 @@ class ContainerTail(ResumingTail):
                         break
                     if self._reader.interrupted:
                         continue  # told to look at the pod again: not a failure
-                    self._cut(f"stream cut ({type(exc).__name__})")
+                    self._cut(cause_of(exc, self._reader.timeout))
                 except Restarted:
                     continue
                 except KubeApiError as exc:
@@ -99,9 +100,9 @@ class ContainerTail(ResumingTail):
                         break
                     if exc.status == 404:
                         self._need_pod, self._resume = True, None
-                    self._failed_attempt(exc.message)
+                    self._failed_attempt(cause_of(exc))
                 except MeshtuiError as exc:  # the API server cannot be reached (yet)
-                    self._failed_attempt(exc.message)
+                    self._failed_attempt(cause_of(exc))
         finally:
             if self.state is not TailState.FAILED:
                 self.state = TailState.ENDED
@@ -187,19 +188,19 @@ class ContainerTail(ResumingTail):
         return False
 
     # -- outcomes ------------------------------------------------------------------------
-    def _cut(self, cause: str) -> None:
+    def _cut(self, cause: Cause) -> None:
         if self._cut_at is None:
             self._cut_at, self._cause = time.monotonic(), cause
         self.reconnects += 1
         self.state = TailState.RECONNECTING
-        self.notify(Notice("state", self.source, cause))
+        self.notify(Notice("state", self.source, cause.text))
 
-    def _failed_attempt(self, message: str) -> None:
+    def _failed_attempt(self, cause: Cause) -> None:
         if self._cut_at is None:
-            self._cut_at, self._cause = time.monotonic(), message
+            self._cut_at, self._cause = time.monotonic(), cause
         self.attempts += 1
-        self.state, self.error = TailState.RECONNECTING, message
-        self.notify(Notice("state", self.source, message))
+        self.state, self.error = TailState.RECONNECTING, cause.text
+        self.notify(Notice("state", self.source, cause.text))
         self._wake.clear()
         self._wake.wait(backoff(self.attempts))  # a hint (pod changed, stop) ends the wait early
 

@@ -65,8 +65,11 @@ class LogEngine:
     """Tails many containers at once for one query."""
 
     def __init__(self, kube: KubeClient, query: LogQuery, *, on_ready: Callable[[], None] | None = None,
-                 capacity: int = 200_000, drop_when_full: bool = True, raw: bool = False) -> None:
+                 capacity: int = 200_000, drop_when_full: bool = True, raw: bool = False,
+                 exact: bool = False) -> None:
         self.kube = kube
+        self._errors = "surrogateescape" if exact else "replace"
+        """`exact` (`--json`): lines keep bytes that are not UTF-8 (as U+DC80..U+DCFF) for the writer."""
         self.query = query.validate()
         self.line_filter: LineFilter = query.line_filter()
         self.raw = raw and not self.line_filter.active
@@ -180,7 +183,7 @@ class LogEngine:
         if self.raw:
             self._buffer.put([chunk], chunk.count)
             return
-        lines = chunk_lines(chunk)
+        lines = chunk_lines(chunk, self._errors)
         if self.line_filter.active:
             lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
         if lines:
@@ -310,7 +313,7 @@ class LogEngine:
 
     def lines_of(self, chunks: list[Chunk]) -> list[LogLine]:
         """Chunks as line objects, the query's line filters applied."""
-        lines = [line for chunk in chunks for line in chunk_lines(chunk)]
+        lines = [line for chunk in chunks for line in chunk_lines(chunk, self._errors)]
         if self.line_filter.active:
             lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
         return lines

@@ -280,8 +280,8 @@ def test_bad_input_is_exit_2_and_missing_targets_exit_1(sim: SimCluster) -> None
                           (["a", "b"], "one pod query at a time"),
                           (["--where", "level>>warn"], "one operator"),
                           (["--where", "level>=loud"], "unknown level"),
-                          (["--buffer", "5"], "--buffer must be at least 100"),
-                          (["--tail", "-5"], "--tail must be -1 (all lines) or a number of lines >= 0 (got -5)"),
+                          (["--buffer", "5"], "--buffer must be 100 to 1,000,000 lines (got 5)"),
+                          (["--tail", "-5"], "--tail must be -1 (all lines) or 0 to 1,000,000,000 lines (got -5)"),
                           (["--since", ""], "not a duration: ''"),
                           (["--since=-5m"], "not a duration: '-5m'"),
                           (["--since", "-5m"], "not a duration: '-5m'"),  # not argparse's "expected one argument"

@@ -100,7 +100,7 @@ def test_queries_parse_like_the_flags() -> None:
     assert parse_duration("1h30m") == 5400
     assert parse_query("--since 0s").since_seconds is None  # as kubectl: 0 is no limit
     assert parse_query(q.describe()) == q  # the query box shows what parses back
-    for bad, message in (("--tail many", "argument --tail: invalid int value: 'many'"),
+    for bad, message in (("--tail many", "--tail must be -1 (all lines) or 0 to 1,000,000,000 lines (got 'many')"),
                          ("-c (", "bad container regex '('"), ("--bogus", "unrecognized arguments: --bogus"),
                          ("-n", "argument -n/--namespace: expected one argument"), ("'unclosed", "No closing quotation"),
                          ("cat[", "bad pod regex 'cat['"), ("a b", "one pod query at a time"),

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
+    from meshtui.config.paths import user_settings_file
     from meshtui.services.log_query import add_query_arguments
 
     add_query_arguments(parser)
@@ -36,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
                      "first API calls and\n--no-follow reads give up after 8 failed attempts in a row (about 6 s).\n"
                      "exit codes: 0 all delivered (or nothing matched in an existing namespace), 1 pod/deployment/"
                      "namespace\nnot found or lines not delivered, 2 bad input, 130 Ctrl-C, 143 SIGTERM\n"
-                     "(lines already received are written first)")
+                     "(lines already received are written first)\n"
+                     f"the Logs panel's --buffer default: log_buffer_lines in {user_settings_file()}"
+                     "\n($XDG_CONFIG_HOME/meshtui/config.yaml, else ~/.config/meshtui/config.yaml)")
 
 
 def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     query = query_from_args(args, follow=not args.no_follow)
     sink = LineSink(ctx, query)
     engine = LogEngine(ctx.wiring.kube, query, drop_when_full=False, capacity=query.buffer or DEFAULT_BUFFER,
-                       raw=sink.raw)
+                       raw=sink.raw, exact=sink.json)
     engine.resolve()  # deploy/NAME or pod/NAME that does not exist: NotFound, exit 1
     if query.follow:
         engine.check()  # an unreachable cluster is an error now, not a silent wait

@@ -12,12 +12,15 @@ SIGTERM into "flush what was received, then exit 130/143"; a second one exits at
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
 import signal
 import sys
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from types import FrameType, TracebackType
 from typing import BinaryIO
 
@@ -143,7 +146,7 @@ class LineSink:
         for line in lines:
             source = Source(line.namespace, line.pod, line.container, line.version, line.instance)
             if self.json:
-                out.append(json_text(line.to_dict()) + "\n")
+                out.append(json_line(line) + "\n")
                 continue
             if line.marker is not None:
                 out.append(self._marker(source, line.raw).decode())
@@ -193,6 +196,10 @@ class LineSink:
             data["until"] = format_ns(notice.until)
         if notice.kind == "reconnected":
             data.update(seconds=round(notice.seconds, 3), attempts=notice.attempts)
+            if notice.cause is not None:  # machine-readable: stream_cut, api_error (with status), timeout, ...
+                data["cause"] = notice.cause.kind
+                if notice.cause.status is not None:
+                    data["status"] = notice.cause.status
         self.out.note(json_text(data))
 
     def _note(self, text: str) -> None:
@@ -229,6 +236,30 @@ class LineSink:
                       "delivered (see above)")
             return 1
         return 0
+
+
+def json_line(line: LogLine) -> str:
+    """One `--json` object, always valid UTF-8 JSON. A line whose bytes are not UTF-8 (decoded with
+    `surrogateescape` by the engine) has them as U+FFFD in `line` (and its `fields`) and exactly, base64,
+    in `line_base64`; a lone surrogate a JSON line wrote as an escape (`\\ud800`) stays an escape."""
+    exact = None
+    if not line.raw.isascii():
+        try:
+            line.raw.encode("utf-8")
+        except UnicodeEncodeError:
+            exact = line.raw.encode("utf-8", "surrogateescape")
+            line = replace(line, raw=exact.decode("utf-8", "replace"), _parsed=None)
+    data = line.to_dict()
+    if exact is not None:
+        data["line_base64"] = base64.b64encode(exact).decode()
+    text = json_text(data)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in `fields` (from a JSON escape): written as that escape
+        return json.dumps(data)
+    return text
 
 
 class Signals:
