@@ -200,7 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse, run, and map every outcome to an exit code; never a traceback for user errors.
 
     Ctrl-C at any moment, even while the command's modules are still being imported, is exit 130
-    with one line, never a traceback."""
+    with one line, never a traceback. stderr whose reader has gone never changes the exit code."""
+    from meshtui.cli.output import Diagnostics
+
+    if not isinstance(sys.stderr, Diagnostics):
+        sys.stderr = Diagnostics(sys.stderr)
     try:
         return _main(argv)
     except KeyboardInterrupt:

@@ -110,3 +110,34 @@ class Output:
         """A diagnostic on stderr (progress, warnings) that never pollutes stdout."""
         self.err.write(self.masker.mask(message) + "\n")
         self.err.flush()
+
+
+class Diagnostics:
+    """stderr whose reader may be gone: a write to a closed pipe is dropped, never an exception.
+
+    `meshtui ... 2>&1 >/dev/null | head -1` closes stderr early; a refusal (exit 3) or a bad
+    profile (exit 2) must still end with its own exit code, not with 1 from a BrokenPipeError
+    raised while telling the user, or 0 from mistaking it for stdout closed by `head`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                self.stream.write(text)
+            except (BrokenPipeError, ValueError):  # ValueError: the stream was closed under us
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, ValueError):
+                self.gone = True
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ... of the real stream
+        return getattr(self.stream, name)
+

@@ -175,3 +175,34 @@ def test_profile_counts_and_sizes_are_bounded_with_one_message_and_exit_2(tmp_pa
             assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2, result.stderr
     path.write_text("cluster:\n  provider: minikube\n  memory: 8192\n  cpus: 2\nneeds: {cpus: 0.5, memory_gb: 4096}\n")
     assert run_cli("profiles", "validate", str(path)).returncode == 0
+
+
+def test_the_exit_code_survives_a_stderr_whose_reader_is_gone(tmp_path: Path) -> None:
+    """`meshtui ... 2>&1 >/dev/null | head -1`: the reader of stderr may be gone before meshtui writes its
+    error. The command still ends with its own code (3 refused, 2 bad input), not 1 or 0."""
+    import os
+    import subprocess
+
+    from tests.conftest import MESHTUI
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Config
+        current-context: kind-x
+        clusters: [{name: c, cluster: {server: "https://203.0.113.10:6443"}}]
+        contexts: [{name: kind-x, context: {cluster: c, user: u}}]
+        users: [{name: u, user: {token: t}}]
+        """))
+    profile = tmp_path / "dup.yaml"
+    profile.write_text("name: a\nname: b\n")
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    for args, code in ((["--kubeconfig", str(kubeconfig), "routes", "set", "catalog", "v1=50", "v2=50", "-n",
+                         "shop", "--yes"], 3), (["profiles", "validate", str(profile)], 2)):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before meshtui writes a byte
+        try:
+            done = subprocess.run([str(MESHTUI), *args], stdout=subprocess.DEVNULL, stderr=write, env=env, timeout=60)
+        finally:
+            os.close(write)
+        assert done.returncode == code, (args, done.returncode)
