@@ -180,3 +180,19 @@ def test_a_format_1_journal_is_read_but_its_unidentified_containers_are_left(
     node.reload()
     assert other.status == "running" and node.status == "running"
     assert not path.exists()
+
+
+def test_down_says_it_leaves_a_cluster_it_has_no_record_of(docker_engine, names: dict[str, str],  # type: ignore[no-untyped-def]
+                                                            fake_tools: FakeTools, tmp_path: Path) -> None:
+    """A cluster of the profile's name that no journal or record says meshtui made (someone else's, or an `up`
+    stopped before recording it) is left, with one line saying so and how to remove it; before, `down` said
+    "done (0 ran, 0 already done)" and nothing else."""
+    fake_tools.configure(docker_nodes=True, clusters=[names["cluster"]])
+    profile = write_profile(tmp_path, "kind", names)
+    write_journal(tmp_path / "xdg-state", profile, {})  # the journal of an `up` that failed before recording
+    down = run_cli("down", "-p", str(profile), "--yes")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert f"left the kind cluster {names['cluster']}: meshtui has no record of creating it" in down.stdout
+    assert f"`kind delete cluster --name {names['cluster']}` removes it" in down.stdout
+    assert ["kind", "delete", "cluster", "--name", names["cluster"]] not in fake_tools.calls("kind")
+    assert "done (0 ran, 1 left as they are)" in down.stdout

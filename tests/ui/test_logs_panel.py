@@ -190,7 +190,7 @@ async def test_bad_query_is_one_clear_message_and_never_silently_ignored(sim: Si
         for text, message in (("cat[", "bad pod regex 'cat[': unterminated character set at position 3"),
                               ("-n shop -c '('", "bad container regex '('"),
                               ("--since forever", "not a duration: 'forever'"),
-                              ("--tail many", "argument --tail: invalid int value: 'many'"),
+                              ("--tail many", "--tail must be -1 (all lines) or 0 to 1,000,000,000 lines (got 'many')"),
                               ("--no-follow", "unrecognized arguments: --no-follow")):
             await pilot.press("e")
             await wait_for(pilot, lambda: app.screen.focused is panel.box, timeout=30, what="the query box")

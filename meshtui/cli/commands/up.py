@@ -180,7 +180,8 @@ def execute(ctx: CliContext, job: Job, profile: str, verb: str, follow: str = ""
                       inert(result.hint) if result.hint else f"fix it, then `meshtui {verb} -p {profile}` resumes")
         return EXIT_REFUSED if result.refused else 1
     if not ctx.out.json_mode:
-        ctx.out.line(f"{verb} -p {profile}: done ({len(result.ran)} ran, {len(result.skipped)} already done)")
+        skipped = "left as they are" if verb == "down" else "already done"
+        ctx.out.line(f"{verb} -p {profile}: done ({len(result.ran)} ran, {len(result.skipped)} {skipped})")
         if follow:
             ctx.out.line(f"next: {follow}   (the TUI on this cluster)")
     return 0

@@ -174,6 +174,23 @@ class Provisioner:
             result.skipped.append("cluster")
             ctx.emit(ProvisionEvent("skipped", "cluster", self.masker.mask(verdict.reason)))
 
+    def _unrecorded_cluster(self, ctx: StepContext, result: RunResult) -> None:
+        """A kind/minikube cluster of the profile's name that meshtui has no record of making (someone else's,
+        or an `up` that failed or was cancelled before it could record it): left, and said so."""
+        provider = self.provider
+        if provider.name not in ("kind", "minikube"):
+            return
+        try:
+            present = provider.exists(ctx)
+        except MeshtuiError:  # the tool is missing or failed: nothing to say about a cluster it cannot see
+            return
+        if present:
+            result.skipped.append("cluster")
+            remove = " ".join(line.removeprefix("$ ") for line in provider.describe_delete())
+            ctx.emit(ProvisionEvent("skipped", "cluster", self.masker.mask(
+                f"left the {provider.name} cluster {self.loaded.profile.cluster.name}: meshtui has no record of creating "
+                f"it (someone else's, or an `up` that stopped before recording it); `{remove}` removes it")))
+
     def _down_registry(self, ctx: StepContext, result: RunResult) -> None:
         from meshtui.adapters import docker_images
 
@@ -198,6 +215,8 @@ class Provisioner:
             why = self._cluster_to_remove()
             if why is not None:
                 self._down_cluster(ctx, why, result)
+            else:
+                self._unrecorded_cluster(ctx, result)
             if journal.created.registry:
                 self._down_registry(ctx, result)
             journal.remove()
