@@ -40,3 +40,17 @@ def test_reset_warns_about_a_later_change_to_an_object_the_last_write_did_not_to
     assert warning in cleanup.stderr, cleanup.stderr
     # the VS, written last and untouched since, gets no warning
     assert "virtualservices/ratings was changed" not in dry.stderr
+
+
+def test_a_limit_of_0_is_refused_for_the_reason_istio_gives_it(sim: SimCluster) -> None:
+    """Istio accepts 0 (its validation only rejects a negative limit) but reads it as "not set": no limit at all."""
+    for flag in ("--max-connections", "--max-pending"):
+        zero = run_cli("routes", "breaker", "ratings", flag, "0", "-y", env=env(sim), input="")
+        assert zero.returncode == 2, zero.stderr
+        assert "no limit Istio accepts" not in zero.stderr  # untrue: Istio accepts 0
+        assert "Istio rejects a negative limit; it accepts 0 but reads it as no limit at all" in zero.stderr, zero.stderr
+        negative = run_cli("routes", "breaker", "ratings", flag, "-3", "-y", env=env(sim), input="")
+        assert negative.returncode == 2 and "Istio rejects a negative limit" in negative.stderr, negative.stderr
+    api = client.CustomObjectsApi(api_client(sim))
+    spec = api.get_namespaced_custom_object(GROUP, VERSION, "shop", "destinationrules", "ratings")["spec"]
+    assert "connectionPool" not in json.dumps(spec)  # nothing written
