@@ -54,3 +54,31 @@ def test_a_limit_of_0_is_refused_for_the_reason_istio_gives_it(sim: SimCluster) 
     api = client.CustomObjectsApi(api_client(sim))
     spec = api.get_namespaced_custom_object(GROUP, VERSION, "shop", "destinationrules", "ratings")["spec"]
     assert "connectionPool" not in json.dumps(spec)  # nothing written
+
+
+def test_a_percentage_of_minus_0_is_written_as_0(sim: SimCluster) -> None:
+    api = client.CustomObjectsApi(api_client(sim))
+    for argv in (("fault", "catalog", "--delay", "2s", "--percent", "-0"), ("mirror", "catalog", "--to", "v2", "--percent", "-0")):
+        result = run_cli("routes", *argv, "-y", env=env(sim), input="")
+        assert result.returncode == 0, result.stderr
+        assert "-0.0" not in result.stdout, result.stdout
+        raw = json.dumps(api.get_namespaced_custom_object(GROUP, VERSION, "shop", "virtualservices", "catalog"))
+        assert "-0.0" not in raw and '"value": 0.0' in raw, raw
+
+
+def test_a_huge_host_name_or_value_is_not_echoed_in_full(sim: SimCluster) -> None:
+    host = "a" * 5000
+    for argv in (("breaker", host, "--max-connections", "5", "--dry-run"), ("set", host, "v1=100", "--dry-run"),
+                 ("reset", host, "--dry-run"), ("fault", host, "--abort", "503", "--dry-run"), ("show", host),
+                 ("undo", host), ("breaker", host, "--max-connections", "x")):
+        result = run_cli("routes", *argv, env=env(sim), input="")
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "a" * 81 not in result.stderr + result.stdout, (argv[0], len(result.stderr))
+        assert "…(5000 chars)" in result.stderr, result.stderr
+    for argv in (("show", "b" * 200), ("breaker", "catalog", "--max-connections", "9" * 3000),
+                 ("mirror", "catalog", "--to", "v" * 3000), ("show", "catalog", "-n", "c" * 3000)):
+        result = run_cli("routes", *argv, env=env(sim), input="")
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert max(len(line) for line in result.stderr.splitlines()) < 400, (argv[0], result.stderr[:300])
+        assert "chars)" in result.stderr, result.stderr
