@@ -250,6 +250,11 @@ class UndoStore:
             stack = self._stack(self._read(), namespace, host)
         return stack[-1] if stack else None
 
+    def entries(self, namespace: str, host: str) -> list[UndoEntry]:
+        """The whole history of `host`, oldest first (reset looks back for each object's last write)."""
+        with self._locked():
+            return list(self._stack(self._read(), namespace, host))
+
     def pop(self, namespace: str, host: str, expected: UndoEntry) -> None:
         """Remove the newest entry if it is still `expected` (another process may have pushed)."""
         with self._locked():

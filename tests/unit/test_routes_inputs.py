@@ -50,7 +50,8 @@ def problems(call, *args, **kwargs) -> list[str]:  # type: ignore[no-untyped-def
 
 def test_every_invalid_input_of_the_issue_gets_its_own_message() -> None:
     assert problems(E.parse_breaker, {"max_connections": "-1"}) == [
-        "max_connections '-1': must be at least 1 (a limit of 0 or less is no limit Istio accepts); use e.g. 100"]
+        "max_connections '-1': must be at least 1 (Istio rejects a negative limit; it accepts 0 but reads it as no "
+        "limit at all, as if the field were not set: to remove the limit, give none); use e.g. 100"]
     assert problems(E.parse_breaker, {"interval": "5"}) == [
         "interval '5': not a duration: a number needs a unit; use a duration such as 10s (e.g. 2s, 500ms, 1m30s "
         "or 1h)"]

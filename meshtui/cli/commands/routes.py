@@ -19,7 +19,7 @@ import re
 
 from meshtui.cli.context import CliContext
 from meshtui.domain.errors import UsageError
-from meshtui.domain.routes.inputs import split_host
+from meshtui.domain.routes.inputs import quoted, split_host
 from meshtui.domain.routes.operations import PRESETS
 from meshtui.domain.text import inert
 
@@ -145,6 +145,9 @@ def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
     return extra
 
 
+MAX_HOST = 253
+
+
 def normalise_host(args: argparse.Namespace) -> None:
     """A host spelled `catalog.shop` or `catalog.shop.svc.cluster.local` is `catalog` in namespace shop.
 
@@ -156,11 +159,14 @@ def normalise_host(args: argparse.Namespace) -> None:
     host = getattr(args, "host", None)
     if host is None:
         return
+    if len(host) > MAX_HOST:  # no DNS name is longer: refused before any message echoes it
+        raise UsageError(inert(f"HOST {quoted(host)}: not a host name (at most {MAX_HOST} characters)"),
+                         hint="meshtui routes list shows the hosts")
     short, namespace = split_host(host)
     if namespace is None:
         return
     if args.namespace is not None and args.namespace != namespace:
-        raise UsageError(inert(f"HOST {host!r} is in namespace {namespace}, but -n says {args.namespace}"),
+        raise UsageError(inert(f"HOST {quoted(host)} is in namespace {namespace}, but -n says {args.namespace}"),
                          hint=f"give the short name ({short}) with -n, or leave -n out")
     args.host, args.namespace = short, namespace
 

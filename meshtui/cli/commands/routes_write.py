@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from meshtui.cli.context import CliContext
 from meshtui.domain.errors import Conflict, UsageError
 from meshtui.domain.routes import edits as E
-from meshtui.domain.routes.inputs import InvalidInput, Problem, namespace_problem
+from meshtui.domain.routes.inputs import InvalidInput, Problem, namespace_problem, quoted
 from meshtui.domain.routes.present import defaults_text
 from meshtui.domain.text import inert, inert_lines
 
@@ -51,7 +51,7 @@ def rejected(action: str, host: str, problems: list[Problem]) -> UsageError:
 def check_namespace_flag(args: argparse.Namespace) -> None:
     """`-n` must be a namespace name (bad input, exit 2, before any request)."""
     if args.namespace is not None and (problem := namespace_problem(args.namespace)) is not None:
-        raise UsageError(inert(f"-n {args.namespace!r}: {problem}"), hint="kubectl get namespaces lists them")
+        raise UsageError(inert(f"-n {quoted(args.namespace)}: {problem}"), hint="kubectl get namespaces lists them")
 
 
 def edit_from_args(args: argparse.Namespace) -> E.Edit:

@@ -212,7 +212,8 @@ def parse_breaker(values: Mapping[str, str | None]) -> Breaker:
             parsed[name] = inputs.integer(name, text, minimum=0, maximum=100, example=int(example))
         else:
             minimum = 1 if kind == "count1" else 0
-            why = " (a limit of 0 or less is no limit Istio accepts)" if minimum == 1 else ""
+            why = (" (Istio rejects a negative limit; it accepts 0 but reads it as no limit at all, as if the "
+                   f"field were not set: to remove the limit, give {UNSET})") if minimum == 1 else ""
             maximum = 2**32 - 1 if name == "consecutive_errors" else 2**31 - 1
             parsed[name] = inputs.integer(name, text, minimum=minimum, maximum=maximum, example=int(example),
                                           why=why)

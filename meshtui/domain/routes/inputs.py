@@ -51,7 +51,7 @@ class Problem:
     fix: str
 
     def text(self, label: str | None = None) -> str:
-        return f"{label or self.field} {self.value!r}: {self.message}; {self.fix}"
+        return f"{label or self.field} {quoted(self.value)}: {self.message}; {self.fix}"
 
 
 class InvalidInput(ValueError):
@@ -73,6 +73,18 @@ def _integer(raw: str) -> int | None:
     digits = raw.lstrip("+-").lstrip("0") or "0"
     sign = -1 if raw.startswith("-") else 1
     return sign * (10**MAX_DIGITS if len(digits) > MAX_DIGITS else int(digits))
+
+
+SHOWN = 80
+"""At most this many characters of a value typed or read are echoed in a message."""
+
+
+def quoted(value: object, limit: int = SHOWN) -> str:
+    """`value` quoted for a message; a long one cut to `limit` characters and its length said, never all of it."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}…({len(text)} chars)"
 
 
 def split_host(host: str) -> tuple[str, str | None]:
@@ -159,7 +171,7 @@ class Inputs:
         if not _DECIMAL.fullmatch(number):
             self.add(field, text, "not a number", f"give a percentage from 0 to 100, e.g. {example}")
             return None
-        value = float(number)
+        value = float(number) + 0.0  # -0 is 0: never write -0.0
         if not math.isfinite(value) or not 0 <= value <= 100:
             self.add(field, text, "a percentage must be within 0-100", f"e.g. {example}")
             return None

@@ -22,7 +22,7 @@ from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
 from meshtui.domain import routes as R
 from meshtui.domain.errors import MeshtuiError, UsageError
 from meshtui.domain.routes.edits import Edit, Operation
-from meshtui.domain.routes.inputs import namespace_problem
+from meshtui.domain.routes.inputs import namespace_problem, quoted
 from meshtui.services.guard import Guard
 from meshtui.services.routes.model import (
     ANNOTATION_LIMIT,
@@ -80,7 +80,7 @@ class RouteService(RouteReset):
         ns = (self.kube.context.namespace or "default") if namespace is None else namespace
         problem = namespace_problem(ns)
         if problem is not None:
-            raise UsageError(f"namespace {ns!r}: {problem}", hint="kubectl get namespaces lists them")
+            raise UsageError(f"namespace {quoted(ns)}: {problem}", hint="kubectl get namespaces lists them")
         return ns
 
     def check_namespace(self, namespace: str) -> None:
@@ -89,7 +89,7 @@ class RouteService(RouteReset):
             self.kube.get(path_for("", "v1", "namespaces", name=namespace))
         except KubeApiError as exc:
             if exc.status == 404:
-                raise UsageError(f"no namespace {namespace!r} in this cluster",
+                raise UsageError(f"no namespace {quoted(namespace)} in this cluster",
                                  hint="kubectl get namespaces lists them; -n chooses one") from None
             if exc.status != 403:  # may not read namespaces: the lists below still say what is there
                 raise
@@ -138,7 +138,7 @@ class RouteService(RouteReset):
         versions = self.versions(host, ns)
         if vs is None and dr is None and not versions:
             self.check_namespace(ns)
-            raise UsageError(f"no service {host!r} with versioned pods, VirtualService or DestinationRule in {ns}",
+            raise UsageError(f"no service {quoted(host)} with versioned pods, VirtualService or DestinationRule in {ns}",
                              hint="meshtui routes list shows the hosts")
         routes = R.Routes(host, ns, copy.deepcopy(vs.get("spec")) if vs else None,
                           copy.deepcopy(dr.get("spec")) if dr else None, versions)

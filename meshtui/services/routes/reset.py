@@ -21,7 +21,7 @@ from meshtui.domain import routes as R
 from meshtui.domain.errors import Conflict, MeshtuiError
 from meshtui.services.routes.history import PLURALS, RouteHistory
 from meshtui.services.routes.model import GROUP, ResetPlan, managed, touched
-from meshtui.services.undo import HistoryUnavailable
+from meshtui.services.undo import HistoryUnavailable, UndoEntry
 
 
 class ResetRefused(MeshtuiError):
@@ -45,6 +45,15 @@ def original_spec(obj: dict, kind: str) -> tuple[dict, str]:
     return spec, raw
 
 
+def last_written(history: list[UndoEntry], kind: str, name: str) -> dict | None:
+    """The spec meshtui last wrote to this object: its newest record, however many writes of other objects since."""
+    for entry in reversed(history):
+        for change in entry.objects:
+            if change.kind == kind and change.name == name:
+                return change.after
+    return None
+
+
 class RouteReset(RouteHistory):
     """The reset half of `RouteService`."""
 
@@ -55,9 +64,9 @@ class RouteReset(RouteHistory):
         after = loaded.routes.copy()
         actions, warnings = [], []
         try:
-            entry = self.store().peek(ns, host)
+            history = self.store().entries(ns, host)
         except HistoryUnavailable:
-            entry = None
+            history = []
         for kind, obj in (("VirtualService", loaded.vs_obj), ("DestinationRule", loaded.dr_obj)):
             if obj is None or not (managed(obj) or touched(obj)):
                 continue
@@ -72,7 +81,7 @@ class RouteReset(RouteHistory):
                 after.vs = spec
             else:
                 after.dr = spec
-            written = next((c.after for c in entry.objects if c.kind == kind), None) if entry else None
+            written = last_written(history, kind, obj["metadata"]["name"])
             if written is not None and written != (obj.get("spec") or {}):
                 warnings.append(f"{name} was changed after meshtui's last write; the reset discards that change "
                                 "too (it is in the diff)")

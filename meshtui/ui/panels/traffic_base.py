@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Static
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.routes import edits as E
 from meshtui.domain.text import inert
-from meshtui.services.routes import EditRejected, Plan
+from meshtui.services.routes import EditRejected, Loaded, Plan
+from meshtui.services.routes.planning import clashes
 from meshtui.services.routes.ports import TrafficSession
 from meshtui.ui.panels.traffic_messages import (
     HostsLoaded,
@@ -172,30 +173,42 @@ class TrafficBase(TrafficView):
         for notice in message.loaded.notices:
             self.app.notify(inert(notice), title="Undo history", severity="warning", timeout=10, markup=False)
         if previous is not None and previous.stamp != self.loaded.stamp and self.edits:
-            self._rebase(f"{message.host} changed in the cluster")
+            self._rebase(f"{message.host} changed in the cluster", previous)
         names = self.loaded.routes.subset_names
         if self.target not in names:
             self.target = names[1] if len(names) > 1 else (names[0] if names else None)
         self._draw()
 
-    def _rebase(self, why: str) -> None:
-        """Re-apply the draft's edits on the new cluster routes, or flag the draft when they no longer fit."""
+    def _rebase(self, why: str, previous: Loaded) -> None:
+        """Re-apply the draft's edits on the new cluster routes, or flag the draft when they no longer fit.
+
+        A field the draft sets that the other writer changed too is named: the draft's value wins on apply.
+        """
+        if self.loaded is not None:
+            new = {path: text for path, text in clashes(previous, self.loaded, self.edits).items()
+                   if self.clashes.get(path) != text}
+            self.clashes.update(new)
+        else:
+            new = {}
         try:
             self.plan = self._replan(self.edits)
             self.stale = None
             if self.plan is not None and not self.plan.changed:
-                self.edits, self.plan = [], None
+                self.edits, self.plan, self.clashes = [], None, {}
                 self.app.notify(f"{inert(why)}; your draft is already in it", markup=False)
             else:
                 self.app.notify(f"{inert(why)}: your draft was re-based on it, review it before applying", markup=False,
                                 severity="warning")
+                for text in new.values():
+                    self.app.notify(inert(text), title="Changed under your draft", severity="warning", timeout=15,
+                                    markup=False)
         except EditRejected as exc:
             self.plan, self.stale = None, exc.message
             self.app.notify(f"{inert(why)}: your draft no longer fits ({inert(exc.message)}); d discards it", markup=False,
                             severity="error", timeout=10)
 
     def _discard_draft(self) -> None:
-        self.edits, self.plan, self.stale = [], None, None
+        self.edits, self.plan, self.stale, self.clashes = [], None, None, {}
 
     # -- keys that only edit the draft -------------------------------------------------------
     def _edit(self, edit: E.Edit) -> bool:

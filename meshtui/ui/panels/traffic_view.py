@@ -56,6 +56,8 @@ class TrafficView(ReportsFailures, Horizontal):
         self.edits: list[E.Edit] = []
         self.plan: Plan | None = None
         self.stale: str | None = None
+        self.clashes: dict[tuple, str] = {}
+        """Fields the draft sets that someone else changed since (path -> notice), shown again before applying."""
         self.target: str | None = None
         self.observer: ObserverView | None = None
         self.observation: Observation | None = None

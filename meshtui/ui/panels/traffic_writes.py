@@ -22,6 +22,7 @@ from meshtui.domain.routes.inputs import InvalidInput
 from meshtui.domain.routes.present import defaults_text
 from meshtui.domain.text import inert, inert_lines
 from meshtui.services.routes import EditRejected, Plan, ResetPlan, RouteConflict, UndoRefused
+from meshtui.services.routes.planning import clashes
 from meshtui.ui.panels.traffic_base import TrafficBase
 from meshtui.ui.panels.traffic_forms import FORMS, FormSpec, finding_field
 from meshtui.ui.panels.traffic_messages import (
@@ -118,6 +119,8 @@ class TrafficWrites(TrafficBase):
                                defaults_text(plan.defaults)) + "\n", style=palette.warning)
         for finding in plan.warnings:
             notes.append(inert(f"! {finding.message}") + "\n", style=palette.warning)
+        for clash in self.clashes.values():
+            notes.append(inert(f"! {clash}") + "\n", style=palette.warning)
         routes = plan.after
         self._confirm(f"Apply to {routes.namespace}/{routes.host}? This is exactly what changes:",
                       notes + diff_text(plan.diff, palette), "Apply this change?", "Apply", lambda: self._apply(plan))
@@ -143,8 +146,12 @@ class TrafficWrites(TrafficBase):
         conflict = message.conflict
         who = "meshtui itself (a tour or another view)" if conflict.by_meshtui else "someone else"
         if conflict.replanned is not None and message.host == self.host:
+            if self.loaded is not None:
+                self.clashes.update(clashes(self.loaded, conflict.replanned.loaded, self.edits))
             self.loaded, self.plan, self.stale = conflict.replanned.loaded, conflict.replanned, None
             after = "Your edits were re-applied on top of it: review the draft, then press a."
+            if self.clashes:
+                after += "\n" + "\n".join(self.clashes.values())
         else:
             self.stale = conflict.replan_error or "the routes changed"
             after = f"Your edits no longer fit: {conflict.replan_error}. d discards the draft."

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
@@ -53,7 +53,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     FormScreen Label { width: 100%; margin-top: 1; color: $text-muted; }
     FormScreen .field-error { color: $error; height: auto; }
     FormScreen #form-errors { color: $error; height: auto; margin-top: 1; }
-    FormScreen #form-help { margin-top: 1; color: $text-muted; }
+    FormScreen #form-help { margin-top: 1; color: $text-muted; width: 100%; height: auto; }
     """
 
     def __init__(self, title: str, fields: list[Field], help_text: str = "", check: Check | None = None) -> None:
@@ -79,9 +79,10 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
                 error.display = False
                 yield error
             yield Static("", id="form-errors")
-            with Vertical():
-                yield Static((self.help_text + "\n" if self.help_text else "") +
-                             "Enter submits · Escape cancels · ctrl+s submits from a choice", id="form-help")
+            # directly in the scroll, sized to its wrapped text: a container here would get the height left over
+            # (as little as one line) and cut the help off, with nothing to scroll to
+            yield Static((self.help_text + "\n" if self.help_text else "") +
+                         "Enter submits · Escape cancels · ctrl+s submits from a choice", id="form-help")
 
     def on_mount(self) -> None:
         first = self.query("Input, Select").first()
