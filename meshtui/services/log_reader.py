@@ -194,41 +194,42 @@ class StreamReader:
                 response.close()  # never back to the pool half read
         return stamp_at(data, 0)[0] if data else None
 
-    def holds(self, position: Position) -> bool:
-        """Does the previous instance's log hold our last line? (Then the container restarted and the pod's
-        status does not say so yet: a kubelet reports a restart after its next relist.) Reads from the
-        line's second up to it; False when there is no previous instance or it shows another line there."""
+    def previous_from(self, position: Position) -> int | None:
+        """The stamp of the previous instance's first line at or after our last line, None when it has none
+        (no previous instance, or an older one). Equal to ours: it holds our last line, so the container
+        restarted and the pod's status does not say so yet (a kubelet reports a restart after its next
+        relist). Later than ours: an instance newer than our last line is the previous one now."""
         query: dict[str, object] = {"container": self.owner.source.container, "timestamps": True, "previous": True,
                                     "sinceTime": format_ns(position.ts)}
         try:
             with self._opened(query, (5.0, 30.0)) as response:
                 try:
-                    return self._finds(response, position.ts)
+                    return self._first_from(response, position.ts)
                 finally:
                     response.close()
         except KubeApiError as exc:
             if exc.status == 400:  # no previous instance
-                return False
+                return None
             raise
 
-    def _finds(self, response: Any, ts: int) -> bool:
+    def _first_from(self, response: Any, ts: int) -> int | None:
         pending, read = b"", 0
         while read < HOLDS_LIMIT:
             chunk = response.read1(READ_SIZE)
             if not chunk:
                 if self.interrupted:
                     raise ConnectionAbortedError("interrupted")
-                return False
+                return None
             read += len(chunk)
             data = pending + chunk
             start, end = 0, data.rfind(b"\n") + 1
             while start < end:
                 stamp, after = stamp_at(data, start)
                 if stamp >= ts:
-                    return stamp == ts
+                    return stamp
                 start = after
             pending = data[end:]
-        return False
+        return None
 
     def _start_of(self, response: Any) -> bytes:
         """The first bytes of a limited response: enough for the first stamp, whatever cuts it after that."""

@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
 from meshtui.domain.timefmt import format_ns
@@ -80,6 +81,13 @@ class ResumingTail:
         """When a restart the pod's status does not show yet was found (the previous log holds our last line)."""
         self._expect: int | None = None
         """While the previous instance is read: the restart count under which `previous=true` is still ours."""
+        self._at_least, self._fallback = 0, 0
+        """The restart count the logs show the node has reached though the pod's status does not say so yet;
+        the count to go on with if the status never says it (see `_unreported_restart`)."""
+        self._next_first: int | None = None
+        """The stamp of the first line of the instance after ours, once a log showed it: all ours come before."""
+        self._doubt_settled = False
+        """The status had its time and shows one restart: a previous log without our last line is ours, rotated."""
         self._cut_at: float | None = None
         self._gap_after: Position | None = None
         self._cause = Cause("stream_cut", "stream cut")
@@ -153,7 +161,7 @@ class ResumingTail:
         first = self._reader.first_stamp()
         if first is not None and first <= before.ts:
             return
-        self._restart_or_gap(before)
+        self._restart_or_gap(before, first)
         self._gap_after = before  # said once for this position
         if first is not None:
             self.on_gap(before, first)
@@ -202,23 +210,44 @@ class ResumingTail:
 
     def on_anomaly(self, anomaly: Anomaly) -> None:
         """A resumed stream did not show our last line: restarted meanwhile, or rotated away?"""
-        self._restart_or_gap(anomaly.position)
+        self._restart_or_gap(anomaly.position, anomaly.first_ts)
         self.on_gap(anomaly.position, anomaly.first_ts)  # same instance: rotated away; take what is left
 
-    def _restart_or_gap(self, position: Position) -> None:
-        """Raise `Restarted` when the container restarted (the pod says so, or not yet but the previous
-        instance's log holds our last line); return when our last line is gone from our instance's log."""
+    def _restart_or_gap(self, position: Position, first_ts: int | None) -> None:
+        """Raise `Restarted` when the container restarted; return when our last line is gone from our
+        instance's log (rotated). `first_ts`: the first line the log showed instead of ours.
+
+        The pod's status may lag the logs (a kubelet reports a restart after its next relist), so the logs
+        are asked too. Reading our own instance: a previous log that holds our last line, or has newer lines,
+        means a restart. Reading the previous instance: its log without our last line was replaced by a
+        newer instance (certain once it begins with the line we saw begin the next instance), or ours was
+        rotated before it ended; only the status can tell the second case, so it is given its time."""
         pod = self._read_pod()
         status = container_status(pod, self.container)
         expected = self.instance if self._expect is None else self._expect
         if pod is None or (status is not None and int(status.get("restartCount", 0)) > expected):
             self._restarted()
-        if self._expect is None and self._reader.holds(position):
-            if self._unreported is None:
-                self._unreported = time.monotonic()
-            self._restarted()
+        if self._expect is None:
+            found = self._reader.previous_from(position)
+            if found is None:
+                return  # no instance after our last line: ours was rotated
+            if found == position.ts and first_ts is not None:
+                self._next_first = first_ts  # the previous log is ours: the one read is the next instance's
+            self._unreported_restart(self.instance + 1, self.instance + 1)
+        if self._doubt_settled:
+            return
+        certain = self._next_first is not None and first_ts is not None and first_ts >= self._next_first
+        self._unreported_restart(self._expect + 1, self._expect + 1 if certain else self._expect)
 
-    def _restarted(self) -> None:
+    def _unreported_restart(self, at_least: int, fallback: int) -> NoReturn:
+        """The logs show the node at restart count `at_least` or beyond: wait for the status to say so
+        (`ContainerTail._step`, at most STATUS_LAG_MAX), then go on with `fallback` if it never does."""
+        self._at_least, self._fallback = max(self._at_least, at_least), fallback
+        if self._unreported is None:
+            self._unreported = time.monotonic()
+        self._restarted()
+
+    def _restarted(self) -> NoReturn:
         """Abandon this response unread: the pod is asked again and decides what to read next."""
         self._need_pod, self._resume = True, None
         raise Restarted()

@@ -124,14 +124,16 @@ class ContainerTail(ResumingTail):
         if status is None:
             return self._wait("container not started")
         restarts = int(status.get("restartCount", 0))
-        if restarts > self.instance:
-            self._unreported = None
+        if restarts > self.instance and restarts >= self._at_least:
+            self._unreported, self._at_least = None, 0
             return self._previous(restarts, status)
-        if self._unreported is not None:  # restarted (its previous log holds our last line); the status lags
+        if self._unreported is not None:  # the logs show a restart (or another) the status does not show yet
             if time.monotonic() - self._unreported < STATUS_LAG_MAX:
                 return self._wait("restarted; waiting for the pod's status to say so", poll=STATUS_POLL)
-            self._unreported = None
-            return self._previous(self.instance + 1, {})  # no word from the kubelet: read on without its reason
+            target = max(self._fallback, self.instance + 1)  # no word from the kubelet: go on without its reason
+            self._unreported, self._at_least = None, 0
+            self._doubt_settled = target <= restarts
+            return self._previous(target, status if target == restarts else {})
         state = status.get("state") or {}
         if "running" in state:
             self._need_pod = False
@@ -163,6 +165,10 @@ class ContainerTail(ResumingTail):
     def _previous(self, restarts: int, status: dict) -> bool:
         """The container restarted: read what is left of our instance, then move to the new one."""
         self._resume = partial(self._previous, restarts, status)
+        if restarts > self.instance + 1 and self._rest_read == self.instance:
+            # ours was read to its end before it restarted twice: the one after it is the previous one now
+            self.instance, self.position, self._first_open = self.instance + 1, None, False
+            self.notify(Notice("restarted", self.source, ""))
         if restarts > self.instance + 1:
             lost = f"#{self.instance}" if restarts == self.instance + 2 else f"#{self.instance}…#{restarts - 2}"
             self._gap(f"instance {lost} restarted again before it could be read to the end", self.position, None)
@@ -184,6 +190,7 @@ class ContainerTail(ResumingTail):
                 self._expect = None
         reason = ((status.get("lastState") or {}).get("terminated") or {}).get("reason", "")
         self.instance, self.position, self._first_open, self._resume = restarts, None, False, None
+        self._doubt_settled, self._next_first = False, None
         self.notify(Notice("restarted", self.source, reason))
         return False
 
