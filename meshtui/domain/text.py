@@ -70,7 +70,15 @@ _UNSAFE_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[
 
 
 def inert_bytes(data: bytes) -> bytes:
-    """Newline-separated UTF-8 lines made inert as `inert()` would, without decoding when nothing is unsafe."""
+    """Newline-separated UTF-8 lines made inert as `inert()` would, without decoding when nothing is unsafe.
+
+    Bytes that are not UTF-8 are shown escaped (`\\x9b`): a stray 0x9b is an 8-bit CSI to a terminal
+    that acts on C1 controls, and a stray 0x9d an OSC."""
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("utf-8", "backslashreplace").encode()
     if _UNSAFE_BYTES.search(data) is None:
         return data
     return _UNSAFE_BYTES.sub(lambda m: inert(m.group(0).decode("utf-8", "replace")).encode(), data)

@@ -80,3 +80,12 @@ def test_bytes_fast_path_agrees_with_the_text_path(text: str) -> None:
 def test_hostile_markup_samples_render_as_written() -> None:
     for sample in HOSTILE:
         assert Content.from_markup(safe_markup(sample)).plain.rstrip("\u2060") == inert(sample)
+
+
+def test_bytes_that_are_not_utf8_reach_a_terminal_escaped() -> None:
+    """A log line's stray 0x9b is an 8-bit CSI, 0x9d an OSC, to a terminal that acts on C1 controls (a
+    reviewer saw them written raw by `meshtui logs` on a terminal): shown as escapes, the rest kept."""
+    data = b"raw c1 \x9b2J and \x9d0;title\x9c\tend\nnext \xe2\x80 line \xc3\xa9\n"
+    shown = inert_bytes(data)
+    assert shown == b"raw c1 \\x9b2J and \\x9d0;title\\x9c\tend\nnext \\xe2\\x80 line \xc3\xa9\n"
+    assert inert_bytes(b"caf\xc3\xa9\n") == b"caf\xc3\xa9\n"  # UTF-8 as it is
