@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from meshtui.services.logs import LogBatch
     from meshtui.services.provision.service import Provisioner
     from meshtui.services.routes import Loaded, Plan
+    from meshtui.services.undo import UndoStore
 
 
 class Feed(Protocol):
@@ -72,6 +73,9 @@ class RoutesPort(RouteEngine, Protocol):
     def restore(self, host: str, namespace: str, vs: dict[str, Any] | None, dr: dict[str, Any] | None, *,
                 vs_existed: bool, dr_existed: bool) -> None: ...
     def reset(self, host: str, namespace: str | None = None) -> list[str]: ...
+    def store(self) -> UndoStore:
+        """This cluster's undo history; its `cluster` key (the cluster's identity) also files tour progress."""
+        ...
 
 
 class ClusterPort(Protocol):

@@ -3,7 +3,9 @@
 The UI hands over what is on screen as `ScreenFacts`; route conditions are read from
 the cluster through `RouteService`. Progress (current step, the hosts' routes as they
 were when the tour started) is saved in the state directory, so leaving and coming back
-resumes. `reset` restores exactly those hosts: a host the tour found untouched goes back
+resumes. It is filed under the cluster's identity and validated on read (see
+`services.tour_progress`), so another cluster's progress is never applied here.
+`reset` restores exactly those hosts: a host the tour found untouched goes back
 through `RouteService.reset` (meshtui-created objects deleted, changed ones restored,
 no meshtui label or annotation left); a host meshtui had already changed before the
 tour gets its recorded specs back. Nothing else is written.
@@ -11,14 +13,13 @@ tour gets its recorded specs back. Nothing else is written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from meshtui.config import paths
 from meshtui.domain import routes as R
 from meshtui.domain.errors import MeshtuiError
+from meshtui.services import tour_progress
+from meshtui.services.tour_progress import ClusterProgress, HostBaseline
 
 if TYPE_CHECKING:
     from meshtui.config.tours import Condition, HostRef, LoadedTour, TourStep
@@ -58,10 +59,6 @@ ROUTE_KINDS = frozenset({"route_weight", "fault_active", "fault_cleared", "break
 """Conditions and actions that read or change a host's routes (the hosts a reset restores)."""
 
 
-def _progress_file(name: str) -> Path:
-    return paths.state_dir() / "tours" / f"{name}.json"
-
-
 @dataclass
 class TourRun:
     """One tour on one cluster."""
@@ -69,8 +66,13 @@ class TourRun:
     loaded: LoadedTour
     session: SessionPort
     index: int = 0
-    baseline: dict[str, Any] = field(default_factory=dict)
+    baseline: dict[str, HostBaseline] = field(default_factory=dict)
     finished: bool = False
+    cluster: str = ""
+    """The cluster's identity (the undo history's key): progress is saved and read under it only."""
+    label: str = ""
+    notices: list[str] = field(default_factory=list)
+    """For the user: a damaged progress file was moved aside (`take_notices`)."""
 
     @classmethod
     def start(cls, loaded: LoadedTour, session: SessionPort) -> TourRun:
@@ -79,15 +81,12 @@ class TourRun:
         if need and need not in session.cluster.namespaces():
             raise MeshtuiError(f"this tour needs the {need!r} namespace (the shop sample)",
                                hint="run it on `meshtui demo`, or `meshtui up -p default` first")
-        run = cls(loaded, session)
-        try:
-            saved = json.loads(_progress_file(loaded.name).read_text())
-            ids = [s.id for s in loaded.tour.steps]
-            if saved.get("context") == session.context.name and saved.get("step") in ids:
-                run.index, run.baseline = ids.index(saved["step"]), saved.get("baseline", {})
-                run.finished = bool(saved.get("finished"))
-        except (OSError, ValueError):
-            pass
+        identity = session.routes.store()
+        run = cls(loaded, session, cluster=identity.cluster, label=identity.label)
+        saved, run.notices = tour_progress.load(loaded.name, run.cluster)
+        ids = [s.id for s in loaded.tour.steps]
+        if saved is not None and saved.step in ids:
+            run.index, run.baseline, run.finished = ids.index(saved.step), dict(saved.baseline), saved.finished
         if not run.baseline:
             run.baseline = {f"{ns}/{host}": run._snapshot(host, ns) for ns, host in run.hosts()}
         run.save()
@@ -113,20 +112,22 @@ class TourRun:
                     found.append((namespace, host))
         return found
 
-    def _snapshot(self, host: str, namespace: str) -> dict[str, Any]:
+    def take_notices(self) -> list[str]:
+        notices, self.notices = self.notices, []
+        return notices
+
+    def _snapshot(self, host: str, namespace: str) -> HostBaseline:
         loaded = self.session.routes.load(host, namespace)
         touched = any(obj is not None and (R.ORIGINAL_ANNOTATION in (obj["metadata"].get("annotations") or {})
                                            or (obj["metadata"].get("labels") or {}).get(R.MANAGED_LABEL)
                                            == R.MANAGED_VALUE)
                       for obj in (loaded.vs_obj, loaded.dr_obj))
-        return {"vs": loaded.routes.vs, "dr": loaded.routes.dr, "vs_existed": loaded.vs_obj is not None,
-                "dr_existed": loaded.dr_obj is not None, "touched_before": touched}
+        return HostBaseline(vs=loaded.routes.vs, dr=loaded.routes.dr, vs_existed=loaded.vs_obj is not None,
+                            dr_existed=loaded.dr_obj is not None, touched_before=touched)
 
     def save(self) -> None:
-        path = _progress_file(self.loaded.name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"step": self.step.id, "finished": self.finished, "baseline": self.baseline,
-                                    "context": self.session.context.name}))
+        progress = ClusterProgress(label=self.label, step=self.step.id, finished=self.finished, baseline=self.baseline)
+        self.notices += tour_progress.save(self.loaded.name, self.cluster, progress)
 
     # -- conditions --------------------------------------------------------------------
     def holds(self, condition: Condition, facts: ScreenFacts) -> bool:
@@ -198,12 +199,12 @@ class TourRun:
         service, done = self.session.routes, []
         for key, before in self.baseline.items():
             namespace, host = key.split("/", 1)
-            if before["touched_before"]:
-                service.restore(host, namespace, before["vs"], before["dr"], vs_existed=before["vs_existed"],
-                                dr_existed=before["dr_existed"])
+            if before.touched_before:
+                service.restore(host, namespace, before.vs, before.dr, vs_existed=before.vs_existed,
+                                dr_existed=before.dr_existed)
                 done.append(f"restored {key} to its routes before the tour")
             else:
                 done += [f"{key}: {line}" for line in service.reset(host, namespace)]
-        _progress_file(self.loaded.name).unlink(missing_ok=True)
+        self.notices += tour_progress.save(self.loaded.name, self.cluster, None)  # this cluster's only
         self.index, self.finished = 0, False
         return done

@@ -35,14 +35,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from meshtui.config import paths
 from meshtui.domain.errors import EXIT_USAGE, MeshtuiError
+from meshtui.services.state_files import MAX_DEPTH, too_deep
 
 SCHEMA = 2
 LIMIT = 50
 """Entries kept per host (the oldest are dropped)."""
 MAX_BYTES = 16 * 1024 * 1024
 """50 entries of two specs each stay far below this; a bigger file is not meshtui's."""
-MAX_DEPTH = 64
-"""JSON nesting meshtui's entries reach is about 15; deeper is not meshtui's (and would hit recursion limits)."""
 
 
 class HistoryUnavailable(MeshtuiError):
@@ -53,19 +52,6 @@ class HistoryFromNewer(HistoryUnavailable):
     """The history was written by a newer meshtui (exit 2): left in place, nothing is read or written."""
 
     exit_code = EXIT_USAGE
-
-
-def _depth(data: object) -> int:
-    """How deeply `data` nests lists and objects (iterative, so any depth is measured safely)."""
-    deepest, todo = 0, [(data, 1)]
-    while todo:
-        value, level = todo.pop()
-        if isinstance(value, dict | list):
-            deepest = max(deepest, level)
-            if deepest > MAX_DEPTH:
-                break
-            todo.extend((v, level + 1) for v in (value.values() if isinstance(value, dict) else value))
-    return deepest
 
 
 class ObjectChange(BaseModel):
@@ -179,7 +165,7 @@ class UndoStore:
             return self._unreadable(f"is nested deeper than meshtui ever writes ({MAX_DEPTH} levels)")
         except ValueError as exc:
             return self._unreadable(f"is not JSON ({exc})")
-        if _depth(data) > MAX_DEPTH:
+        if too_deep(data):
             return self._unreadable(f"is nested deeper than meshtui ever writes ({MAX_DEPTH} levels)")
         if isinstance(data, dict) and data.get("schema_version") != SCHEMA:
             found = data.get("schema_version")

@@ -96,6 +96,12 @@ class TourControls(_AppBase):
         if drawer is not None:
             drawer.display = True
             drawer.show_run(run)  # the drawer names the step's panel; switching is the user's move
+        self._tour_notices(run)
+
+    def _tour_notices(self, run: TourRun) -> None:
+        """Say once what reading the progress file found (a damaged one moved aside)."""
+        for notice in run.take_notices():
+            self.notify(inert_lines(notice), title="tour progress", severity="warning", timeout=15, markup=False)
 
     def collect_facts(self) -> ScreenFacts:
         """What is on screen now (in-memory reads only: this runs on the event loop)."""
@@ -142,6 +148,7 @@ class TourControls(_AppBase):
         if message.run is not self.tour_run or drawer is None:
             return
         drawer.show_run(message.run, message.error or "")
+        self._tour_notices(message.run)
         if message.moved:
             title = message.run.loaded.tour.title
             if message.run.finished:

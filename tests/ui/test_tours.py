@@ -116,3 +116,51 @@ def test_a_malformed_tour_is_one_error_with_file_and_line(tmp_path) -> None:  # 
     (user_dir / "mine.yaml").write_text(two.read_text())
     listing = run_cli("tour", "--list")
     assert listing.returncode == 2 and "mine" in listing.stdout and "invalid" in listing.stdout
+
+
+async def test_a_reset_on_another_cluster_of_the_same_name_leaves_its_routes_alone(sim_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from meshtui.config.tours import find_tour
+    from meshtui.services.tours import ScreenFacts, TourRun
+    from meshtui.wiring import Wiring
+
+    one, other = sim_factory(seed=42), sim_factory(seed=42)  # both contexts are named meshtui-sim
+    env = {"KUBECONFIG": str(one.kubeconfig)}
+    assert run_cli("routes", "set", "catalog", "v1=10", "v2=90", "--yes", env=env).returncode == 0
+    assert run_cli("routes", "timeout", "catalog", "3s", "--retries", "2", "--yes", env=env).returncode == 0
+    wiring = Wiring(kubeconfig=str(one.kubeconfig))
+    try:  # the first cluster's tour, left in the middle: its progress and baseline are on disk
+        first = TourRun.start(find_tour("canary"), wiring.session())
+        first.advance_if_done(ScreenFacts(panel="traffic", traffic_host="catalog"))
+    finally:
+        wiring.close()
+    before = routes_state(other)
+    app = make_app(str(other.kubeconfig), tour="canary")
+    async with app.run_test(size=(170, 50)) as pilot:
+        await wait_for(pilot, lambda: app.tour_run is not None, timeout=20, what="tour started")
+        assert app.tour_run.index == 0
+        await pilot.press("f8")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("shop/catalog" in n or "nothing to reset" in n for n in notifications(app)),
+                       timeout=20, what="reset")
+        assert not any("restored" in n for n in notifications(app)), notifications(app)
+    assert routes_state(other) == before
+
+
+async def test_a_damaged_progress_file_is_moved_aside_and_said_in_the_tui(sim: SimCluster, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    progress = tmp_path / "xdg-state" / "meshtui" / "tours" / "canary.json"
+    progress.parent.mkdir(parents=True)
+    progress.write_text(json.dumps({"version": 1, "clusters": {"uid:x": {"step": "traffic",
+                                                                         "baseline": {"shop/catalog": "zzz"}}}}))
+    before = routes_state(sim)
+    app = make_app(str(sim.kubeconfig), tour="canary")
+    async with app.run_test(size=(170, 50)) as pilot:
+        await wait_for(pilot, lambda: app.tour_run is not None, timeout=20, what="tour started")
+        await wait_for(pilot, lambda: any("moved it to" in n for n in notifications(app)), what="the notice")
+        assert sum("moved it to" in n for n in notifications(app)) == 1
+        await pilot.press("f8")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("shop/catalog" in n or "nothing to reset" in n for n in notifications(app)),
+                       timeout=20, what="reset")
+        assert not any("Error" in n for n in notifications(app)), notifications(app)
+    assert len(list(progress.parent.glob("canary.json.corrupt-*"))) == 1
+    assert routes_state(sim) == before

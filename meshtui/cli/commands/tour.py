@@ -1,4 +1,9 @@
-"""`meshtui tour --list` and `meshtui tour NAME`: guided tours in the TUI (on the demo when nothing else answers)."""
+"""`meshtui tour --list` and `meshtui tour NAME`: guided tours in the TUI (on the demo when nothing else answers).
+
+Before the TUI opens (and with `--validate`), the tour's saved progress is read once: a
+damaged file is moved aside and said here on stderr, one from a newer meshtui is refused
+(exit 2) instead of opening a TUI that could not use it.
+"""
 
 from __future__ import annotations
 
@@ -48,9 +53,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             raise UsageError("give a tour NAME or --list", hint="meshtui tour --list")
         return _list(ctx)
     loaded = find_tour(args.name)  # a bad file: one clear error with file and line, exit 2
-    if args.validate:
-        from meshtui.domain.text import inert
+    from meshtui.domain.text import inert
+    from meshtui.services import tour_progress
 
+    for notice in tour_progress.check(loaded.name):  # a newer file: refused here, exit 2, before the TUI
+        ctx.out.note(inert(f"meshtui: {notice}"))
+    if args.validate:
         ctx.out.line(f"ok  {inert(loaded.path)}: {inert(loaded.tour.title)} ({len(loaded.tour.steps)} steps)")
         return 0
     demo = False
