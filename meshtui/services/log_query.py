@@ -19,7 +19,7 @@ from typing import NoReturn
 from meshtui.domain.errors import UsageError
 from meshtui.domain.logs import FieldFilter, LineFilter
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)  # ASCII: `５m` is not a duration to kubectl
 MAX_SINCE = 2_562_047 * 3600
 """The longest `--since` (2562047h, about 292 years): kubectl's limit, a Go duration in ns."""
 MAX_TAIL = 1_000_000_000

@@ -104,6 +104,7 @@ def test_queries_parse_like_the_flags() -> None:
                          ("-c (", "bad container regex '('"), ("--bogus", "unrecognized arguments: --bogus"),
                          ("-n", "argument -n/--namespace: expected one argument"), ("'unclosed", "No closing quotation"),
                          ("cat[", "bad pod regex 'cat['"), ("a b", "one pod query at a time"),
-                         ("--tail -5", "--tail must be -1 (all lines)"), ("--since ''", "not a duration: ''")):
+                         ("--tail -5", "--tail must be -1 (all lines)"), ("--since ''", "not a duration: ''"),
+                         ("--since ５m", "not a duration: '５m'")):
         with pytest.raises(UsageError, match=re.escape(message)):
             parse_query(bad)
