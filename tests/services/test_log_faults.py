@@ -72,6 +72,20 @@ def one_tail(sim: SimCluster, query: LogQuery) -> Iterator[tuple[LogEngine, Coll
         engine.stop()
 
 
+def write(sim: SimCluster, pod: str, lines: list[str]) -> None:
+    """Lines the `catalog` container of `pod` writes (its current instance)."""
+    post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog", "lines": lines})
+
+
+def crash(sim: SimCluster, pod: str) -> None:
+    post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
+
+
+def lines_of(collector: Collector, pod: str, instance: int) -> list[str]:
+    """The log lines (not markers) delivered for one instance of the `catalog` container."""
+    return [t for i, t, m in collector.delivered().get((pod, "catalog"), []) if i == instance and not m]
+
+
 @pytest.mark.parametrize("drop_after", CUTS)
 def test_exactly_once_per_instance_under_faults(sim_factory: SimFactory, drop_after: int) -> None:
     sim = sim_factory()
@@ -138,8 +152,7 @@ def test_rotation_before_the_first_delivered_line_is_a_reported_gap(sim_factory:
     query = LogQuery(namespace="shop", pod_pattern="^catalog-v3", containers="^catalog$", tail=0)
     with one_tail(sim, query) as (engine, collector, pod):
         sim.set_faults(api_error_rate=1.0, drop_log_streams_after=1)
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"rot {i}" for i in range(6)]})
+        write(sim, pod, [f"rot {i}" for i in range(6)])
         wait(lambda: next(iter(engine.tails.values())).state is TailState.RECONNECTING, 30, "the cut")
         post(sim, "/_sim/rotate", {"namespace": "shop", "pod": pod, "container": "catalog", "keep": 2})
         sim.set_faults(api_error_rate=0, drop_log_streams_after=0)
@@ -160,16 +173,14 @@ def test_a_restart_while_the_previous_instance_is_read_is_a_gap_never_mislabelle
         sim.set_faults(drop_log_streams_after=3, api_latency_ms=200)  # the tail reads 3 lines a round trip
 
         def mine(instance: int) -> list[str]:
-            return [t for i, t, m in collector.delivered().get((pod, "catalog"), []) if i == instance and not m]
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"first {i}" for i in range(60)]})
+            return lines_of(collector, pod, instance)
+        write(sim, pod, [f"first {i}" for i in range(60)])
         wait(lambda: len(mine(0)) >= 6, 60, "the first lines")
-        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"second {i}" for i in range(20)]})
+        crash(sim, pod)
+        write(sim, pod, [f"second {i}" for i in range(20)])
         at_crash = len(mine(0))
         wait(lambda: len(mine(0)) >= at_crash + 2, 60, "the previous instance being read")
-        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
+        crash(sim, pod)
         truth = node_log(sim, pod, "catalog")  # instances 1 (previous) and 2; instance 0 is gone from the node
         sim.set_faults(drop_log_streams_after=0, api_latency_ms=0)
         wait(lambda: len(mine(2)) >= len(truth[2]), 60, "the newest instance")
@@ -192,18 +203,16 @@ def test_a_restart_the_pods_status_does_not_show_yet_is_still_a_restart(sim_fact
     with one_tail(sim, query) as (engine, collector, pod):
 
         def mine(instance: int) -> list[str]:
-            return [t for i, t, m in collector.delivered().get((pod, "catalog"), []) if i == instance and not m]
+            return lines_of(collector, pod, instance)
         sim.set_faults(status_lag_ms=1500, drop_log_streams_after=drop_after)
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"old {i}" for i in range(8)]})
+        write(sim, pod, [f"old {i}" for i in range(8)])
         wait(lambda: len(mine(0)) == 8, 30, "the first lines")
-        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"new {i}" for i in range(8)]})
+        crash(sim, pod)
+        write(sim, pod, [f"new {i}" for i in range(8)])
         truth = node_log(sim, pod, "catalog")
         wait(lambda: len(mine(1)) >= len(truth[1]), 30, "the new instance's lines")
         sim.set_faults(drop_log_streams_after=0)
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog", "lines": ["last"]})
+        write(sim, pod, ["last"])
         wait(lambda: mine(1)[-1:] == ["last"], 30, "the last line")
         assert mine(0) == [f"old {i}" for i in range(8)] + ["panic: simulated crash (Error, exit code 1)"]
         assert mine(1) == truth[1] + ["last"]
@@ -224,21 +233,18 @@ def test_two_restarts_the_status_shows_late_never_put_one_instance_under_another
         tail = next(iter(engine.tails.values()))
 
         def mine(instance: int) -> list[str]:
-            return [t for i, t, m in collector.delivered().get((pod, "catalog"), []) if i == instance and not m]
+            return lines_of(collector, pod, instance)
         sim.set_faults(status_lag_ms=4000, drop_log_streams_after=3, api_latency_ms=150)
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"a {i}" for i in range(60)]})
+        write(sim, pod, [f"a {i}" for i in range(60)])
         wait(lambda: len(mine(0)) >= 3, 60, "the tail to be reading")
-        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"b {i}" for i in range(30)]})
+        crash(sim, pod)
+        write(sim, pod, [f"b {i}" for i in range(30)])
         first = node_log(sim, pod, "catalog")[0]  # instance 0 as it ended (gone from the node at the next crash)
         first = first[first.index("a 0"):]  # the tail started after the start-up lines (tail=0)
         if second != "at once":
             wait(lambda: tail.state is TailState.WAITING, 60, "the tail to wait for the status")
-        post(sim, "/_sim/crash", {"namespace": "shop", "pod": pod, "container": "catalog"})
-        post(sim, "/_sim/log", {"namespace": "shop", "pod": pod, "container": "catalog",
-                                "lines": [f"c {i}" for i in range(10)]})
+        crash(sim, pod)
+        write(sim, pod, [f"c {i}" for i in range(10)])
         truth = node_log(sim, pod, "catalog")  # instances 1 (previous) and 2
         sim.set_faults(drop_log_streams_after=0, api_latency_ms=0)
         wait(lambda: len(mine(2)) >= len(truth[2]), 90, "the newest instance",
