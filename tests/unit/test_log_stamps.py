@@ -42,6 +42,24 @@ def test_the_ring_keeps_the_newest_and_counts_what_it_evicted() -> None:
     assert len(ring) == 0 and ring.evicted == 0 and ring.capacity == 3
 
 
+def test_the_ring_counts_the_marker_rows_it_keeps() -> None:
+    """Restart/gap markers are rows, not log lines: the status line's "kept" must not count them (a reviewer
+    saw `5,961 lines · 5,962/20,000 kept`)."""
+    from dataclasses import replace
+
+    ring = LineRing(4)
+    ring.extend([line(0), replace(line(1), marker="restarted"), line(2)])
+    assert ring.markers == 1
+    ring.extend([line(3), line(4)])  # line 0 is evicted, the marker kept
+    assert ring.markers == 1 and len(ring) == 4
+    ring.extend([line(5)])  # now the marker goes
+    assert ring.markers == 0 and [x.raw for x in ring] == ["line 2", "line 3", "line 4", "line 5"]
+    ring.extend([replace(line(6), marker="gap")])
+    assert ring.markers == 1
+    ring.clear()
+    assert ring.markers == 0
+
+
 def test_wrap_layout_only_measures_what_reaches_the_screen() -> None:
     measured: list[int] = []
 

@@ -228,7 +228,7 @@ class LogsPanel(Intake, LineActions, ReportsFailures, Vertical):
         flags = [name for name, on_ in (("wrap", view.wrap), ("json", view.structured), ("sidecars",
                  bool(self.query_obj and self.query_obj.sidecars)), ("timestamps", view.timestamps)) if on_]
         facts = StatusFacts(following=view.following, searching=view.searching, received=self.received,
-                            kept=len(view.lines), cap=view.lines.capacity, evicted=view.evicted,
+                            kept=len(view.lines) - view.lines.markers, cap=view.lines.capacity, evicted=view.evicted,
                             dropped=self.dropped, full=self.full and not view.following, flags=flags,
                             query=self.query_obj.describe() or "(all pods)" if self.query_obj else "",
                             summary=self.summary, error=self.error, event=self.last_event)

@@ -36,6 +36,8 @@ class LineRing(Sequence[LogLine]):
         self.capacity = max(1, capacity)
         self.evicted = 0
         """Lines dropped since the last clear (the oldest go first)."""
+        self.markers = 0
+        """Kept marker lines (restarts, gaps, drops): rows of the view, not log lines."""
         self._items: list[Packed] = []
         self._head = 0
 
@@ -74,22 +76,26 @@ class LineRing(Sequence[LogLine]):
 
     def extend(self, lines: Iterable[LogLine]) -> int:
         """Append; returns how many old lines were evicted to make room."""
-        items, cap, head, evicted = self._items, self.capacity, self._head, 0
+        items, cap, head, evicted, markers = self._items, self.capacity, self._head, 0, self.markers
         for line in lines:
+            if line.marker is not None:
+                markers += 1
             if len(items) < cap:
                 items.append(pack(line))
             else:
+                if items[head][8] is not None:
+                    markers -= 1
                 items[head] = pack(line)
                 head = head + 1 if head + 1 < cap else 0
                 evicted += 1
-        self._head = head
+        self._head, self.markers = head, markers
         self.evicted += evicted
         return evicted
 
     def clear(self, capacity: int | None = None) -> None:
         self._items = []
         self._head = 0
-        self.evicted = 0
+        self.evicted = self.markers = 0
         if capacity is not None:
             self.capacity = max(1, capacity)
 
