@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from meshtui.domain.errors import UsageError
 from meshtui.domain.logs import FieldFilter, LineFilter
+from meshtui.domain.selectors import SelectorSyntaxError, check_label_selector
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)  # ASCII: `５m` is not a duration to kubectl
 MAX_SINCE = 2_562_047 * 3600
@@ -231,6 +232,12 @@ def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuer
                          hint="use a regex such as 'catalog|ratings', or -l with a selector")
     if args.namespace and args.all_namespaces:
         raise UsageError("-n and -A cannot be used together")
+    if args.selector:
+        try:
+            check_label_selector(args.selector)
+        except SelectorSyntaxError as exc:  # refused before any request (and before the TUI stops its query)
+            raise UsageError(f"bad label selector {shown(args.selector)!r}: {exc}",
+                             hint="e.g. -l app=catalog or -l 'app in (catalog,ratings),version!=v3'") from None
     tail = _count(args.tail, "--tail", -1, MAX_TAIL, "-1 (all lines) or 0 to 1,000,000,000 lines")
     buffer = _count(args.buffer, "--buffer", *BUFFER_RANGE, "100 to 1,000,000 lines")
     target = targets[0] if targets else None

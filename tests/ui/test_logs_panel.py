@@ -191,7 +191,8 @@ async def test_bad_query_is_one_clear_message_and_never_silently_ignored(sim: Si
                               ("-n shop -c '('", "bad container regex '('"),
                               ("--since forever", "not a duration: 'forever'"),
                               ("--tail many", "--tail must be -1 (all lines) or 0 to 1,000,000,000 lines (got 'many')"),
-                              ("--no-follow", "unrecognized arguments: --no-follow")):
+                              ("--no-follow", "unrecognized arguments: --no-follow"),
+                              ("-l app=(", "bad label selector 'app=(': expected a value, found '('")):
             await pilot.press("e")
             await wait_for(pilot, lambda: app.screen.focused is panel.box, timeout=30, what="the query box")
             panel.box.value = text

@@ -105,6 +105,33 @@ def test_queries_parse_like_the_flags() -> None:
                          ("-n", "argument -n/--namespace: expected one argument"), ("'unclosed", "No closing quotation"),
                          ("cat[", "bad pod regex 'cat['"), ("a b", "one pod query at a time"),
                          ("--tail -5", "--tail must be -1 (all lines)"), ("--since ''", "not a duration: ''"),
-                         ("--since ５m", "not a duration: '５m'")):
+                         ("--since ５m", "not a duration: '５m'"),
+                         ("-l app=(", "bad label selector 'app=(': expected a value, found '('")):
         with pytest.raises(UsageError, match=re.escape(message)):
             parse_query(bad)
+
+
+GOOD_SELECTORS = ["app=catalog", "app==catalog", "app!=x", "app", "!app", "app in (a,b)", "app notin (a)",
+                  "a=b,c!=d, e in (x, y)", "app=", "example.com/app=x", "x>5", "x<-1", " app = catalog ",
+                  "version in (v1,v2),app=catalog"]
+BAD_SELECTORS = {"app=(": "expected a value, found '('", "app in ()": "'in' needs at least one value",
+                 "=x": "expected a label key", "app=x,": "ends with ','", "app in a": "in parentheses",
+                 "app=x y": "expected ','", "-bad=x": "is not a label key", "app=-x": "is not a label value",
+                 "x>y": "needs an integer", "a/b/c=x": "must be a DNS subdomain", "app in (a": "')' is expected",
+                 "!": "a label key is expected", "app !x": "is not an operator", "a" * 64 + "=x": "is not a label key",
+                 "app=" + "v" * 64: "is not a label value"}
+
+
+@pytest.mark.parametrize("selector", GOOD_SELECTORS)
+def test_label_selectors_the_api_server_takes_are_taken(selector: str) -> None:
+    from meshtui.domain.selectors import check_label_selector
+
+    check_label_selector(selector)
+
+
+@pytest.mark.parametrize(("selector", "message"), BAD_SELECTORS.items())
+def test_label_selectors_the_api_server_refuses_are_refused_first(selector: str, message: str) -> None:
+    from meshtui.domain.selectors import SelectorSyntaxError, check_label_selector
+
+    with pytest.raises(SelectorSyntaxError, match=re.escape(message)):
+        check_label_selector(selector)
