@@ -1,7 +1,9 @@
 """Label and field selectors with the API server's syntax and its error messages.
 
-Label selectors: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`,
-comma-separated and ANDed. Field selectors: `path=v`, `path==v`, `path!=v` over the
+Label selectors: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, `k>N`,
+`k<N`, comma-separated and ANDed; keys are qualified names (a lowercase DNS-subdomain prefix of
+at most 253 characters and `/`, then at most 63 characters), values label values (at most 63),
+a set is never empty and a comma is always followed by a requirement, as apimachinery checks. Field selectors: `path=v`, `path==v`, `path!=v` over the
 fields each kind allows (others are a 400 "field label not supported", as for real).
 """
 
@@ -11,11 +13,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-_KEY = r"(?:[a-z0-9A-Z.\-]+/)?[a-z0-9A-Z]([a-z0-9A-Z_.\-]*[a-z0-9A-Z])?"
+_KEY = r"(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[a-z0-9A-Z]([a-z0-9A-Z_.\-]*[a-z0-9A-Z])?"
 _VALUE = r"([a-z0-9A-Z]([a-z0-9A-Z_.\-]*[a-z0-9A-Z])?)?"
 _SET = re.compile(rf"^\s*({_KEY})\s+(in|notin)\s*\(([^)]*)\)\s*$")
 _CMP = re.compile(rf"^\s*({_KEY})\s*(==|=|!=)\s*({_VALUE})\s*$")
+_ORDER = re.compile(rf"^\s*({_KEY})\s*(<|>)\s*(-?[0-9]+)\s*$")
 _EXISTS = re.compile(rf"^\s*(!?)\s*({_KEY})\s*$")
+_VALUE_ONLY = re.compile(rf"^{_VALUE}$")
 
 
 class SelectorError(ValueError):
@@ -40,23 +44,55 @@ def _split(selector: str) -> list[str]:
         else:
             current.append(ch)
     parts.append("".join(current))
-    return [p for p in (part.strip() for part in parts) if p]
+    stripped = [part.strip() for part in parts]
+    if len(stripped) > 1 and "" in stripped:
+        raise SelectorError(f"unable to parse requirement: found '', expected: identifier after ',' in {selector!r}")
+    return [part for part in stripped if part]
+
+
+def _checked_key(key: str) -> str:
+    prefix, _, name = key.rpartition("/")
+    if len(name) > 63 or len(prefix) > 253:
+        raise SelectorError(f"invalid label key {key!r}: name part must be no more than 63 characters"
+                            f"{' and the prefix no more than 253' if prefix else ''}")
+    return key
+
+
+def _checked_value(value: str) -> str:
+    if len(value) > 63 or not _VALUE_ONLY.match(value):
+        raise SelectorError(f"invalid label value {value!r}: must be no more than 63 characters, alphanumeric at "
+                            "both ends, with '-', '_' or '.' between")
+    return value
+
+
+def _as_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _requirement(text: str) -> Matcher:
     if m := _SET.match(text):
-        key, op = m.group(1), m.group(3)
-        values = {v.strip() for v in m.group(4).split(",") if v.strip()}
+        key, op = _checked_key(m.group(1)), m.group(5)
+        values = {_checked_value(v.strip()) for v in m.group(6).split(",") if v.strip()}
+        if not values:
+            raise SelectorError(f"for 'in', 'notin' operators, values set can't be empty: {text!r}")
         if op == "in":
             return lambda labels: labels.get(key) in values
         return lambda labels: labels.get(key) not in values
+    if m := _ORDER.match(text):
+        key, op, bound = _checked_key(m.group(1)), m.group(5), int(m.group(6))
+        if op == ">":
+            return lambda labels: (n := _as_int(labels.get(key))) is not None and n > bound
+        return lambda labels: (n := _as_int(labels.get(key))) is not None and n < bound
     if m := _CMP.match(text):
-        key, op, value = m.group(1), m.group(3), m.group(4)
+        key, op, value = _checked_key(m.group(1)), m.group(5), _checked_value(m.group(6))
         if op == "!=":
             return lambda labels: labels.get(key) != value
         return lambda labels: labels.get(key) == value
     if m := _EXISTS.match(text):
-        negate, key = m.group(1) == "!", m.group(2)
+        negate, key = m.group(1) == "!", _checked_key(m.group(2))
         return (lambda labels: key not in labels) if negate else (lambda labels: key in labels)
     raise SelectorError(f"unable to parse requirement: {text!r}")
 

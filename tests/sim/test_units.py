@@ -22,12 +22,17 @@ from meshtui.sim.timefmt import parse_ns as parse_ts
     ("!app", {"app": "x"}, False),
     ("app=x,version in (v1,v2),!canary", {"app": "x", "version": "v2"}, True),
     ("", {}, True),
+    ("replicas>2", {"replicas": "3"}, True),
+    ("replicas>2", {"replicas": "2"}, False),
+    ("replicas<2", {"replicas": "x"}, False),  # not an integer: no match, as apimachinery
+    ("app.kubernetes.io/name=shop", {"app.kubernetes.io/name": "shop"}, True),
 ])
 def test_label_selectors(selector: str, labels: dict, expected: bool) -> None:
     assert parse_label_selector(selector)(labels) is expected
 
 
-@pytest.mark.parametrize("bad", ["=x", "version in v1", "a b"])
+@pytest.mark.parametrize("bad", ["=x", "version in v1", "a b", "app=x,", "app in ()", "x>y", "Example.com/a=b",
+                                 "a" * 64 + "=x", "app=" + "v" * 64, "app in (-x)"])
 def test_bad_label_selectors(bad: str) -> None:
     with pytest.raises(SelectorError):
         parse_label_selector(bad)
