@@ -105,6 +105,19 @@ def test_a_write_by_meshtui_itself_is_recognised_as_meshtuis(sim: SimCluster) ->
     assert panel.apply(fresh).written  # the next apply on fresh routes is not refused
 
 
+def test_meshtuis_own_earlier_write_of_the_other_object_is_still_meshtuis(sim: SimCluster) -> None:
+    """A tour writes catalog's breaker (the DestinationRule), then its weights (the VirtualService): both objects
+    changed under the panel's stale plan, and both are meshtui's, though the newest history entry names only
+    the VirtualService (a reviewer: `wrote()` looked at the newest entry alone)."""
+    panel, tour = service(sim), service(sim)
+    stale = panel.plan_edits(panel.load("catalog"), [E.Preset("half")])
+    tour.apply(tour.plan(tour.load("catalog"), R.set_breaker, max_connections=50))
+    tour.apply(tour.plan(tour.load("catalog"), R.set_weights, {"v2": 100}))
+    with pytest.raises(RouteConflict) as info:
+        panel.apply(stale)
+    assert info.value.by_meshtui and "meshtui itself" in info.value.message
+
+
 def test_cli_conflict_exits_1_and_yes_applies_on_top(sim: SimCluster, monkeypatch: pytest.MonkeyPatch) -> None:
     original = RouteService.load
     calls: list[int] = []

@@ -116,10 +116,15 @@ class RouteHistory:
         spec = obj.get("spec") or {}
         host = spec.get("host") or next(iter(spec.get("hosts") or []), "")
         try:
-            entry = self.store().peek(obj["metadata"]["namespace"], str(host).split(".")[0])
+            history = self.store().entries(obj["metadata"]["namespace"], str(host).split(".")[0])
         except HistoryUnavailable:
             return False
-        return entry is not None and any((c.uid, c.resource_version) == key for c in entry.objects)
+        kind, name = obj.get("kind"), obj["metadata"].get("name")
+        for entry in reversed(history):  # meshtui's newest write of this object, whatever it wrote since
+            for change in entry.objects:
+                if change.kind == kind and change.name == name:
+                    return (change.uid, change.resource_version) == key
+        return False
 
     # -- writes ------------------------------------------------------------------------
     def _put_spec(self, change: ObjectChange, ns: str, spec: dict | None, current: dict | None) -> str:
