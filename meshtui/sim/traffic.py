@@ -219,7 +219,8 @@ class Traffic:
     def _overflow(self, policy: dict, cluster: str) -> bool:
         pool = policy.get("connectionPool") or {}
         http, tcp = pool.get("http") or {}, pool.get("tcp") or {}
-        limits = [v for v in (tcp.get("maxConnections"), http.get("http2MaxRequests")) if isinstance(v, int)]
+        # Istio sets a limit only when it is above 0: 0 leaves Envoy's (effectively unlimited) default.
+        limits = [v for v in (tcp.get("maxConnections"), http.get("http2MaxRequests")) if isinstance(v, int) and v > 0]
         if not limits:
             return False
         capacity = min(limits) + int(http.get("http1MaxPendingRequests", 0) or 0)
