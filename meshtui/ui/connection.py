@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 from textual import work
 from textual.app import App
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.text import inert
@@ -105,7 +105,9 @@ class ConnectionControls(_AppBase):
             self._close_session(old)
         self.load_info(message.session)
         self.refresh_bindings()
-        self.action_show_panel(self.start_panel or "overview")
+        # The start panel, unless the user went to another one (not Setup, shown when offline) while connecting.
+        start, active = self.start_panel or "overview", self.query_one(TabbedContent).active
+        self.action_show_panel(active if active not in (start, "setup", "") else start)
         self.start_tour()
 
     def disconnect(self, reason: str, hint: str | None = None) -> None:

@@ -149,3 +149,22 @@ def test_the_real_wiring_preloads_both_stacks_one_module_per_step() -> None:
     for step in steps:
         step()
     assert imports.pending() == [] and Wiring().preload_steps() == []
+
+
+async def test_a_panel_chosen_while_connecting_stays_shown_once_connected() -> None:
+    """Pressing 3 while the app connects must not be undone by the connection landing on the Overview."""
+    gate = threading.Event()
+
+    class SlowWiring(FakeWiring):
+        def session(self):  # type: ignore[no-untyped-def]
+            gate.wait(30)
+            return super().session()
+
+    app = MeshApp(SlowWiring(), UserSettings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        assert app.query_one(TabbedContent).active == "resources"
+        gate.set()
+        await wait_for(pilot, lambda: app.session is not None, what="connected")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "resources"
