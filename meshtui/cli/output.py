@@ -119,25 +119,28 @@ class Diagnostics:
     profile (exit 2) must still end with its own exit code, not with 1 from a BrokenPipeError
     raised while telling the user, or 0 from mistaking it for stdout closed by `head`."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream
-        self.gone = False
+        self.gone = stream is None  # started with fd 2 closed (`2>&-`): Python gives no stderr at all
 
     def write(self, text: str) -> int:
-        if not self.gone:
+        if not self.gone and self.stream is not None:
             try:
                 self.stream.write(text)
-            except (BrokenPipeError, ValueError):  # ValueError: the stream was closed under us
+            except (OSError, ValueError):  # a closed pipe, a full disk (`2>/dev/full`), a closed stream
                 self.gone = True
         return len(text)
 
     def flush(self) -> None:
-        if not self.gone:
+        if not self.gone and self.stream is not None:
             try:
                 self.stream.flush()
-            except (BrokenPipeError, ValueError):
+            except (OSError, ValueError):
                 self.gone = True
 
-    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ... of the real stream
+    def isatty(self) -> bool:
+        return self.stream is not None and not self.gone and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:  # fileno, encoding, ... of the real stream
         return getattr(self.stream, name)
 

@@ -206,3 +206,9 @@ def test_the_exit_code_survives_a_stderr_whose_reader_is_gone(tmp_path: Path) ->
         finally:
             os.close(write)
         assert done.returncode == code, (args, done.returncode)
+        with open("/dev/full", "w") as full:  # every write fails: no space left on device
+            done = subprocess.run([str(MESHTUI), *args], stdout=subprocess.DEVNULL, stderr=full, env=env, timeout=60)
+        assert done.returncode == code, ("2>/dev/full", args, done.returncode)
+        done = subprocess.run([str(MESHTUI), *args], stdout=subprocess.DEVNULL, env=env, timeout=60,
+                              preexec_fn=lambda: os.close(2))  # `2>&-`: no stderr at all
+        assert done.returncode == code, ("2>&-", args, done.returncode)
