@@ -178,6 +178,9 @@ class StreamReader:
             if interrupted:
                 shutdown_response(response)
             yield response
+        except BaseException:
+            response.close()  # abandoned half read (a cut, a restart found): never back to the pool mid-stream
+            raise
         finally:
             with self._lock:
                 self._response = None

@@ -88,6 +88,8 @@ class ResumingTail:
         """The stamp of the first line of the instance after ours, once a log showed it: all ours come before."""
         self._doubt_settled = False
         """The status had its time and shows one restart: a previous log without our last line is ours, rotated."""
+        self._boundary_due: Position | None = None
+        """The last line whose place at the log's start is to be checked once the next response opened."""
         self._cut_at: float | None = None
         self._gap_after: Position | None = None
         self._cause = Cause("stream_cut", "stream cut")
@@ -140,9 +142,10 @@ class ResumingTail:
             # (not needed for a container that stopped for good: it cannot restart under the read).
             confirm = confirm or bool(params.get("follow")) or not self._for_good
             check = bool(params.get("follow")) and before != self._gap_after
+        # The log's start is looked at once the response opened (`on_open`): a restart between a look made
+        # before and the open would serve the next instance's log unnoticed while the pod's status lags.
+        self._boundary_due = before if check else None
         try:
-            if check and before is not None:
-                self._check_boundary(before)
             complete, position = self._reader.read(params, verify=None if skip else before, accept_gap=accept_gap,
                                                    confirm=confirm)
         except Exception:
@@ -194,6 +197,14 @@ class ResumingTail:
                     self.instance = restarts  # restarted before we started: this is the instance we read
                 else:
                     self._restarted()
+        due, self._boundary_due = self._boundary_due, None
+        if due is not None:
+            self._check_boundary(due)
+        elif confirm and self._expect is None and self.position is not None and \
+                self._reader.previous_from(self.position) is not None:
+            # The status may lag the logs: our last line (or a later one) in the previous instance's log
+            # means the log just opened is a newer instance's (nothing of it is delivered under our label).
+            self._unreported_restart(self.instance + 1, self.instance + 1)
         if self._cut_at is not None:
             self.notify(Notice("reconnected", self.source, self._cause.text, since=self.position,
                                seconds=time.monotonic() - self._cut_at, attempts=self.attempts + 1, cause=self._cause))

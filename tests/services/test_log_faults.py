@@ -7,10 +7,12 @@ all during the follow. Delivered lines are compared with the sim's own record.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +20,9 @@ from meshtui.adapters.kube import KubeClient
 from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import TailState
 from meshtui.services.logs import LogEngine
-from meshtui.sim import SimCluster
+from meshtui.sim import SimCluster, kubeconfig_yaml
 from tests.conftest import SimFactory
-from tests.services.log_oracle import CUTS, Delivered, node_log, post, scenario_for, wait
+from tests.services.log_oracle import CUTS, Delivered, get, node_log, post, scenario_for, wait
 
 
 class Collector:
@@ -254,3 +256,89 @@ def test_two_restarts_the_status_shows_late_never_put_one_instance_under_another
         assert mine(1) == truth[1] and mine(2) == truth[2], "each once, under its own label"
         assert [i for i, _, m in collector.delivered()[(pod, "catalog")] if m] == [1, 2]
         assert engine.stats()["gaps"] == (0 if got == first else 1) == collector.notices.count("gap")
+
+
+class CrashingRelay:
+    """A loopback TCP relay to the sim that crashes the container just before it forwards the next follow
+    read it sees once armed: the crash lands between the tail's look at the log and its next read."""
+
+    def __init__(self, sim: SimCluster, pod: str) -> None:
+        self.sim, self.pod = sim, pod
+        self.armed, self.fired = threading.Event(), threading.Event()
+        self.looked = False
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        target = int(self.sim.url.rsplit(":", 1)[1])
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", target))
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, inspect: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                log = inspect and f"/pods/{self.pod}/log?".encode() in data
+                if log and b"limitBytes=" in data:
+                    self.looked = True  # the tail looks at the log's first stamp before a read after its line
+                elif log and b"follow=true" in data:
+                    if self.armed.is_set() and self.looked and not self.fired.is_set():
+                        crash(self.sim, self.pod)
+                        self.fired.set()
+                    self.looked = False
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_read_resumed_after_its_last_line_is_checked_against_the_logs_not_only_the_status(
+        sim_factory: SimFactory, tmp_path: Path) -> None:
+    """Cut after every line, each read resumes just after the line it showed, so no line vouches for the
+    instance; the pod is asked instead, and its status lags the restart. A crash between the tail's look at
+    the log and its next read gave the next instance's lines under the old number, then again under the new
+    one (a reviewer's run). The logs are asked as well."""
+    sim = sim_factory()
+    pods = [p["metadata"]["name"] for p in get(sim, "/api/v1/namespaces/shop/pods")["items"]]
+    pod = next(name for name in pods if name.startswith("catalog-v2"))
+    relay = CrashingRelay(sim, pod)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(kubeconfig_yaml(f"http://127.0.0.1:{relay.port}"))
+    query = LogQuery(namespace="shop", pod_pattern="^catalog-v2", containers="^catalog$", tail=0)
+    engine = LogEngine(KubeClient.connect(str(kubeconfig)), query, drop_when_full=False)
+    collector = Collector(engine)
+    engine.start()
+    try:
+        wait(lambda: len(engine.tails) == 1 and next(iter(engine.tails.values())).state is TailState.FOLLOWING,
+             30, "the tail")
+        sim.set_faults(drop_log_streams_after=1, status_lag_ms=5000)
+        write(sim, pod, [f"old {i}" for i in range(12)])
+        wait(lambda: len(lines_of(collector, pod, 0)) >= 4, 60, "the read under way")
+        relay.armed.set()
+        wait(relay.fired.is_set, 30, "the crash between a look and a read")
+        write(sim, pod, [f"new {i}" for i in range(10)])
+        truth = node_log(sim, pod, "catalog")
+        wait(lambda: len(lines_of(collector, pod, 1)) >= len(truth[1]), 120, "the new instance",
+             lambda: f"delivered {[(i, t) for i, t, _ in collector.delivered().get((pod, 'catalog'), [])][-6:]}")
+        old = truth[0][truth[0].index("old 0"):]  # the tail started after the start-up lines (tail=0)
+        assert lines_of(collector, pod, 0) == old, "ours, all of it, once"
+        assert lines_of(collector, pod, 1) == truth[1], "the next, once, under its own number"
+        assert engine.stats()["gaps"] == 0
+    finally:
+        collector.close()
+        engine.stop()
+        relay.close()
