@@ -67,6 +67,8 @@ class Relay:
                     with self._lock:
                         self.requests.extend(found)
                     tail = window[-2048:]
+                    for method, target in found:
+                        self.forwarding(method, target)
                 sink.sendall(data)
         except OSError:
             pass
@@ -76,6 +78,9 @@ class Relay:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def forwarding(self, method: str, target: str) -> None:
+        """Called with each request line just before it is forwarded (a test may act on the cluster here)."""
 
     def close(self) -> None:
         self._stop.set()

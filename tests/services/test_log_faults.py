@@ -7,7 +7,6 @@ all during the follow. Delivered lines are compared with the sim's own record.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from meshtui.services.log_reader import TailState
 from meshtui.services.logs import LogEngine
 from meshtui.sim import SimCluster, kubeconfig_yaml
 from tests.conftest import SimFactory
+from tests.fakes.relay import Relay
 from tests.services.log_oracle import CUTS, Delivered, get, node_log, post, scenario_for, wait
 
 
@@ -258,52 +258,26 @@ def test_two_restarts_the_status_shows_late_never_put_one_instance_under_another
         assert engine.stats()["gaps"] == (0 if got == first else 1) == collector.notices.count("gap")
 
 
-class CrashingRelay:
-    """A loopback TCP relay to the sim that crashes the container just before it forwards the next follow
-    read it sees once armed: the crash lands between the tail's look at the log and its next read."""
+class CrashingRelay(Relay):
+    """A relay to the sim that crashes the container just before it forwards, once armed, a follow read that
+    comes after a look at the log's start: the crash lands between the tail's look and its next read."""
 
     def __init__(self, sim: SimCluster, pod: str) -> None:
         self.sim, self.pod = sim, pod
         self.armed, self.fired = threading.Event(), threading.Event()
         self.looked = False
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(int(sim.url.rsplit(":", 1)[1]))
 
-    def _accept(self) -> None:
-        target = int(self.sim.url.rsplit(":", 1)[1])
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", target))
-            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket, inspect: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                log = inspect and f"/pods/{self.pod}/log?".encode() in data
-                if log and b"limitBytes=" in data:
-                    self.looked = True  # the tail looks at the log's first stamp before a read after its line
-                elif log and b"follow=true" in data:
-                    if self.armed.is_set() and self.looked and not self.fired.is_set():
-                        crash(self.sim, self.pod)
-                        self.fired.set()
-                    self.looked = False
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.server.close()
+    def forwarding(self, method: str, target: str) -> None:
+        if f"/pods/{self.pod}/log?" not in target:
+            return
+        if "limitBytes=" in target:
+            self.looked = True  # the tail looks at the log's first stamp around a read after its last line
+        elif "follow=true" in target:
+            if self.armed.is_set() and self.looked and not self.fired.is_set():
+                crash(self.sim, self.pod)
+                self.fired.set()
+            self.looked = False
 
 
 def test_a_read_resumed_after_its_last_line_is_checked_against_the_logs_not_only_the_status(
