@@ -172,7 +172,7 @@ class StreamReader:
         self.timeout = timeout
         response = self.kube.open_stream(path, query=query, timeout=timeout, accept="*/*")
         with self._lock:
-            self._response = response
+            outer, self._response = self._response, response  # a look made while a stream is open nests
             interrupted = self.interrupted
         try:
             if interrupted:
@@ -183,7 +183,7 @@ class StreamReader:
             raise
         finally:
             with self._lock:
-                self._response = None
+                self._response = outer  # the stream still open (if any) can be cut by `interrupt()` again
             response.release_conn()
 
     def first_stamp(self) -> int | None:
