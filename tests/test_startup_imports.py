@@ -89,3 +89,19 @@ def test_view_and_validate_stay_functions_after_their_modules_load() -> None:
             "assert callable(R.view) and callable(R.validate), (R.view, R.validate)\n"
             "assert R.describe is meshtui.domain.routes.present.describe\n")
     loaded_after(code)
+
+
+def test_the_collector_is_back_on_after_every_stack_import_even_a_failed_one() -> None:
+    """The heavy imports pause the garbage collector; it must never stay off (a long `logs -f` or the TUI
+    would then keep every cycle), and a starting command's import leaves its objects frozen."""
+    probe = ("import gc, json\nfrom meshtui.adapters import imports\n"
+             "imports.ensure('json.decoder')\nafter_plain = (gc.isenabled(), gc.get_freeze_count())\n"
+             "try:\n    imports.ensure('meshtui_no_such_module', settle=True)\nexcept ImportError:\n    pass\n"
+             "after_failed = gc.isenabled()\nimports.ensure(*imports.KUBE, settle=True)\n"
+             "print(json.dumps([after_plain, after_failed, gc.isenabled(), gc.get_freeze_count()]))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (plain_on, plain_frozen), failed_on, on, frozen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert plain_on and plain_frozen == 0, "an import not asked to settle froze objects"
+    assert failed_on, "a failed import left the garbage collector off"
+    assert on and frozen > 10_000, f"the kubernetes stack's objects were not frozen ({frozen})"

@@ -131,7 +131,7 @@ class KubeClient:
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None) -> KubeClient:
         """Prepare a client for `context` (or the current one) of `kubeconfig`; nothing runs, nothing is sent."""
-        imports.ensure(*imports.KUBE)
+        imports.ensure(*imports.KUBE, settle=True)  # a command starting: see adapters.imports
         import urllib3
         from kubernetes.client import Configuration
         from kubernetes.config.kube_config import KubeConfigLoader
