@@ -30,6 +30,7 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import gc  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -89,6 +90,23 @@ Timing = tuple[float, float, int] | None
 Timings = dict[str, list[Timing]]
 
 
+class Collector:
+    """Python's cyclic garbage collector as the keys see it: (generation, start, end) of each pass."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spans.append((info["generation"], self._started, time.perf_counter()))
+
+    def within(self, start: float, end: float, generations: tuple[int, ...] = (0, 1, 2)) -> float:
+        return sum(max(0.0, min(b, end) - max(a, start)) for g, a, b in self.spans if g in generations)
+
+
 async def yardstick(presses: int) -> list[Timing]:
     app = Yardstick()
     async with app.run_test(size=SIZE, notifications=True):
@@ -103,7 +121,7 @@ async def textual_tabs(rounds: int) -> list[Timing]:
         return [await paints.press_painted(key, key) for _ in range(rounds) for key in "12345"]
 
 
-async def meshtui_keys(kubeconfig: str, url: str, rounds: int) -> tuple[Timings, float]:
+async def meshtui_keys(kubeconfig: str, url: str, rounds: int) -> tuple[Timings, float, list[tuple[float, float]]]:
     from meshtui.config.settings import UserSettings
     from meshtui.ui.app import MeshApp
     from meshtui.wiring import Wiring
@@ -122,13 +140,21 @@ async def meshtui_keys(kubeconfig: str, url: str, rounds: int) -> tuple[Timings,
         idle_from, idle_frames = time.perf_counter(), len(paints.times)
         await asyncio.sleep(3)  # frames painted with no key pressed: what could blur a burst's end
         idle_rate = (len(paints.times) - idle_frames) / (time.perf_counter() - idle_from)
+        collector, in_gc = Collector(), []
+        gc.callbacks.append(collector)
         for _ in range(rounds):
             for group, keys in KEYS.items():
                 for key in keys:
-                    times[group].append(await paints.press_painted(key, CHARACTERS.get(key, key)))
+                    timing = await paints.press_painted(key, CHARACTERS.get(key, key))
+                    times[group].append(timing)
+                    if timing is not None:
+                        end = paints.times[-1]
+                        start = end - timing[1]
+                        in_gc.append((collector.within(start, end, (2,)), timing[1] - collector.within(start, end)))
+        gc.callbacks.remove(collector)
         post(f"{url}/_sim/faults", {"api_latency_ms": 0})
     app.wiring.close()
-    return times, idle_rate
+    return times, idle_rate, in_gc
 
 
 def summary(values: list[Timing]) -> dict[str, object]:
@@ -150,7 +176,7 @@ def main() -> None:
         try:
             base = asyncio.run(yardstick(sum(len(k) for k in KEYS.values()) * args.rounds))
             tabs = asyncio.run(textual_tabs(args.rounds))
-            ours, idle_rate = asyncio.run(meshtui_keys(str(kubeconfig), url, args.rounds))
+            ours, idle_rate, in_gc = asyncio.run(meshtui_keys(str(kubeconfig), url, args.rounds))
         finally:
             proc.terminate()
             proc.wait(30)
@@ -163,6 +189,10 @@ def main() -> None:
             **{f"meshtui {group} keys": summary(values) for group, values in ours.items()},
             "meshtui all keys": summary(every),
             "meshtui frames per second with no key pressed": round(idle_rate, 2),
+            "meshtui keys with a full (gen 2) collection inside (n, ms each)": [
+                sum(1 for full, _ in in_gc if full), [round(full * 1000) for full, _ in in_gc if full]],
+            "meshtui all keys minus the collector's time inside (all generations)": percentiles_ms(
+                [net for _, net in in_gc]),
             "meshtui per key: press -> effect painted ms (frames), each round": {
                 f"{group} {key}": [f"{v[1] * 1000:.0f} ({v[2]})" if v else "-" for v in values[index::len(KEYS[group])]]
                 for group, values in ours.items() for index, key in enumerate(KEYS[group])}}
