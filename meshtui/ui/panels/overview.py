@@ -43,6 +43,7 @@ from meshtui.ui.panels.overview_rows import (
     health_line,
     node_rows,
 )
+from meshtui.ui.repaint import update_static
 from meshtui.ui.widgets.virtual_table import Cell, ListSource, VirtualTable
 
 if TYPE_CHECKING:
@@ -257,7 +258,8 @@ class OverviewPanel(ReportsFailures, OverviewActions):
         if not self.is_mounted:
             return
         if self.offline is not None and self.session is None:
-            self.query_one("#health", Static).update(Content.styled(f"○ not connected: {self.offline}", "$error"))
+            update_static(self.query_one("#health", Static), Content.styled(f"○ not connected: {self.offline}", "$error"),
+                          fixed_size=True)
             return
         summary = self.view.health(len(self.events), time.time())
         states = {feed.state.value for feed in self.feeds.values()}
@@ -266,7 +268,7 @@ class OverviewPanel(ReportsFailures, OverviewActions):
                            states, errors, self.ingress, bool(self.feeds))
         for job, text in self.failures.items():
             line = line + Content.styled(f"  ✘ {job}: {text}", "$error")
-        self.query_one("#health", Static).update(line)
+        update_static(self.query_one("#health", Static), line, fixed_size=True)
 
     def _tick(self) -> None:
         """Ages move on: redraw the rows on screen (the others are formatted when scrolled to)."""

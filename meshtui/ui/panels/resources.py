@@ -25,6 +25,7 @@ from meshtui.domain.text import inert
 from meshtui.domain.usage import UsageSnapshot, human_cores, level, shown_label
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.messages import LogsRequested
+from meshtui.ui.repaint import update_static
 from meshtui.ui.text import safe_text
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
@@ -211,12 +212,12 @@ class ResourcesPanel(ReportsFailures, Vertical):
             host.append(service.series("host/mem").sparkline(30, 100), style=str(theme.secondary))
             host.append(f"  swap {size(h.swap_used)}/{size(h.swap_total)}  disk {h.disk_path} "
                         f"{size(h.disk_used)}/{size(h.disk_total)}  net ↓{size(h.net_rx_rate)}/s ↑{size(h.net_tx_rate)}/s")
-        self.query_one("#host-usage", Static).update(host)
+        update_static(self.query_one("#host-usage", Static), host, fixed_size=True)
         containers = snap.containers
         table = self.query_one("#node-containers", KeyedTable)
         table.display = bool(containers)
         cluster = service.cluster
-        self.query_one("#containers-title", Static).update(safe_text(
+        update_static(self.query_one("#containers-title", Static), safe_text(
             f"Node containers (docker, cluster {cluster}): {len(containers)}" if cluster and containers else
             f"Node containers (docker): none for cluster {cluster}" if cluster else
             "Node containers: none (nodes are not Docker containers here)"))
@@ -253,7 +254,7 @@ class ResourcesPanel(ReportsFailures, Vertical):
                            service.series(f"pod/{p.key}").sparkline(16))
         self.query_one("#pod-usage", KeyedTable).sync(rows, [p.key for p in shown])
         where = f" on {self.node_filter}" if self.node_filter else ""
-        self.query_one("#pods-title", Static).update(safe_text(
+        update_static(self.query_one("#pods-title", Static), safe_text(
             f"Pods{where}: {shown_label(self.top, len(pods))} by {self.sort_by}  (⇄ = sidecar; ≥80% of a limit in "
             f"red; Enter: logs{'; Esc: all nodes' if self.node_filter else ''})"))
 
@@ -267,7 +268,7 @@ class ResourcesPanel(ReportsFailures, Vertical):
             status.append(f"sampled {age:.0f}s ago", style="dim")
             for notice in self.snapshot.notices:
                 status.append(f"  ! {inert(notice)}", style=str(self.app.current_theme.warning))
-        self.query_one("#usage-status", Static).update(status)
+        update_static(self.query_one("#usage-status", Static), status, fixed_size=True)
 
     # -- actions -----------------------------------------------------------------------
     def action_faster(self) -> None:

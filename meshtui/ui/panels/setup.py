@@ -32,6 +32,7 @@ from meshtui.ui.messages import DoctorFinished, ProfilesFound
 from meshtui.ui.panels.setup_runs import ProvisionRuns, StepRow
 from meshtui.ui.panels.setup_steps import StepList
 from meshtui.ui.panels.setup_tools import SetupTools
+from meshtui.ui.repaint import update_static
 
 if TYPE_CHECKING:
     from meshtui.domain.checks import Check
@@ -120,7 +121,7 @@ class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, StepList, Vertical)
             banner.append("D", style="bold reverse")
             banner.append(" to start the simulated demo cluster right here (nothing to install), "
                           "or fix what the doctor reports below and create a real one with `meshtui up`.")
-        self.query_one("#setup-banner", Static).update(banner)
+        update_static(self.query_one("#setup-banner", Static), banner)
         self._render_profiles()
 
     def _render_profiles(self, suffix: str = "") -> None:
@@ -133,7 +134,7 @@ class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, StepList, Vertical)
             line.append("no profiles found" if self.wiring is not None else "…")
         if suffix:
             line.append(f" — {suffix}")
-        self.query_one("#setup-profile", Static).update(line)
+        update_static(self.query_one("#setup-profile", Static), line)
 
     def action_next_profile(self) -> None:
         if not self.profiles:
@@ -141,18 +142,23 @@ class SetupPanel(ReportsFailures, ProvisionRuns, SetupTools, StepList, Vertical)
             return
         index = self.profiles.index(self.profile) if self.profile in self.profiles else -1
         self.profile = self.profiles[(index + 1) % len(self.profiles)]
-        self.action_check()
-        if self.run_verb is None:
-            self.show_plan(self.profile)
+        if not self._run_doctor() and self.run_verb is None:
+            self.show_plan(self.profile)  # asked once: a second plan was a second redraw (a reflow, a frame)
 
     def action_check(self) -> None:
+        self._run_doctor()
+
+    def _run_doctor(self) -> bool:
+        """Run the doctor for the profile (in a worker); True when its plan was asked for too."""
         if self.wiring is None:
             self.app.notify("still starting: the doctor runs once the connection is settled", severity="warning")
-            return
+            return False
         self._render_profiles("checking…")
         self._doctor(self.wiring, self.profile)
         if self.run_verb is None and self.profile is not None and (not self.steps or self.plan_profile):
             self.show_plan(self.profile)
+            return True
+        return False
 
     @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
     def _doctor(self, wiring: WiringPort, profile: str | None) -> None:

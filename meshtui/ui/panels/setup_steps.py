@@ -19,6 +19,7 @@ from textual.widgets import RichLog, Static
 from meshtui.domain.text import inert
 from meshtui.ui.messages import ProvisionReported
 from meshtui.ui.panels.setup_runs import METRICS, SPINNER, StepRow
+from meshtui.ui.repaint import update_static
 
 if TYPE_CHECKING:
     from textual.containers import Vertical
@@ -130,4 +131,4 @@ class StepList(_PanelBase):
                      "(u starts them after asking; nothing runs until then)")
         else:
             title = "last run" if self.steps else "steps"
-        self.query_one("#steps-title", Static).update(Text(inert(title)))
+        update_static(self.query_one("#steps-title", Static), Text(inert(title)))

@@ -24,6 +24,7 @@ from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.text import inert
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.panels.traffic_render import BAR, Palette, observed_rows, rules_text, title_text
+from meshtui.ui.repaint import update_static
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:  # types only: the observer and the route engine load when the panel first needs them
@@ -125,8 +126,8 @@ class TrafficView(ReportsFailures, Horizontal):
 
     def clear(self, message: str = "") -> None:
         """Nothing of a host on screen (a namespace switch, a host that is still loading)."""
-        self.query_one("#traffic-title", Static).update(Text(inert(f"{self.namespace or ''}"), style="bold"))
-        self.query_one("#traffic-rules", Static).update(Text(inert(message), style="dim"))
+        update_static(self.query_one("#traffic-title", Static), Text(inert(f"{self.namespace or ''}"), style="bold"))
+        update_static(self.query_one("#traffic-rules", Static), Text(inert(message), style="dim"))
         self.query_one("#observed", KeyedTable).sync({}, [])
         self._status("")
 
@@ -136,13 +137,13 @@ class TrafficView(ReportsFailures, Horizontal):
             return
         palette, cluster = self.palette(), loaded.view
         shown = self.plan.view if self.plan is not None else cluster
-        self.query_one("#traffic-title", Static).update(
+        update_static(self.query_one("#traffic-title", Static),
             title_text(shown, self.target, dirty=self.dirty, stale=self.stale, undo_depth=loaded.undo_depth,
                        palette=palette))
         rules = Text("Draft — not applied\n" if self.plan is not None else "In the cluster\n", style="dim italic")
         rules.append_text(rules_text(shown, cluster if self.plan is not None else None, self.target, palette,
                                      self.bar_width()))
-        self.query_one("#traffic-rules", Static).update(rules)
+        update_static(self.query_one("#traffic-rules", Static), rules)
         if self.stale:
             self._status(f"✘ the draft no longer fits: {self.stale} (d discards it)", "error")
         elif self.plan is not None and self.plan.findings:
@@ -164,7 +165,7 @@ class TrafficView(ReportsFailures, Horizontal):
     def _status(self, message: str, level: str = "info") -> None:
         palette = self.palette()
         colour = {"error": palette.error, "warning": palette.warning, "success": palette.success}.get(level, "")
-        self.query_one("#traffic-status", Static).update(Text(inert(message), style=colour))
+        update_static(self.query_one("#traffic-status", Static), Text(inert(message), style=colour))
 
     def worker_failed(self, job: str, error: BaseException) -> None:
         summary = error.message if isinstance(error, MeshtuiError) else f"{type(error).__name__}: {error}"

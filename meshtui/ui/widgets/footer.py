@@ -5,7 +5,8 @@ bindings changed, and each new key widget restyles itself: profiled with a 1.5 s
 latency, rebuilding it was the largest cost of a panel switch (~25 keys, ~5 ms each).
 This bar reads the same bindings (`Screen.active_bindings`, shown ones only, grouped the
 way Footer groups them), renders them into one `Text`, and remembers each key's columns
-so a click still runs the key. A change costs one repaint, whatever the number of keys.
+so a click still runs the key. A change costs one repaint, whatever the number of keys;
+the same keys published again cost none.
 Keys that do not fit are dropped from the right and counted ("+3 more: ? help").
 Panel keys 1-5 are on the tabs and not repeated here (`show=False` in the app's bindings).
 """
@@ -85,13 +86,15 @@ class KeyBar(Widget, can_focus=False):
                 items.append(_Item(((binding.key, self.app.get_key_display(binding), enabled),),
                                    (binding.action,), binding.description))
             index += run
-        self.items = items
-        self.palette = None
+        palette_item = None
         palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.app.ENABLE_COMMAND_PALETTE else None
         if palette is not None:
             _, binding, enabled, _ = palette
-            self.palette = _Item(((binding.key, self.app.get_key_display(binding), enabled),), (binding.action,),
+            palette_item = _Item(((binding.key, self.app.get_key_display(binding), enabled),), (binding.action,),
                                  binding.description)
+        if items == self.items and palette_item == self.palette:
+            return  # the same keys (focus moved within a panel, a panel switch published twice): no repaint
+        self.items, self.palette = items, palette_item
         self.refresh()
 
     def render(self) -> Text:
