@@ -134,25 +134,28 @@ def container_status(pod: dict | None, container: str) -> dict | None:
 
 
 class StreamReader:
-    """Opens and consumes log responses for one container; another thread may interrupt it."""
+    """Opens and consumes log responses for one container; another thread may interrupt it (for good)."""
 
     def __init__(self, kube: KubeClient, owner: ReaderOwner) -> None:
         self.kube = kube
         self.owner = owner
         self.interrupted = False
+        """Set by `interrupt()` (the tail is stopping), never cleared: every response is cut from then on."""
         self.timeout: tuple[float, float | None] = (5.0, None)
         """The (connect, read) timeout of the last response opened: what a timed-out read waited."""
         self.boundary_seen = False
         """The last read showed the last delivered line again (its stream is on our instance, nothing rotated)."""
-        self._response: Any = None
+        self._responses: list[Any] = []
+        """The responses open now: a stream, and a look made while it is open (the log's start, the previous log)."""
         self._lock = threading.Lock()
 
     def interrupt(self) -> None:
-        """Unblock a pending read (the socket is shut down; the read raises)."""
+        """Unblock every pending read and cut any response opened later (the socket is shut down; the read
+        raises or ends). For good: a stream the owner opens after this, or goes back to, must not block it."""
         with self._lock:
             self.interrupted = True
-            response = self._response
-        if response is not None:
+            responses = list(self._responses)
+        for response in responses:
             shutdown_response(response)
 
     def read(self, params: dict[str, object], *, verify: Position | None, accept_gap: bool, confirm: bool,
@@ -172,7 +175,7 @@ class StreamReader:
         self.timeout = timeout
         response = self.kube.open_stream(path, query=query, timeout=timeout, accept="*/*")
         with self._lock:
-            outer, self._response = self._response, response  # a look made while a stream is open nests
+            self._responses.append(response)  # a look made while a stream is open nests
             interrupted = self.interrupted
         try:
             if interrupted:
@@ -183,7 +186,7 @@ class StreamReader:
             raise
         finally:
             with self._lock:
-                self._response = outer  # the stream still open (if any) can be cut by `interrupt()` again
+                self._responses.remove(response)
             response.release_conn()
 
     def first_stamp(self) -> int | None:

@@ -85,8 +85,6 @@ class ContainerTail(ResumingTail):
                 except errors as exc:
                     if self._stop.is_set():
                         break
-                    if self._reader.interrupted:
-                        continue  # told to look at the pod again: not a failure
                     self._cut(cause_of(exc, self._reader.timeout))
                 except Restarted:
                     continue
@@ -111,7 +109,6 @@ class ContainerTail(ResumingTail):
 
     def _step(self) -> bool:
         """One decision: returns True when the tail is done."""
-        self._reader.interrupted = False
         if self._resume is not None:
             return self._resume()  # a read of a stopped instance was cut: carry on, no need to ask the pod
         if not self._need_pod:
@@ -209,7 +206,8 @@ class ContainerTail(ResumingTail):
         self.state, self.error = TailState.RECONNECTING, cause.text
         self.notify(Notice("state", self.source, cause.text))
         self._wake.clear()
-        self._wake.wait(backoff(self.attempts))  # a hint (pod changed, stop) ends the wait early
+        if not self._stop.is_set():  # a stop() that set `_wake` before the clear set `_stop` before it
+            self._wake.wait(backoff(self.attempts))  # a hint (pod changed, stop) ends the wait early
 
     def _wait(self, why: str, poll: float = WAIT_POLL) -> bool:
         if self.state is not TailState.WAITING:

@@ -230,9 +230,12 @@ class LogEngine:
             return
         if self._stopped.is_set():
             return
-        self._feed = ResourceFeed(self.kube, self._collection(), name="log-pods", label_selector=self._selector,
-                                  field_selector=self._field_selector, on_change=self._pods_changed)
-        self._feed.start()
+        feed = self._feed = ResourceFeed(self.kube, self._collection(), name="log-pods",
+                                         label_selector=self._selector, field_selector=self._field_selector,
+                                         on_change=self._pods_changed)
+        feed.start()
+        if self._stopped.is_set():  # published first, checked after (see `stop`)
+            feed.stop()
 
     def _signal(self) -> None:
         self._buffer.note(None)
@@ -259,9 +262,10 @@ class LogEngine:
                 tail = ContainerTail(self.kube, pod, target.container, deliver=self._deliver, notify=self._notify,
                                      tail=self.query.effective_tail() if initial else None,
                                      since_seconds=self.query.since_seconds if initial else None)
+                self.tails[key] = tail.start()  # published first, checked after (see `stop`)
                 if self._stopped.is_set():
+                    tail.stop()
                     return
-                self.tails[key] = tail.start()
         gone = {tuple(key.split("/", 1)) for key in changes.deletes}
         for key, tail in list(self.tails.items()):
             if (key[0], key[1]) in gone or (changes.resynced and (key[0], key[1]) not in seen):
@@ -273,6 +277,8 @@ class LogEngine:
         return bool(self.tails) and all(t.finished.is_set() for t in list(self.tails.values()))
 
     def stop(self) -> None:
+        """Stop the feed and every tail. They are made on other threads, kept (`_feed`, `tails`) before those
+        look at `_stopped`, which is set here before they are looked up: one made meanwhile is seen either way."""
         self._stopped.set()
         if self._feed is not None:
             self._feed.stop()
