@@ -96,6 +96,7 @@ class UsageService:
         self.history: dict[str, RollingSeries] = {}
         self._net: tuple[float, int, int] | None = None
         self._pods: ResourceFeed | None = None
+        self._closed = False
         self.metrics_available = True
         host_adapter.prime_cpu()
 
@@ -153,9 +154,15 @@ class UsageService:
     def _pod_specs(self) -> dict[str, PodSpecInfo]:
         if self.kube is None:
             return {}
+        if self._closed:
+            return {}  # a sample still running when the panel closed the service must not start a watch
         if self._pods is None:
-            self._pods = ResourceFeed(self.kube, "/api/v1/pods", name="usage-pods", transform=pod_spec_info).start()
-            self._pods.wait_synced(10)
+            feed = self._pods = ResourceFeed(self.kube, "/api/v1/pods", name="usage-pods", transform=pod_spec_info)
+            feed.start()
+            if self._closed:  # published first, checked after: a close() meanwhile sees it or is seen here
+                feed.stop()
+                return {}
+            feed.wait_synced(10)
         return self._pods.snapshot()
 
     def cluster_metrics(self, now: float, notices: list[str]) -> tuple[list[NodeMetric], list[ContainerMetric]]:
@@ -236,6 +243,7 @@ class UsageService:
         return snapshot
 
     def close(self) -> None:
+        self._closed = True
         if self._pods is not None:
             self._pods.stop()
         if self.collector is not None:

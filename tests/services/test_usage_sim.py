@@ -75,3 +75,17 @@ def test_quantities_in_every_unit(sim: SimCluster) -> None:
             assert abs(Decimal(str(ours.cpu)) - expected(cpu, CPU)) < Decimal("1e-3")  # metrics move between reads
             assert ours.memory is not None and ours.memory > 0
     assert seen_cpu == {"n", "u", "m", "plain"} and seen_mem == {"Ki", "Mi", "Gi", "plain"}
+
+
+def test_a_sample_finishing_after_close_leaves_no_pod_watch_running(sim: SimCluster) -> None:
+    """The Resources panel closes the service while a sample may still be running on a worker: that sample
+    must not start the pod watch (a thread retrying for ever against a cluster the app has left)."""
+    import threading
+
+    usage = service(sim)
+    usage.close()  # the panel went away first; the worker's sample runs after
+    usage.sample()
+    watches = [t for t in threading.enumerate() if t.name == "feed:usage-pods" and t.is_alive()]
+    for thread in watches:
+        thread.join(5)  # a watch that was stopped ends on its own; one never stopped keeps running
+    assert not [t for t in watches if t.is_alive()], "a pod watch was left running after close()"
