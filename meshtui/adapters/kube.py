@@ -31,6 +31,8 @@ __all__ = ["ApiUnreachable", "KubeApiError", "KubeClient", "brief", "KubeconfigI
 
 DEFAULT_TIMEOUT = (5.0, 15.0)
 """(connect, read) seconds of one request; a read that waits longer ends it with a clear message."""
+BIG_BODY = 1 << 20
+"""Bodies of this many bytes or more (a list of ~1,000 pods) decode with the collector paused."""
 
 
 class KubeApiError(MeshtuiError):
@@ -217,7 +219,10 @@ class KubeClient:
         if not data:
             return {}
         try:
-            return json.loads(data)
+            if len(data) < BIG_BODY:
+                return json.loads(data)
+            with imports.collector_paused():  # a big list decodes into objects that all survive the decode
+                return json.loads(data)
         except ValueError:
             return data.decode(errors="replace")
 

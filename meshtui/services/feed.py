@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Generic, TypeVar, cast
 
+from meshtui.adapters import imports
 from meshtui.adapters.kube import KubeApiError, KubeClient, WatchStream
 from meshtui.domain.errors import MeshtuiError
 from meshtui.services.listing import LISTINGS
@@ -159,10 +160,12 @@ class ResourceFeed(Generic[T]):
         resumes from the list's version."""
         objects, version = LISTINGS.get(self.kube, self.path, self.selectors, self.page, self._stop)
         items: dict[str, T] = {}
-        for obj in objects:
-            value = self._safe_transform(obj)
-            if value is not None:
-                items[object_key(obj)] = value
+        with imports.collector_paused():  # what 20,000 pods become survives: no collector pass over it
+            for obj in objects:
+                value = self._safe_transform(obj)
+                if value is not None:
+                    items[object_key(obj)] = value
+        del objects
         with self._lock:
             self._items = items
             self._changes = FeedChanges(resynced=True, upserts=dict(items), state=self.state, error=self.error)

@@ -12,7 +12,6 @@ burst typed after `/` lands in the filter even when the app is busy.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Sequence
 from functools import partial
@@ -43,14 +42,13 @@ from meshtui.ui.panels.overview_rows import (
     health_line,
     node_rows,
 )
-from meshtui.ui.repaint import update_static
+from meshtui.ui.repaint import FREEZE_AFTER, freeze_survivors, update_static
 from meshtui.ui.widgets.virtual_table import Cell, ListSource, VirtualTable
 
 if TYPE_CHECKING:
     from meshtui.services.cluster import ProbeResult
 
 T = TypeVar("T")
-FREEZE_AFTER = 2_000
 RENDER_EVERY = 0.2
 HEALTH_EVERY = 1.0
 FEEDS = ("pods", "nodes", "events", "namespaces")
@@ -204,7 +202,7 @@ class OverviewPanel(ReportsFailures, OverviewActions):
             if changes.resynced:
                 self._health_at = 0.0  # a (re)list is news: the health line follows at once
                 if len(changes.upserts) >= FREEZE_AFTER:
-                    self.call_after_refresh(self._freeze_survivors)  # after the table is on screen
+                    self.call_after_refresh(freeze_survivors)  # after the table is on screen
         if "nodes" in pending:
             self._drain_into(self.nodes, cast("LiveFeed[NodeSummary] | None", self.feeds.get("nodes")))
         if "events" in pending:
@@ -236,13 +234,6 @@ class OverviewPanel(ReportsFailures, OverviewActions):
         table.rows_moved()
         table.rows_changed(changed)
 
-    @staticmethod
-    def _freeze_survivors() -> None:
-        """Thousands of pods now live for the session: one full collection, then everything alive moves out
-        of the collector's full passes, which otherwise walk it every few seconds (0.2-0.7 s each at
-        20,000 pods, felt as stalls). Objects that die later are still freed by reference counting."""
-        gc.collect()
-        gc.freeze()
 
     def _schedule_health(self) -> None:
         due = self._health_at + HEALTH_EVERY - time.monotonic()

@@ -25,7 +25,7 @@ from meshtui.domain.text import inert
 from meshtui.domain.usage import UsageSnapshot, human_cores, level, shown_label
 from meshtui.ui.failures import ReportsFailures
 from meshtui.ui.messages import LogsRequested
-from meshtui.ui.repaint import update_static
+from meshtui.ui.repaint import FREEZE_AFTER, freeze_survivors, update_static
 from meshtui.ui.text import safe_text
 from meshtui.ui.widgets.keyed_table import KeyedTable
 
@@ -181,6 +181,8 @@ class ResourcesPanel(ReportsFailures, Vertical):
             self.samples += 1
             self.snapshot = message.snapshot
             self._draw()
+            if self.samples == 1 and len(message.snapshot.pods) >= FREEZE_AFTER:
+                self.call_after_refresh(freeze_survivors)  # the usage history of every pod lives on
             delay = self.interval
         self.set_timer(delay, self.poll)
 
