@@ -194,6 +194,10 @@ class UsageService:
             nodes.append(metric)
         if not node_items:
             nodes = [NodeMetric(name, None, None, cap[0], cap[1]) for name, cap in sorted(capacity.items())]
+        with imports.collector_paused():  # one metric and one history per container: they survive the loop
+            return sorted(nodes, key=lambda n: n.name), self._pod_metrics(specs, pod_items, now)
+
+    def _pod_metrics(self, specs: dict[str, PodSpecInfo], pod_items: list[dict], now: float) -> list[ContainerMetric]:
         usage_by = {(i["metadata"].get("namespace", ""), i["metadata"]["name"]): {
             c["name"]: c.get("usage") or {} for c in i.get("containers", [])} for i in pod_items}
         pods: list[ContainerMetric] = []
@@ -209,7 +213,7 @@ class UsageService:
                 if pod.cpu is not None:
                     self.series(f"pod/{pod.key}").add(pod.cpu, now)
                 pods.append(pod)
-        return sorted(nodes, key=lambda n: n.name), pods
+        return pods
 
     def first_complete(self, timeout: float = 3.0) -> UsageSnapshot:
         """Sample until every node container has a CPU % (two stats readings), or timeout."""

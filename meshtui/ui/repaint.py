@@ -55,10 +55,13 @@ FREEZE_AFTER = 2_000
 """Objects from this many pods (or more) arriving at once are worth a freeze."""
 
 
-def freeze_survivors() -> None:
+def freeze_survivors(collect: bool = True) -> None:
     """One full collection, then everything alive leaves the collector's full passes for good.
 
     Call after the screen shows what just arrived (`call_after_refresh`). Frozen objects that die
-    later are still freed by reference counting; only cycles among them would stay."""
-    gc.collect()
+    later are still freed by reference counting; only cycles among them would stay. `collect=False`
+    skips the collection (0.3 s at 20,000 pods' usage, a stall of its own) when what just arrived was
+    built with the collector paused: the few cycles not yet collected then stay, once."""
+    if collect:
+        gc.collect()
     gc.freeze()
