@@ -105,3 +105,19 @@ def test_the_collector_is_back_on_after_every_stack_import_even_a_failed_one() -
     assert plain_on and plain_frozen == 0, "an import not asked to settle froze objects"
     assert failed_on, "a failed import left the garbage collector off"
     assert on and frozen > 10_000, f"the kubernetes stack's objects were not frozen ({frozen})"
+
+
+def test_opening_the_tui_leaves_the_collector_on_with_the_apps_modules_frozen() -> None:
+    probe = ("import gc, json\nfrom meshtui.cli.context import CliContext\n"
+             "import meshtui.ui.app as app_module\nseen = []\n"
+             "app_module.MeshApp.run = lambda self, *a, **k: seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+             "from meshtui.cli.commands.tui import open_app\n"
+             "from meshtui.cli.main import GLOBAL_DEFAULTS, parse\n_, args, _ = parse(['demo'])\n"
+             "[setattr(args, k, v) for k, v in GLOBAL_DEFAULTS.items() if not hasattr(args, k)]\n"
+             "open_app(CliContext.from_args(args), demo=True)\n"
+             "print(json.dumps(seen))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    [(on, frozen)] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert on, "the TUI ran with the garbage collector off"
+    assert frozen > 10_000, f"the app's modules were not frozen ({frozen})"
