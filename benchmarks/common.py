@@ -144,3 +144,23 @@ def percentiles_ms(values: Sequence[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(ordered) * 1000, 1),
             "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 1),
             "max_ms": round(ordered[-1] * 1000, 1), "n": len(ordered)}
+
+
+class CollectorSpans:
+    """Python's cyclic garbage collector as a benchmark sees it: (generation, start, end) of each pass.
+
+    Install with `gc.callbacks.append(spans)`; `within` says how long passes overlapped a span of time."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spans.append((info["generation"], self._started, time.perf_counter()))
+
+    def within(self, start: float, end: float, generations: tuple[int, ...] = (0, 1, 2)) -> float:
+        """Seconds spent collecting `generations` between start and end (overlaps counted)."""
+        return sum(max(0.0, min(b, end) - max(a, start)) for g, a, b in self.spans if g in generations)

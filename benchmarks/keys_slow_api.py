@@ -40,7 +40,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.binding import Binding  # noqa: E402
 from textual.widgets import DataTable, Static, TabbedContent, TabPane  # noqa: E402
 
-from benchmarks.common import Paints, percentiles_ms, post, report, start_sim  # noqa: E402
+from benchmarks.common import CollectorSpans, Paints, percentiles_ms, post, report, start_sim  # noqa: E402
 
 LATENCY_MS = 1500
 SIZE = (160, 45)
@@ -90,23 +90,6 @@ Timing = tuple[float, float, int] | None
 Timings = dict[str, list[Timing]]
 
 
-class Collector:
-    """Python's cyclic garbage collector as the keys see it: (generation, start, end) of each pass."""
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[int, float, float]] = []
-        self._started = 0.0
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.spans.append((info["generation"], self._started, time.perf_counter()))
-
-    def within(self, start: float, end: float, generations: tuple[int, ...] = (0, 1, 2)) -> float:
-        return sum(max(0.0, min(b, end) - max(a, start)) for g, a, b in self.spans if g in generations)
-
-
 async def yardstick(presses: int) -> list[Timing]:
     app = Yardstick()
     async with app.run_test(size=SIZE, notifications=True):
@@ -140,7 +123,7 @@ async def meshtui_keys(kubeconfig: str, url: str, rounds: int) -> tuple[Timings,
         idle_from, idle_frames = time.perf_counter(), len(paints.times)
         await asyncio.sleep(3)  # frames painted with no key pressed: what could blur a burst's end
         idle_rate = (len(paints.times) - idle_frames) / (time.perf_counter() - idle_from)
-        collector, in_gc = Collector(), []
+        collector, in_gc = CollectorSpans(), []
         gc.callbacks.append(collector)
         for _ in range(rounds):
             for group, keys in KEYS.items():

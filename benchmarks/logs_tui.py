@@ -34,7 +34,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from benchmarks.common import post, report, start_sim
+from benchmarks.common import CollectorSpans, post, report, start_sim
 
 PODS, CAP = 20, 20_000
 
@@ -51,22 +51,8 @@ def ms(values: list[float]) -> dict[str, float]:
             "max": round(max(values) * 1000, 1), "n": len(values)}
 
 
-class Collections:
-    """Python's cyclic collector as the flood sees it: each collection's generation, start and length."""
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[int, float, float]] = []
-        self._started = 0.0
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.spans.append((info["generation"], self._started, time.perf_counter()))
-
-    def within(self, start: float, end: float, generation: int) -> float:
-        """Seconds spent collecting `generation` between start and end (overlaps counted)."""
-        return sum(max(0.0, min(b, end) - max(a, start)) for g, a, b in self.spans if g == generation)
+class Collections(CollectorSpans):
+    """The collector's passes during the flood, and a summary of them."""
 
     def summary(self, start: float, end: float) -> dict[str, object]:
         """Collections between start and end; the heap as the collector sees it now (call it in the app)."""
@@ -211,7 +197,7 @@ async def flood(url: str, kubeconfig: Path, seconds: float, rate: int) -> dict:
             elapsed = time.perf_counter() - started
             gc.callbacks.remove(collections)
             collector = collections.summary(started, started + elapsed)
-            in_gc = [collections.within(a, b, 2) for a, b in toggle_spans]
+            in_gc = [collections.within(a, b, (2,)) for a, b in toggle_spans]
             received = panel.received - received_before
             kept, evicted, wrapped = len(panel.view.lines), panel.view.evicted, panel.view.wrap
     finally:

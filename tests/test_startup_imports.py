@@ -15,19 +15,24 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from meshtui.cli.main import build_parser, parse
 
 
-def loaded_after(code: str) -> list[str]:
-    """The meshtui modules in `sys.modules` after running `code` in a fresh interpreter."""
-    probe = code + ("\nimport json, sys\n"
-                    "print(json.dumps(sorted(m for m in sys.modules if m.startswith('meshtui'))))\n")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+def probe(code: str) -> Any:
+    """Run `code` in a fresh interpreter; the JSON it prints last."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def loaded_after(code: str) -> list[str]:
+    """The meshtui modules in `sys.modules` after running `code` in a fresh interpreter."""
+    return probe(code + ("\nimport json, sys\n"
+                         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('meshtui'))))\n"))
 
 
 def help_of(*argv: str) -> str:
@@ -94,30 +99,26 @@ def test_view_and_validate_stay_functions_after_their_modules_load() -> None:
 def test_the_collector_is_back_on_after_every_stack_import_even_a_failed_one() -> None:
     """The heavy imports pause the garbage collector; it must never stay off (a long `logs -f` or the TUI
     would then keep every cycle), and a starting command's import leaves its objects frozen."""
-    probe = ("import gc, json\nfrom meshtui.adapters import imports\n"
-             "imports.ensure('json.decoder')\nafter_plain = (gc.isenabled(), gc.get_freeze_count())\n"
-             "try:\n    imports.ensure('meshtui_no_such_module', settle=True)\nexcept ImportError:\n    pass\n"
-             "after_failed = gc.isenabled()\nimports.ensure(*imports.KUBE, settle=True)\n"
-             "print(json.dumps([after_plain, after_failed, gc.isenabled(), gc.get_freeze_count()]))\n")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    (plain_on, plain_frozen), failed_on, on, frozen = json.loads(result.stdout.strip().splitlines()[-1])
+    code = ("import gc, json\nfrom meshtui.adapters import imports\n"
+            "imports.ensure('json.decoder')\nafter_plain = (gc.isenabled(), gc.get_freeze_count())\n"
+            "try:\n    imports.ensure('meshtui_no_such_module', settle=True)\nexcept ImportError:\n    pass\n"
+            "after_failed = gc.isenabled()\nimports.ensure(*imports.KUBE, settle=True)\n"
+            "print(json.dumps([after_plain, after_failed, gc.isenabled(), gc.get_freeze_count()]))\n")
+    (plain_on, plain_frozen), failed_on, on, frozen = probe(code)
     assert plain_on and plain_frozen == 0, "an import not asked to settle froze objects"
     assert failed_on, "a failed import left the garbage collector off"
     assert on and frozen > 10_000, f"the kubernetes stack's objects were not frozen ({frozen})"
 
 
 def test_opening_the_tui_leaves_the_collector_on_with_the_apps_modules_frozen() -> None:
-    probe = ("import gc, json\nfrom meshtui.cli.context import CliContext\n"
-             "import meshtui.ui.app as app_module\nseen = []\n"
-             "app_module.MeshApp.run = lambda self, *a, **k: seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
-             "from meshtui.cli.commands.tui import open_app\n"
-             "from meshtui.cli.main import GLOBAL_DEFAULTS, parse\n_, args, _ = parse(['demo'])\n"
-             "[setattr(args, k, v) for k, v in GLOBAL_DEFAULTS.items() if not hasattr(args, k)]\n"
-             "open_app(CliContext.from_args(args), demo=True)\n"
-             "print(json.dumps(seen))\n")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    [(on, frozen)] = json.loads(result.stdout.strip().splitlines()[-1])
+    code = ("import gc, json\nfrom meshtui.cli.context import CliContext\n"
+            "import meshtui.ui.app as app_module\nseen = []\n"
+            "app_module.MeshApp.run = lambda self, *a, **k: seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+            "from meshtui.cli.commands.tui import open_app\n"
+            "from meshtui.cli.main import GLOBAL_DEFAULTS, parse\n_, args, _ = parse(['demo'])\n"
+            "[setattr(args, k, v) for k, v in GLOBAL_DEFAULTS.items() if not hasattr(args, k)]\n"
+            "open_app(CliContext.from_args(args), demo=True)\n"
+            "print(json.dumps(seen))\n")
+    [(on, frozen)] = probe(code)
     assert on, "the TUI ran with the garbage collector off"
     assert frozen > 10_000, f"the app's modules were not frozen ({frozen})"
