@@ -49,28 +49,47 @@ def ensure(*modules: str, settle: bool = False) -> None:
     """
     if all(name in _DONE for name in modules):
         return
-    with _LOCK, collector_paused(settle=settle):
-        for name in modules:
-            if name not in _DONE:
+    with _LOCK:
+        missing = [name for name in dict.fromkeys(modules) if name not in _DONE]
+        if not missing:
+            return  # another thread imported them while this one waited: nothing to settle
+        with collector_paused(settle=settle):
+            for name in missing:
                 importlib.import_module(name)
                 _DONE.add(name)
+
+
+_PAUSE = threading.Lock()
+_pausers = 0
+"""Sections paused right now, in every thread (the nodes, events and pods feeds decode at the same time)."""
+_resume = True
+"""Whether the collector was on when the first of them began (it is turned back on after the last)."""
+_settle = False
 
 
 @contextmanager
 def collector_paused(*, settle: bool = False) -> Iterator[None]:
     """No garbage collection inside: for work that builds many objects that mostly survive it (an import,
     decoding a list of 20,000 pods), where collector passes find nothing and each walks all of them (0.1-0.3 s
-    each at 20,000 pods, holding the interpreter). The thread that found the collector on turns it back on
-    (freezing first when `settle`); other threads' sections inside this one change nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
+    each at 20,000 pods, holding the interpreter). Counted across threads under one lock: the collector
+    stays off until the last section ends and is then turned back on if it was on before the first began
+    (freezing first when any of them asked to `settle`). Never hold one across network waits."""
+    global _pausers, _resume, _settle
+    with _PAUSE:
+        if _pausers == 0:
+            _resume, _settle = gc.isenabled(), False
+            gc.disable()
+        _pausers += 1
+        _settle = _settle or settle
     try:
         yield
     finally:
-        if enabled:
-            if settle:
-                gc.freeze()
-            gc.enable()
+        with _PAUSE:
+            _pausers -= 1
+            if _pausers == 0 and _resume:
+                if _settle:
+                    gc.freeze()
+                gc.enable()
 
 
 def pending(*stacks: tuple[str, ...]) -> list[str]:

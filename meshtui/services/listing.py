@@ -10,10 +10,7 @@ response in memory on a server that honours them.
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from meshtui.adapters.kube import KubeClient
@@ -86,8 +83,7 @@ def read_pages(kube: KubeClient, path: str, selectors: dict[str, str | None], pa
     token: str | None = None
     while not stop.is_set():
         query = {**selectors, "limit": page, "continue": token}
-        with _collector_paused():
-            data = kube.request("GET", path, query=query, timeout=(5.0, 60.0))
+        data = kube.request("GET", path, query=query, timeout=(5.0, 60.0))  # decoded with the collector paused
         objects.extend(data.get("items", []))
         meta = data.get("metadata", {})
         version = version or meta.get("resourceVersion")  # every page is read at the first page's version
@@ -95,34 +91,6 @@ def read_pages(kube: KubeClient, path: str, selectors: dict[str, str | None], pa
         if token is None:
             break
     return objects, version
-
-
-_pause_lock = threading.Lock()
-_pausers = 0  # lists being decoded right now (the nodes, events and pods feeds list at the same time)
-_resume = True
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a list response is decoded.
-
-    Decoding 20,000 pods creates about a million dicts and lists, which set off several full
-    collections, each walking every object of the process (0.1-0.3 s apiece at that size). None of
-    the decoded objects is cyclic garbage, so pausing costs nothing; the collector resumes after.
-    """
-    global _pausers, _resume
-    with _pause_lock:
-        if _pausers == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pausers += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pausers -= 1
-            if _pausers == 0 and _resume:
-                gc.enable()
 
 
 LISTINGS = Listings()

@@ -30,8 +30,8 @@ from textual.widgets import Static
 
 def same_content(old: object, new: object) -> bool:
     """True when `old` and `new` would draw the same (str, `Text`, `Content`); False when unsure."""
-    if type(old) is not type(new):
-        return False
+    if type(old) is not type(new) or (isinstance(new, Text) and old is new):
+        return False  # a Text is mutable: the very object shown may have been changed in place
     if isinstance(old, str):
         return old == new
     if isinstance(old, Text) and isinstance(new, Text):
@@ -55,13 +55,11 @@ FREEZE_AFTER = 2_000
 """Objects from this many pods (or more) arriving at once are worth a freeze."""
 
 
-def freeze_survivors(collect: bool = True) -> None:
+def freeze_survivors() -> None:
     """One full collection, then everything alive leaves the collector's full passes for good.
 
-    Call after the screen shows what just arrived (`call_after_refresh`). Frozen objects that die
-    later are still freed by reference counting; only cycles among them would stay. `collect=False`
-    skips the collection (0.3 s at 20,000 pods' usage, a stall of its own) when what just arrived was
-    built with the collector paused: the few cycles not yet collected then stay, once."""
-    if collect:
-        gc.collect()
+    Call after the screen shows what just arrived (`call_after_refresh`). The collection comes first so
+    no garbage is frozen; frozen objects that die later are still freed by reference counting, only
+    cycles among them would stay."""
+    gc.collect()
     gc.freeze()

@@ -118,7 +118,9 @@ def test_a_stopped_feed_stops_paging() -> None:
     assert not server.queries and time.monotonic() - started < 1
 
 
-def test_no_collection_runs_while_a_list_is_decoded_and_it_resumes_after() -> None:
+def test_the_collector_is_not_held_off_while_a_page_is_awaited() -> None:
+    """Only decoding is paused (in the client, for big bodies): a page the server is slow to send must not keep
+    the whole process's collector off for the read timeout (up to 60 s)."""
     import gc
 
     class Recording(PagedServer):
@@ -127,10 +129,36 @@ def test_no_collection_runs_while_a_list_is_decoded_and_it_resumes_after() -> No
             return super().request(method, path, query=query, timeout=timeout)
 
     server = Recording(10)
-    assert gc.isenabled()
     read_pages(server, "/api/v1/pods", {}, 500, threading.Event())  # type: ignore[arg-type]
-    assert server.collector_on is False
+    assert server.collector_on is True
     assert gc.isenabled()
+
+
+def test_paused_sections_in_many_threads_always_leave_the_collector_on() -> None:
+    """Feeds decode at the same time: however their pauses interleave, the collector ends up on (a thread that
+    saw it off while another was paused once turned it off for good)."""
+    import gc
+    import sys
+
+    from meshtui.adapters.imports import collector_paused
+
+    def hammer() -> None:
+        for _ in range(300):
+            with collector_paused():
+                pass
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(40):
+            threads = [threading.Thread(target=hammer) for _ in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+            assert gc.isenabled(), "interleaved pauses left the garbage collector off"
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_a_watch_cut_after_it_worked_is_resumed_at_once_however_often(sim_factory: SimFactory) -> None:

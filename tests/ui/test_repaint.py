@@ -38,6 +38,10 @@ async def test_the_same_line_is_not_redrawn_but_a_colour_change_is() -> None:
         assert update_static(line, "4 pods", fixed_size=True)
         await pilot.pause()
         assert str(line.render()) == "4 pods"
+        shown = Text("5 pods")
+        assert update_static(line, shown)
+        shown.append(" (1 new)")  # the very object on screen, changed in place, is drawn again
+        assert update_static(line, shown)
 
 
 async def test_p_on_setup_reads_the_next_profiles_plan_once(sim: SimCluster) -> None:

@@ -182,7 +182,7 @@ class ResourcesPanel(ReportsFailures, Vertical):
             self.snapshot = message.snapshot
             self._draw()
             if self.samples == 1 and len(message.snapshot.pods) >= FREEZE_AFTER:
-                self.call_after_refresh(freeze_survivors, False)  # every pod's usage history lives on
+                self.call_after_refresh(freeze_survivors)  # every pod's usage history lives on
             delay = self.interval
         self.set_timer(delay, self.poll)
 
