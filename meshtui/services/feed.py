@@ -251,3 +251,8 @@ class ResourceFeed(Generic[T]):
                 elif self.resource_version is None:
                     need_list = True
         self.state = FeedState.STOPPED
+        self.on_change = _nothing  # a stopped feed calls no one: its owner (an engine, a panel) may be frozen
+
+
+def _nothing() -> None:
+    """The change callback of a stopped feed (it lets go of its owner: see `ResourceFeed._run`)."""

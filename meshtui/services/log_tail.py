@@ -58,6 +58,8 @@ class ContainerTail(ResumingTail):
         self._stop.set()
         self._wake.set()
         self._reader.interrupt()
+        if self.finished.is_set():  # ended on its own before (a pod that went): let go of the engine now
+            self.deliver, self.notify = _ignore, _ignore
 
     def join(self, timeout: float = 5.0) -> None:
         if self._thread is not None:
@@ -106,6 +108,8 @@ class ContainerTail(ResumingTail):
                 self.state = TailState.ENDED
             self.finished.set()
             self.notify(Notice("state", self.source, ""))
+            if self._stop.is_set():  # nothing calls back any more: let go of the engine (see `_ignore`)
+                self.deliver, self.notify = _ignore, _ignore
 
     def _step(self) -> bool:
         """One decision: returns True when the tail is done."""
@@ -239,3 +243,8 @@ def _restarts(pod: dict, terminated: dict) -> bool:
     if phase in ("Succeeded", "Failed"):
         return False
     return policy == "Always" or (policy == "OnFailure" and int(terminated.get("exitCode", 0)) != 0)
+
+
+def _ignore(_: object) -> None:
+    """The callback of a stopped tail. Its engine and it point at each other; a freeze (`gc.freeze`, done by
+    the panels at scale) can make that cycle uncollectable, so after the stop the tail lets go first."""

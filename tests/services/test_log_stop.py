@@ -154,3 +154,30 @@ def test_a_stop_during_a_look_cuts_the_stream_under_it_too(sim: SimCluster) -> N
     finally:
         reader.interrupt()
         kube.close()
+
+
+def test_a_stopped_engine_is_freed_even_when_a_freeze_caught_it_running(sim: SimCluster) -> None:
+    """The Overview (at 2,000+ pods), the Resources panel and the Logs view freeze what lives at a moment
+    (`gc.freeze`), and a running engine is in cycles with its tails and feed (their callbacks). Frozen
+    cycles are never collected: once stopped, nothing of the engine may point back at it, so reference
+    counting alone frees it when the user changes the query."""
+    import gc
+    import weakref
+
+    kube = KubeClient.connect(str(sim.kubeconfig))
+    engine = LogEngine(kube, QUERY).start()
+    wait(lambda: bool(engine.tails) and engine._feed is not None, 20, "the engine's tails and feed")
+    threads = [t._thread for t in engine.tails.values()] + [engine._feed._thread]  # type: ignore[union-attr]
+    gc.freeze()
+    try:
+        freed = weakref.ref(engine)
+        engine.stop()
+        del engine
+        for thread in threads:
+            assert thread is not None
+            thread.join(10)
+        assert not any(thread.is_alive() for thread in threads if thread is not None)
+        wait(lambda: freed() is None, 10, "the stopped engine to be freed (no collection: it is frozen)")
+    finally:
+        gc.unfreeze()
+        kube.close()
