@@ -166,7 +166,7 @@ def test_a_stopped_engine_is_freed_even_when_a_freeze_caught_it_running(sim: Sim
 
     kube = KubeClient.connect(str(sim.kubeconfig))
     engine = LogEngine(kube, QUERY).start()
-    wait(lambda: bool(engine.tails) and engine._feed is not None, 20, "the engine's tails and feed")
+    wait(lambda e=engine: bool(e.tails) and e._feed is not None, 20, "the engine's tails and feed")
     threads = [t._thread for t in engine.tails.values()] + [engine._feed._thread]  # type: ignore[union-attr]
     gc.freeze()
     try:
