@@ -83,7 +83,7 @@ def read_pages(kube: KubeClient, path: str, selectors: dict[str, str | None], pa
     token: str | None = None
     while not stop.is_set():
         query = {**selectors, "limit": page, "continue": token}
-        data = kube.request("GET", path, query=query, timeout=(5.0, 60.0))  # decoded with the collector paused
+        data = kube.request("GET", path, query=query, timeout=(5.0, 60.0))  # big bodies decode with the collector paused
         objects.extend(data.get("items", []))
         meta = data.get("metadata", {})
         version = version or meta.get("resourceVersion")  # every page is read at the first page's version
