@@ -82,7 +82,7 @@ async def test_a_hidden_resources_panel_stops_sampling_and_resumes_when_shown(si
 
     app = make_app(str(sim.kubeconfig), settings=UserSettings(refresh_seconds=1))
     async with app.run_test(size=(160, 45)) as pilot:
-        panel = app.query_one(ResourcesPanel)
+        panel = app.panel("resources", ResourcesPanel)  # hidden panels are mounted just after the first frame
         await pilot.press("3")
         await wait_for(pilot, lambda: panel.samples >= 2, timeout=60, what="two samples while shown")
         await pilot.press("1")
