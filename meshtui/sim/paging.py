@@ -173,16 +173,21 @@ class Pager:
         return Snapshot(self.store.rv, [k for k, _ in rows], [o for _, o in rows])
 
     def _keep(self, rt: ResourceType, snapshot: Snapshot) -> None:
+        """Keep `snapshot` for its tokens; expired ones go now (they pin old objects), the oldest beyond the cap."""
+        for key in [k for k, kept in self.snapshots.items() if self._expired(kept)]:
+            del self.snapshots[key]
         self.snapshots[(rt.storage_key, snapshot.rv)] = snapshot
         self.snapshots.move_to_end((rt.storage_key, snapshot.rv))
         while len(self.snapshots) > MAX_SNAPSHOTS:
             self.snapshots.popitem(last=False)
 
+    def _expired(self, snapshot: Snapshot) -> bool:
+        return time.monotonic() - snapshot.taken >= self.lifetime() or snapshot.rv < self.store.floor
+
     def _find(self, rt: ResourceType, rv: int, start: str) -> Snapshot:
         """The snapshot a token names, or 410 Expired with a token for the rest as it is now."""
         snapshot = self.snapshots.get((rt.storage_key, rv))
-        if snapshot is not None and (time.monotonic() - snapshot.taken >= self.lifetime()
-                                     or snapshot.rv < self.store.floor):
+        if snapshot is not None and self._expired(snapshot):
             del self.snapshots[(rt.storage_key, rv)]
             snapshot = None
         if snapshot is None:

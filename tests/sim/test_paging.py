@@ -127,6 +127,16 @@ def test_the_token_lifetime_is_configurable(sim_factory: SimFactory) -> None:
     assert status == 410 and body["reason"] == "Expired"
 
 
+def test_only_the_newest_sixteen_snapshots_are_kept(loaded: SimCluster) -> None:
+    tokens = []
+    for i in range(17):  # 17 lists, each at its own version
+        tokens.append(get(loaded, "/api/v1/namespaces/load/pods", limit=7)["metadata"]["continue"])
+        assert call(loaded, "/api/v1/namespaces/load/configmaps", method="POST",
+                    body={"metadata": {"name": f"write-{i}"}, "data": {}})[0] == 201
+    assert call(loaded, "/api/v1/namespaces/load/pods", {"limit": 7, "continue": tokens[0]})[0] == 410
+    assert call(loaded, "/api/v1/namespaces/load/pods", {"limit": 7, "continue": tokens[1]})[0] == 200
+
+
 def test_a_malformed_token_gets_400(loaded: SimCluster) -> None:
     token = get(loaded, "/api/v1/namespaces/load/pods", limit=7)["metadata"]["continue"]
     for bad in ("garbage", "!!!", "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MCwic3RhcnQiOiJ4In0",  # rv 0
