@@ -2,7 +2,8 @@
 
 Paths are parsed the way the API server lays them out (`/api/v1/...`,
 `/apis/GROUP/VERSION/...`, `namespaces/NS/PLURAL/NAME/SUBRESOURCE`); errors are
-`kind: Status` bodies with the real codes and reasons.
+`kind: Status` bodies with the real codes and reasons. Lists come in pages when asked
+(`limit`/`continue`, see paging.py), Tables included.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 from aiohttp import web
 
 from meshtui.sim import metrics, patching, resources, tables
+from meshtui.sim.paging import Pager
 from meshtui.sim.resources import ResourceType
 from meshtui.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
 from meshtui.sim.store import ApiError
@@ -93,6 +95,7 @@ class ResourceApi:
         self.server = server
         self.state = server.state
         self.store = server.state.store
+        self.pages = Pager(self.store, lambda: self.state.options.continue_lifetime)
 
     async def handle(self, request: web.Request, group: str, version: str, parts: list[str]) -> web.StreamResponse:
         try:
@@ -148,13 +151,13 @@ class ResourceApi:
         return lambda obj: labels(obj.get("metadata", {}).get("labels") or {}) and fields(obj)
 
     def _list(self, request: web.Request, target: Target) -> web.Response:
-        rt = target.rt
-        items = self.store.list(rt, target.namespace, self.matcher(request, rt))
-        version = str(self.store.rv)
+        rt, query = target.rt, request.query
+        page = self.pages.page(rt, target.namespace, self.matcher(request, rt), dict(query),
+                               filtered=bool(query.get("labelSelector") or query.get("fieldSelector")))
         if "as=Table" in request.headers.get("Accept", ""):
-            return respond(tables.to_table(rt, items, version))
-        return respond({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": {"resourceVersion": version},
-                        "items": [served(rt, o) for o in items]})
+            return respond({**tables.to_table(rt, page.items, page.resource_version), "metadata": page.meta()})
+        return respond({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": page.meta(),
+                        "items": [served(rt, o) for o in page.items]})
 
     def _metrics(self, request: web.Request, target: Target) -> web.Response:
         if not self.state.options.metrics or self.state.faults.metrics_unavailable:

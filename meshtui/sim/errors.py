@@ -19,13 +19,16 @@ from typing import Any
 class ApiError(Exception):
     """An error the server answers as a `kind: Status` object."""
 
-    def __init__(self, code: int, reason: str, message: str, details: dict | None = None) -> None:
+    def __init__(self, code: int, reason: str, message: str, details: dict | None = None,
+                 metadata: dict | None = None) -> None:
         super().__init__(message)
         self.code, self.reason, self.message, self.details = code, reason, message, details
+        self.metadata = metadata or {}
+        """The Status's ListMeta (an expired list's `continue` token for the rest)."""
 
     def status(self) -> dict:
-        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
-                "reason": self.reason, "code": self.code}
+        body = {"kind": "Status", "apiVersion": "v1", "metadata": dict(self.metadata), "status": "Failure",
+                "message": self.message, "reason": self.reason, "code": self.code}
         if self.details:
             body["details"] = self.details
         return body

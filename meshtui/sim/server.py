@@ -5,7 +5,8 @@ live events, bookmarks when asked, ends after `timeoutSeconds`, and answers a
 compacted version with an ERROR event carrying a 410 Status; a `follow` log stream
 sends lines as they are written and ends when the container restarts or the pod goes.
 The fault controls can slow or fail requests and cut streams mid-flight, as flaky
-networks and restarts do.
+networks and restarts do. A client that goes away is normal: its request or stream
+ends quietly (a debug line on the `meshtui.sim` logger, no traceback).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from meshtui.sim.state import KUBE_VERSION, SimState
 from meshtui.sim.store import ApiError
 from meshtui.sim.timefmt import parse_ns
 
-log = logging.getLogger("meshtui.sim")
+logger = logging.getLogger("meshtui.sim")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -102,10 +103,13 @@ class SimServer:
             return await handler(request)
         except web.HTTPException:
             raise
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:  # the client went away (mid-body, say): normal, nobody to answer
+            logger.debug("client went away during %s %s", request.method, path)
+            return web.Response(status=499)  # never sent: aiohttp drops it quietly on the closed connection
+        except asyncio.CancelledError:
             raise
         except Exception as exc:  # a simulator bug must still answer like an API server
-            log.exception("simulated API server error on %s %s", request.method, path)
+            logger.exception("simulated API server error on %s %s", request.method, path)
             return error(ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}"))
 
     async def _openapi_v2(self, request: web.Request) -> web.Response:
@@ -208,7 +212,6 @@ class SimServer:
                           follow: bool) -> web.StreamResponse:
         """Send `entries`, then (following) new lines until the instance ends; the drop fault cuts any log stream."""
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
-        await response.prepare(request)
         faults = self.state.faults
         sent_lines = 0
         sent_bytes = 0
@@ -234,6 +237,7 @@ class SimServer:
             return True
 
         try:
+            await response.prepare(request)  # the client may already be gone: aiohttp refuses a closing transport
             for start in range(0, len(entries), 2000):
                 if not await send(entries[start:start + 2000]):
                     return response
@@ -258,7 +262,7 @@ class SimServer:
                     break
                 await log.wait(1.0)
         except (ConnectionResetError, asyncio.CancelledError):
-            pass
+            logger.debug("log client went away")  # normal: a client stops reading when it likes
         return response
 
 

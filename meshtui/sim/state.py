@@ -42,6 +42,8 @@ class SimOptions:
     """Log lines kept per container."""
     history: int = 50_000
     """Watch events kept before a resume gets 410 Gone."""
+    continue_lifetime: float = 300.0
+    """Seconds a paged list's `continue` token stays valid (the API server's etcd compacts every 5 minutes)."""
     tester_share: float = 0.1
     """Share of simulated users that send `end-user: tester`."""
 

@@ -5,12 +5,14 @@ resourceVersion) then live events, as one-row Tables when the client asked for T
 (`kubectl get -w`); a change that makes an object match or stop matching the
 selectors arrives as ADDED or DELETED; BOOKMARKs come when asked; the stream ends
 after `timeoutSeconds`; a compacted version gets an ERROR event carrying a 410
-Status; the `drop_watches_every` fault cuts the connection mid-stream.
+Status; the `drop_watches_every` fault cuts the connection mid-stream. A client that
+goes away (even before the headers are written) ends its watch quietly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 
@@ -22,6 +24,7 @@ from meshtui.sim.resources import ResourceType
 from meshtui.sim.state import SimState
 from meshtui.sim.store import ApiError, WatchEvent
 
+log = logging.getLogger("meshtui.sim")
 BOOKMARK_EVERY = 5.0
 Matcher = Callable[[dict], bool]
 
@@ -59,16 +62,19 @@ async def serve(state: SimState, request: web.Request, rt: ResourceType, namespa
     except ApiError as exc:
         if exc.code != 410:
             raise
-        await response.prepare(request)
-        await response.write(dumps({"type": "ERROR", "object": exc.status()}) + b"\n")
+        try:
+            await response.prepare(request)
+            await response.write(dumps({"type": "ERROR", "object": exc.status()}) + b"\n")
+        except ConnectionResetError:
+            log.debug("watch client went away before its 410 was sent")
         return response
-    await response.prepare(request)
     timeout = request.query.get("timeoutSeconds")
     deadline = time.monotonic() + (float(timeout) if timeout else 1800.0)
     opened = time.monotonic()
     bookmarks = request.query.get("allowWatchBookmarks", "").lower() in ("true", "1")
     as_table = "as=Table" in request.headers.get("Accept", "")
     try:
+        await response.prepare(request)  # the client may already be gone: aiohttp refuses a closing transport
         for past in backlog:
             line = event_line(rt, past, matches, namespace, as_table)
             if line:
@@ -105,7 +111,7 @@ async def serve(state: SimState, request: web.Request, rt: ResourceType, namespa
             if data:
                 await response.write(data)
     except (ConnectionResetError, asyncio.CancelledError):
-        pass
+        log.debug("watch client went away")  # normal: a client stops watching when it likes
     finally:
         state.store.close_watch(watcher)
     return response
