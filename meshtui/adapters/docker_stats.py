@@ -5,7 +5,8 @@ it. Instead each node container gets a background thread consuming the daemon's
 once-a-second stats stream and keeping the latest sample; reading usage is then a
 dictionary lookup. Containers that appear are picked up on the next `refresh()`;
 those that stop or vanish end their stream and drop out; a daemon that goes away
-becomes a notice.
+becomes a notice. Once closed it starts nothing and asks the daemon nothing: a sample
+still running when its owner closed it would start readers no one stops.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class StatsCollector:
         self._stop = threading.Event()
 
     def refresh(self) -> list[NodeContainer]:
-        """List the node containers now; start readers for new ones, forget vanished ones."""
+        """List the node containers now; start readers for new ones, forget vanished ones. Closed: nothing."""
+        if self._stop.is_set():
+            return []
         try:
             containers = self.engine.node_containers(self.cluster, self.provider)
         except DockerUnavailable as exc:
@@ -51,6 +54,8 @@ class StatsCollector:
         self.error = None
         current = {c.id: c for c in containers}
         with self._lock:
+            if self._stop.is_set():  # closed while the daemon was asked (set under this lock, see `close`)
+                return []
             for gone in [cid for cid in self.latest if cid not in current]:
                 del self.latest[gone]
             for cid, container in current.items():
@@ -88,5 +93,7 @@ class StatsCollector:
             return [Latest(e.container, e.sample, e.received, e.ended) for e in self.latest.values()]
 
     def close(self) -> None:
-        """Readers are daemon threads; they stop at their next sample (within a second)."""
-        self._stop.set()
+        """Readers are daemon threads; they stop at their next sample (within a second). For good."""
+        with self._lock:
+            self._stop.set()
+            self.latest.clear()

@@ -10,14 +10,20 @@ building the client's pydantic models for each would cost more than the whole re
 from __future__ import annotations
 
 import json
-import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from meshtui.adapters import imports
+from meshtui.adapters.kube_streams import (
+    WatchStream,
+    announced,
+    make_announcing,
+    shutdown_connection,
+    shutdown_response,
+)
 from meshtui.adapters.kube_wire import brief, check_socks, describe
 from meshtui.adapters.kubeconfig import default_kubeconfig, load_contexts, resolve_context, select
 from meshtui.adapters.kubeconfig import read as read_kubeconfig
@@ -27,7 +33,7 @@ from meshtui.domain.errors import ClusterUnreachable, MeshtuiError, UsageError
 from meshtui.domain.text import inert
 
 __all__ = ["ApiUnreachable", "KubeApiError", "KubeClient", "brief", "KubeconfigInvalid", "WatchStream", "default_kubeconfig", "load_contexts",
-           "path_for", "resolve_context", "shutdown_response"]
+           "path_for", "resolve_context", "shutdown_connection", "shutdown_response"]
 
 DEFAULT_TIMEOUT = (5.0, 15.0)
 """(connect, read) seconds of one request; a read that waits longer ends it with a clear message."""
@@ -65,51 +71,6 @@ def _status_error(status: int, reason: str, data: bytes) -> KubeApiError:
         body = {}
     message = body.get("message") or (data[:200].decode(errors="replace").strip() if data else reason)
     return KubeApiError(status, body.get("reason") or reason or "", message, body)
-
-
-class WatchStream:
-    """A blocking iterator over watch events that another thread can stop at once."""
-
-    def __init__(self, response: Any) -> None:
-        self._response = response
-        self._stopped = threading.Event()
-
-    def __iter__(self) -> Iterator[dict]:
-        import urllib3
-
-        buffer = b""
-        try:
-            for chunk in self._response.stream(65536, decode_content=True):
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        yield json.loads(line)
-        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError, OSError, ValueError):
-            if self._stopped.is_set():
-                return
-            raise
-        finally:
-            self._response.release_conn()
-
-    def stop(self) -> None:
-        """Unblock a pending read (closing the response alone does not)."""
-        self._stopped.set()
-        shutdown_response(self._response)
-
-
-def shutdown_response(response: Any) -> None:
-    """Shut the socket under a streaming urllib3 response so a blocked read returns."""
-    try:
-        sock = response.connection.sock if response.connection else None
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-    except (OSError, AttributeError):
-        pass
-    try:
-        response.close()
-    except Exception:
-        pass
 
 
 @dataclass
@@ -179,6 +140,7 @@ class KubeClient:
                     raise UsageError(inert(f"context {self.context.name!r}: cannot use its connection settings "
                                            f"(proxy {self.configuration.proxy}): {exc}")) from None
                 api.rest_client.pool_manager.connection_pool_kw["maxsize"] = 64  # log streams and watches share it
+                make_announcing(api.rest_client.pool_manager)  # a stream's open can be cut (`open_stream`)
                 self._api = api
             return self._api
 
@@ -227,10 +189,15 @@ class KubeClient:
         except ValueError:
             return data.decode(errors="replace")
 
-    def open_stream(self, path: str, *, query: Mapping[str, Any] | None = None,
-                    timeout: Any = (5.0, None), accept: str = "application/json") -> Any:
-        """A streaming GET; returns the urllib3 response (caller reads and closes)."""
-        response = self._call("GET", path, query, None, None, timeout, accept=accept)
+    def open_stream(self, path: str, *, query: Mapping[str, Any] | None = None, timeout: Any = (5.0, None),
+                    accept: str = "application/json", announce: Callable[[Any], None] | None = None) -> Any:
+        """A streaming GET; returns the urllib3 response (caller reads and closes).
+
+        `announce(connection)` is called on this thread once the request is sent, before the wait for the
+        response, so another thread can end that wait (`shutdown_connection`): a follow has no read timeout
+        (a quiet pod's body is silent for ever), and a server may accept a request and never answer."""
+        with announced(announce):
+            response = self._call("GET", path, query, None, None, timeout, accept=accept)
         if response.status >= 400:
             data = response.read()
             raise _status_error(response.status, response.reason or "", data)

@@ -1,4 +1,4 @@
-"""Reading one log response of one container: what a tail delivers, and how it knows it may.
+"""Reading one log response of one container, and how a tail knows it may deliver what it read.
 
 A response is consumed in chunks of complete stamped lines (one `bytes` each, no
 object per line). When the request resumed from a position, the reader first skips
@@ -6,7 +6,8 @@ what was delivered before (older stamps, and as many lines with the last stamp a
 were delivered: servers may round `sinceTime` down to the second) and insists on
 seeing the last delivered line again: if the first new line comes without it, the
 stream is on another instance or the lines in between were rotated away, and the
-owning tail is asked what to do before anything is delivered.
+owning tail is asked what to do before anything is delivered. What is delivered (chunks,
+notices) is named in `log_events`; those names are imported from here too.
 """
 
 from __future__ import annotations
@@ -14,87 +15,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Protocol
 
-from meshtui.adapters.kube import KubeApiError, KubeClient, path_for, shutdown_response
+from meshtui.adapters.kube import KubeApiError, KubeClient, path_for, shutdown_connection, shutdown_response
 from meshtui.domain.timefmt import format_ns
-from meshtui.services.log_cause import Cause
+from meshtui.services.log_events import Chunk, Notice, Source, TailState
 from meshtui.services.log_stamps import Position, advance, stamp_at
+
+__all__ = ["Anomaly", "Chunk", "Notice", "ReaderOwner", "Source", "StreamReader", "TailState", "container_status",
+           "stream_errors"]
 
 READ_SIZE = 262_144
 HOLDS_LIMIT = 4 << 20
 """Bytes read from a previous instance's log to find one line (lines of one second before it, at most)."""
-
-
-class TailState(str, Enum):
-    STARTING = "starting"
-    FOLLOWING = "following"
-    RECONNECTING = "reconnecting"
-    WAITING = "waiting"
-    ENDED = "ended"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where lines come from: one instance (restart count) of one container of one pod."""
-
-    namespace: str
-    pod: str
-    container: str
-    version: str
-    instance: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.namespace}/{self.pod}/{self.container}"
-
-
-@dataclass(slots=True)
-class Chunk:
-    """Complete lines from one source, in order: stamped (`STAMP text\\n`) unless `stamped` is False;
-    or a restart marker (`marker` set, `data` its text)."""
-
-    source: Source
-    data: bytes
-    count: int
-    marker: str | None = None
-    stamped: bool = True
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something a tail wants the user to know: reconnected, gap, restarted, ended, failed, state."""
-
-    kind: str
-    source: Source
-    message: str
-    since: Position | None = None
-    until: int | None = None
-    seconds: float = 0.0
-    attempts: int = 0
-    cause: Cause | None = None
-    """Why the stream was down (`reconnected`); `message` holds its words."""
-
-    def text(self) -> str:
-        where = f"{self.source.name} (#{self.source.instance})"
-        if self.kind == "reconnected":
-            point = f"the line at {format_ns(self.since.ts)}" if self.since else "its first line"
-            return (f"{where}: {self.message}; reconnected after {self.seconds:.2f} s on attempt {self.attempts}, "
-                    f"resuming from {point}")
-        if self.kind == "retry":
-            point = f"from {format_ns(self.since.ts)}" if self.since else "from the start"
-            tries = f" (attempt {self.attempts + 1})" if self.attempts else ""
-            return f"{where}: {self.message}; reading again {point}{tries}"
-        if self.kind == "gap":
-            start = format_ns(self.since.ts) if self.since else "its start"
-            end = format_ns(self.until) if self.until else "its end"
-            return f"{where}: LINES LOST between {start} and {end}: {self.message} (the API cannot say how many)"
-        if self.kind == "restarted":
-            return f"{where}: container restarted" + (f" ({self.message})" if self.message else "")
-        return f"{where}: {self.kind}" + (f": {self.message}" if self.message else "")
 
 
 class Anomaly(Exception):
@@ -147,16 +80,29 @@ class StreamReader:
         """The last read showed the last delivered line again (its stream is on our instance, nothing rotated)."""
         self._responses: list[Any] = []
         """The responses open now: a stream, and a look made while it is open (the log's start, the previous log)."""
+        self._waiting: Any = None
+        """The connection of the open in progress, once its request is sent: it waits for the response."""
         self._lock = threading.Lock()
 
     def interrupt(self) -> None:
         """Unblock every pending read and cut any response opened later (the socket is shut down; the read
-        raises or ends). For good: a stream the owner opens after this, or goes back to, must not block it."""
+        raises or ends). For good: a stream the owner opens after this, or goes back to, must not block it;
+        nor an open waiting for a response that may never come (a follow's has no read timeout)."""
         with self._lock:
             self.interrupted = True
-            responses = list(self._responses)
+            responses, waiting = list(self._responses), self._waiting
+        if waiting is not None:
+            shutdown_connection(waiting)
         for response in responses:
             shutdown_response(response)
+
+    def _announced(self, connection: Any) -> None:
+        """The open's request was sent on `connection` (this thread); it waits for the response next."""
+        with self._lock:
+            self._waiting = connection
+            interrupted = self.interrupted
+        if interrupted:
+            shutdown_connection(connection)  # the wait ends at once: the open raises
 
     def read(self, params: dict[str, object], *, verify: Position | None, accept_gap: bool, confirm: bool,
              deliver: bool = True) -> tuple[bool, Position | None]:
@@ -173,7 +119,14 @@ class StreamReader:
         owner = self.owner
         path = path_for("", "v1", "pods", owner.namespace, owner.pod, "log")
         self.timeout = timeout
-        response = self.kube.open_stream(path, query=query, timeout=timeout, accept="*/*")
+        if self.interrupted:
+            raise ConnectionAbortedError("interrupted")
+        try:
+            response = self.kube.open_stream(path, query=query, timeout=timeout, accept="*/*",
+                                             announce=self._announced)
+        finally:
+            with self._lock:
+                self._waiting = None
         with self._lock:
             self._responses.append(response)  # a look made while a stream is open nests
             interrupted = self.interrupted

@@ -1,7 +1,7 @@
 """The log engine behind `meshtui logs` and the Logs panel (no Textual here).
 
-It resolves a `LogQuery` to pods (label selector, name regex, deploy/NAME, pod/NAME),
-follows pods as they appear, restart or go (a pods watch), and runs one
+It resolves a `LogQuery` to pods (label selector, name regex, deploy/NAME, pod/NAME:
+`log_targets`), follows pods as they appear, restart or go (a pods watch), and runs one
 `ContainerTail` per container instance chain (pod UID + container; sidecars hidden
 unless asked) whose guarantee is exactly-once per instance. Lines reach the consumer
 through a bounded buffer: the CLI blocks producers when it falls behind (nothing is
@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Protocol
 
-from meshtui.adapters.kube import KubeApiError, KubeClient, path_for
-from meshtui.domain.errors import MeshtuiError, NotFound, UsageError
+from meshtui.adapters.kube import KubeClient
+from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.logs import LineFilter, LogLine, marker_text
 from meshtui.services.feed import ResourceFeed
 from meshtui.services.log_buffer import LineBuffer
-from meshtui.services.log_fetch import ATTEMPTS, Fetched, fetch_container
+from meshtui.services.log_fetch import Fetched, fetch_container
 from meshtui.services.log_model import (
     LogBatch,
     StreamSummary,
@@ -33,14 +32,14 @@ from meshtui.services.log_model import (
     declared_sidecars,
     targets_of,
 )
-from meshtui.services.log_query import LogQuery, selector_of
+from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import Chunk, Notice
-from meshtui.services.log_tail import ContainerTail, backoff
+from meshtui.services.log_tail import ContainerTail
+from meshtui.services.log_targets import QueryTargets
 
 __all__ = ["LogBatch", "LogEngine", "LogSession", "LogSource", "StreamSummary", "Target", "collect_pivot",
            "declared_sidecars", "pivot_query"]
 
-RETRIES = ATTEMPTS
 NOTICE_KINDS = {"reconnected", "gap", "restarted", "ended", "failed", "retry"}
 
 
@@ -81,88 +80,19 @@ class LogEngine:
         self._stopped = threading.Event()
         self._feed: ResourceFeed | None = None
         self._synced = False
-        self._resolved = False
-        self._selector: str | None = None
-        self._field_selector: str | None = None
+        self._where = QueryTargets(kube, self.query)
 
-    # -- resolving the query ---------------------------------------------------------------
+    # -- the query's pods (log_targets) ----------------------------------------------------
     def namespace(self) -> str:
-        return self.query.namespace or self.kube.context.namespace or "default"
-
-    def _collection(self) -> str:
-        return "/api/v1/pods" if self.query.all_namespaces else f"/api/v1/namespaces/{self.namespace()}/pods"
+        return self._where.namespace()
 
     def resolve(self) -> None:
         """deploy/NAME and pod/NAME become selectors; a missing one is NotFound (exit 1). Network IO."""
-        if self._resolved:
-            return
-        q = self.query
-        self._selector = q.selector
-        if not q.all_namespaces:
-            self._namespace_exists()
-        if q.selector:
-            self._selector_accepted(q.selector)
-        if q.pod_name:
-            self._field_selector = f"metadata.name={q.pod_name}"
-            self._must_exist(path_for("", "v1", "pods", self.namespace(), q.pod_name), "pod", q.pod_name)
-        if q.workload:
-            name = q.workload.split("/", 1)[1]
-            deploy = self._must_exist(path_for("apps", "v1", "deployments", self.namespace(), name),
-                                      "deployment", name)
-            self._selector = ",".join(filter(None, [selector_of(deploy), q.selector]))
-        self._resolved = True
-
-    def _namespace_exists(self) -> None:
-        """`-n nosuch` is an error (exit 1), as in kubectl, not an empty result; not allowed to look: go on."""
-        namespace = self.namespace()
-        try:
-            self._get(path_for("", "v1", "namespaces", None, namespace))
-        except KubeApiError as exc:
-            if exc.status == 404:
-                raise NotFound(f"namespace {namespace} not found",
-                               hint="check the name: kubectl get namespaces") from None
-            if exc.status not in (401, 403):
-                raise
-
-    def _selector_accepted(self, selector: str) -> None:
-        """A label selector the API server cannot parse (HTTP 400) is bad input (exit 2), said once."""
-        try:
-            self._get(self._collection(), labelSelector=selector, limit="1")
-        except KubeApiError as exc:
-            if exc.status == 400:
-                raise UsageError(f"bad label selector {selector!r}: {exc.api_message or exc.message}",
-                                 hint="e.g. -l app=catalog,version!=v1 or -l 'tier in (web,api)'") from None
-            raise
-
-    def _get(self, path: str, **query: str) -> dict:
-        """One GET, retried with the no-follow reads' bounded backoff on 5xx/429 (`log_fetch.ATTEMPTS`
-        attempts, about 6 s: a flaky or restarting API server is not a missing object)."""
-        started = time.monotonic()
-        for attempt in range(1, RETRIES + 1):
-            try:
-                return self.kube.get(path, **query)
-            except KubeApiError as exc:
-                if exc.status < 500 and exc.status != 429:
-                    raise
-                if attempt == RETRIES:
-                    raise MeshtuiError(f"gave up after {attempt} failed attempts in "
-                                       f"{time.monotonic() - started:.1f} s: {exc.message}",
-                                       hint="is the API server restarting? try again") from None
-            time.sleep(backoff(attempt))
-        raise AssertionError("unreachable")
+        self._where.resolve()
 
     def check(self) -> None:
         """Is the API server there at all? (ClusterUnreachable at once; 5xx retried.)"""
-        self._get("/version")
-
-    def _must_exist(self, path: str, kind: str, name: str) -> dict:
-        try:
-            return self._get(path)
-        except KubeApiError as exc:
-            if exc.status == 404:
-                raise NotFound(f"{kind} {name!r} not found in namespace {self.namespace()}",
-                               hint=f"check the name: kubectl get {kind}s -n {self.namespace()}") from None
-            raise
+        self._where.check()
 
     # -- the buffer ------------------------------------------------------------------------
     @property
@@ -230,8 +160,9 @@ class LogEngine:
             return
         if self._stopped.is_set():
             return
-        feed = self._feed = ResourceFeed(self.kube, self._collection(), name="log-pods",
-                                         label_selector=self._selector, field_selector=self._field_selector,
+        where = self._where
+        feed = self._feed = ResourceFeed(self.kube, where.collection(), name="log-pods",
+                                         label_selector=where.selector, field_selector=where.field_selector,
                                          on_change=self._pods_changed)
         feed.start()
         if self._stopped.is_set():  # published first, checked after (see `stop`)
@@ -298,10 +229,7 @@ class LogEngine:
 
     # -- no-follow mode --------------------------------------------------------------------
     def list_targets(self) -> list[Target]:
-        self.resolve()
-        query = {"labelSelector": self._selector, "fieldSelector": self._field_selector}
-        pods = self._get(self._collection(), **{k: v for k, v in query.items() if v}).get("items", [])
-        return [target for pod in pods for target in targets_of(pod, self.query)]
+        return self._where.targets()
 
     def fetch_all(self, workers: int = 32, plain: bool = False) -> Iterator[Fetched]:
         """Every matching container's log now, in parallel, as each completes (complete, or `error` set).

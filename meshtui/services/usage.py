@@ -109,7 +109,7 @@ class UsageService:
     def _disk(self) -> str:
         if self.disk_path is None:
             self.disk_path = "/var/lib/docker"
-            if self.docker is not None:
+            if self.docker is not None and not self._closed:  # closed: the client is not made again
                 try:
                     self.disk_path = self.docker.info().root_dir or self.disk_path
                 except DockerUnavailable:

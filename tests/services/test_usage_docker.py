@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -146,3 +147,24 @@ def test_the_daemon_going_away_is_a_notice(kind_nodes) -> None:  # type: ignore[
         assert snapshot.host is not None
     finally:
         service.close()
+
+
+def stats_readers(cluster: str) -> list[threading.Thread]:
+    """The Docker stats readers (threads) of `cluster`'s node containers that run now."""
+    return [t for t in threading.enumerate() if t.name.startswith(f"stats:{cluster}-") and t.is_alive()]
+
+
+def test_a_sample_after_close_starts_no_reader(kind_nodes) -> None:  # type: ignore[no-untyped-def]
+    """The Resources panel closes the service while a sample may still run on a worker: that sample must
+    not start stats readers again (nothing would stop them) nor connect to the daemon again."""
+    cluster, _ = kind_nodes
+    engine = DockerEngine(timeout=5)
+    service = UsageService(None, engine, cluster=cluster, provider="kind")
+    try:
+        assert service.first_complete().containers and stats_readers(cluster)
+    finally:
+        service.close()
+    wait_until(lambda: not stats_readers(cluster), "the stats readers to end after close()", timeout=15)
+    snapshot = service.sample()
+    assert stats_readers(cluster) == [] and snapshot.containers == []
+    assert engine._client is None  # closed, and not opened again
