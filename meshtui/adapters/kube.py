@@ -207,11 +207,11 @@ class KubeClient:
         return self.request("GET", path, query=query)
 
     def watch(self, path: str, *, resource_version: str | None, timeout_seconds: int | None = None,
-              **query: Any) -> WatchStream:
-        """Open a watch from `resource_version` with bookmarks on."""
+              announce: Callable[[Any], None] | None = None, **query: Any) -> WatchStream:
+        """Open a watch from `resource_version` with bookmarks on (`announce`: as for `open_stream`)."""
         params = {**query, "watch": True, "allowWatchBookmarks": True, "resourceVersion": resource_version,
                   "timeoutSeconds": timeout_seconds}
-        return WatchStream(self.open_stream(path, query=params))
+        return WatchStream(self.open_stream(path, query=params, announce=announce))
 
     def version(self) -> dict:
         """`/version` of the API server (fast: a 3 s timeout)."""

@@ -7,9 +7,10 @@ never see a half-applied change: they `drain()` the keys that changed since last
 (or a full resync), so a UI can update rows by key at its own pace, however fast
 events arrive. Runs in its own thread (the official client is blocking).
 
-The list is read in pages (`limit`/`continue`, as kubectl does) so a 20,000-pod cluster
-never sits in memory as one decoded response, and the API server can serialise the next
-page while this thread converts the last one.
+The first list asks the server's watch cache (`resourceVersion=0`, one response, as
+client-go's informers do); a relist after the watch's history expired reads the newest
+state in pages (`limit`/`continue`, as kubectl does); see `services.listing`. A stop ends
+the feed at once, also while its watch waits for an answer that never comes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from enum import Enum
 from typing import Generic, TypeVar, cast
 
 from meshtui.adapters import imports
-from meshtui.adapters.kube import KubeApiError, KubeClient, WatchStream
+from meshtui.adapters.kube import KubeApiError, KubeClient, WatchStream, shutdown_connection
 from meshtui.domain.errors import MeshtuiError
 from meshtui.services.listing import LISTINGS
 
@@ -94,6 +95,9 @@ class ResourceFeed(Generic[T]):
         self._pending = False
         self._stop = threading.Event()
         self._stream: WatchStream | None = None
+        self._waiting: object | None = None
+        """The connection of a watch sent but not answered yet (a stop shuts it: see `_announced`)."""
+        self._open_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     # -- consumer side -----------------------------------------------------------------
@@ -103,11 +107,22 @@ class ResourceFeed(Generic[T]):
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        stream = self._stream
+        with self._open_lock:
+            self._stop.set()
+            stream, waiting = self._stream, self._waiting
         if stream is not None:
             stream.stop()
+        if waiting is not None:
+            shutdown_connection(waiting)  # a watch whose answer never comes: its open ends now
         self.state = FeedState.STOPPED
+
+    def _announced(self, connection: object) -> None:
+        """The watch's request is sent (on this feed's thread): until it is answered, a stop cuts it."""
+        with self._open_lock:
+            self._waiting = connection
+            stopped = self._stop.is_set()
+        if stopped:
+            shutdown_connection(connection)
 
     def join(self, timeout: float = 5.0) -> None:
         if self._thread is not None:
@@ -157,8 +172,10 @@ class ResourceFeed(Generic[T]):
 
     def _list(self) -> None:
         """Read the whole collection (shared with any feed listing it at the same moment); the watch
-        resumes from the list's version."""
-        objects, version = LISTINGS.get(self.kube, self.path, self.selectors, self.page, self._stop)
+        resumes from the list's version. The first list may come from the server's watch cache (see
+        `services.listing`); a relist, after the watch's history expired, reads the newest state."""
+        objects, version = LISTINGS.get(self.kube, self.path, self.selectors, self.page, self._stop,
+                                        cached=self.relists == 0)
         items: dict[str, T] = {}
         with imports.collector_paused():  # what 20,000 pods become survives: no collector pass over it
             for obj in objects:
@@ -202,8 +219,13 @@ class ResourceFeed(Generic[T]):
         self._notify()
 
     def _watch(self) -> None:
-        stream = self.kube.watch(self.path, resource_version=self.resource_version, timeout_seconds=self.watch_timeout,
-                                 **{k: v for k, v in self.selectors.items() if v})
+        try:
+            stream = self.kube.watch(self.path, resource_version=self.resource_version,
+                                     timeout_seconds=self.watch_timeout, announce=self._announced,
+                                     **{k: v for k, v in self.selectors.items() if v})
+        finally:
+            with self._open_lock:
+                self._waiting = None
         self._stream = stream
         try:
             if self._stop.is_set():

@@ -6,6 +6,11 @@ second to decode; two feeds of the same collection start together when the TUI c
 first one's request and share the decoded objects (read-only; each feed transforms them
 itself). The pages (`limit`/`continue`, as kubectl asks) keep a big list from being one
 response in memory on a server that honours them.
+
+A feed's first list asks for `resourceVersion=0`, as client-go's informers (and so k9s) do: the
+API server answers from its watch cache, in one response whatever the limit, instead of 41
+consistent reads of 500 pods from etcd; the watch then brings anything newer. A relist after
+the watch's history expired asks for the newest state (no version), page by page.
 """
 
 from __future__ import annotations
@@ -32,11 +37,11 @@ class Listings:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._inflight: dict[tuple[int, str, tuple[tuple[str, str | None], ...]], _Listing] = {}
+        self._inflight: dict[tuple[int, str, tuple[tuple[str, str | None], ...], bool], _Listing] = {}
 
     def get(self, kube: KubeClient, path: str, selectors: dict[str, str | None], page: int,
-            stop: threading.Event) -> tuple[list[dict], str | None]:
-        key = (id(kube), path, tuple(sorted(selectors.items())))
+            stop: threading.Event, *, cached: bool = False) -> tuple[list[dict], str | None]:
+        key = (id(kube), path, tuple(sorted(selectors.items())), cached)
         while True:
             with self._lock:
                 listing = self._inflight.get(key)
@@ -44,7 +49,7 @@ class Listings:
                 if listing is None:
                     listing = self._inflight[key] = _Listing()
             if leader:
-                return self._lead(key, listing, kube, path, selectors, page, stop)
+                return self._lead(key, listing, kube, path, selectors, page, stop, cached)
             while not listing.done.wait(0.1):
                 if stop.is_set():
                     return [], None
@@ -54,11 +59,11 @@ class Listings:
                 raise listing.error
             return listing.objects, listing.version
 
-    def _lead(self, key: tuple[int, str, tuple[tuple[str, str | None], ...]], listing: _Listing, kube: KubeClient,
-              path: str, selectors: dict[str, str | None], page: int,
-              stop: threading.Event) -> tuple[list[dict], str | None]:
+    def _lead(self, key: tuple[int, str, tuple[tuple[str, str | None], ...], bool], listing: _Listing,
+              kube: KubeClient, path: str, selectors: dict[str, str | None], page: int, stop: threading.Event,
+              cached: bool) -> tuple[list[dict], str | None]:
         try:
-            listing.objects, listing.version = read_pages(kube, path, selectors, page, stop)
+            listing.objects, listing.version = read_pages(kube, path, selectors, page, stop, cached=cached)
             if stop.is_set():
                 listing.error = _Abandoned()
         except BaseException as exc:
@@ -76,13 +81,16 @@ class _Abandoned(Exception):
 
 
 def read_pages(kube: KubeClient, path: str, selectors: dict[str, str | None], page: int,
-                stop: threading.Event) -> tuple[list[dict], str | None]:
-    """Every object of the collection, page by page (`limit`/`continue`), and the list's version."""
+               stop: threading.Event, *, cached: bool = False) -> tuple[list[dict], str | None]:
+    """Every object of the collection, page by page (`limit`/`continue`), and the list's version. `cached`:
+    the first page may come from the server's watch cache (`resourceVersion=0`; it then ignores the limit)."""
     objects: list[dict] = []
     version: str | None = None
     token: str | None = None
     while not stop.is_set():
         query = {**selectors, "limit": page, "continue": token}
+        if cached and token is None:
+            query["resourceVersion"] = "0"
         data = kube.request("GET", path, query=query, timeout=(5.0, 60.0))  # big bodies decode with the collector paused
         objects.extend(data.get("items", []))
         meta = data.get("metadata", {})

@@ -20,6 +20,7 @@ class CountingRelay:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.lists = 0
+        self.list_lines: list[str] = []
         self._count_lock = threading.Lock()
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
@@ -43,6 +44,7 @@ class CountingRelay:
                         if line.startswith(b"GET /api/v1/pods?") and b"watch=" not in line:
                             with self._count_lock:
                                 self.lists += 1
+                                self.list_lines.append(line.decode(errors="replace"))
                 sink.sendall(data)
         except OSError:
             pass
@@ -83,7 +85,7 @@ def test_two_feeds_listing_the_same_pods_at_once_share_one_request(sim_factory: 
 
 
 class PagedServer:
-    """Stands in for an API server that honours `limit`/`continue` (the sim answers in one page)."""
+    """Stands in for an API server that honours `limit`/`continue` (in memory, to count its pages)."""
 
     def __init__(self, total: int) -> None:
         self.names = [f"pod-{i:03d}" for i in range(total)]
@@ -182,3 +184,89 @@ def test_a_watch_cut_after_it_worked_is_resumed_at_once_however_often(sim_factor
         sim.set_faults(drop_watches_every=0)
         feed.stop()
         session.close()
+
+
+def watch_unanswered(thread: threading.Thread | None) -> bool:
+    """Is `thread` in a watch's open, waiting for the status line of a response that has not come?"""
+    import sys
+
+    frame = sys._current_frames().get(thread.ident) if thread is not None and thread.ident else None
+    names = set()
+    while frame is not None:
+        names.add(frame.f_code.co_name)
+        frame = frame.f_back
+    return {"watch", "_read_status"} <= names
+
+
+def test_a_stop_ends_a_watch_whose_answer_never_comes(sim_factory: SimFactory) -> None:
+    """A server that takes a watch and never answers it: the watch has no read timeout (a quiet collection's
+    stream is silent for ever), so only the feed's stop can end that wait, and it must, at once."""
+    sim = sim_factory()
+    session = Wiring(kubeconfig=str(sim.kubeconfig)).session()
+    feed = ResourceFeed(session.kube, "/apis/networking.istio.io/v1/virtualservices", name="vs",
+                        transform=lambda o: o["metadata"]["name"])
+    try:
+        feed.start()
+        assert feed.wait_synced(30)
+        sim.set_faults(api_latency_ms=600_000, drop_watches_every=0.2)  # the watch is cut; its reopen waits
+        deadline = time.monotonic() + 30
+        while not watch_unanswered(feed._thread) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert watch_unanswered(feed._thread), "the feed never reopened its watch"
+        started = time.monotonic()
+        feed.stop()
+        feed.join(10)
+        assert feed._thread is not None and not feed._thread.is_alive(), "the feed still waits for its watch"
+        assert time.monotonic() - started < 5
+    finally:
+        sim.set_faults(api_latency_ms=0, drop_watches_every=0)
+        feed.stop()
+        session.close()
+
+
+def test_the_first_list_comes_from_the_watch_cache_and_a_relist_after_expiry_reads_pages(
+        sim_factory: SimFactory) -> None:
+    """As client-go's informers: the first list asks for resourceVersion=0 (the server's watch cache answers in
+    one response, whatever the limit); once the watch's history is compacted away, the relist reads the newest
+    state page by page (a consistent read)."""
+    import json
+    import urllib.request
+
+    sim = sim_factory()
+
+    def post(path: str, body: dict) -> dict:
+        request = urllib.request.Request(f"{sim.url}{path}", data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return dict(json.loads(response.read() or b"{}"))
+
+    post("/_sim/pods", {"namespace": "load", "pods": 100})
+    relay = CountingRelay(int(sim.url.rsplit(":", 1)[1]))
+    kubeconfig = sim.kubeconfig.parent / "relayed"
+    kubeconfig.write_text(kubeconfig_yaml(f"http://127.0.0.1:{relay.port}"))
+    session = Wiring(kubeconfig=str(kubeconfig)).session()
+    feed = ResourceFeed(session.kube, "/api/v1/pods", name="pods", transform=lambda o: o["metadata"]["name"], page=40)
+    try:
+        feed.start()
+        assert feed.wait_synced(30)
+        total = len(feed.snapshot())
+        assert total > 100
+        assert len(relay.list_lines) == 1 and "resourceVersion=0" in relay.list_lines[0], relay.list_lines
+        # History moves on where the feed does not look (a ConfigMap), and is compacted away.
+        post("/api/v1/namespaces/default/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                       "metadata": {"name": "moves-history-on"}})
+        post("/_sim/compact", {})
+        sim.set_faults(drop_watches_every=0.2)  # the watch is cut; its resume finds its version compacted
+        deadline = time.monotonic() + 60
+        while feed.relists < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert feed.relists >= 2, "the feed never relisted"
+        relisted = relay.list_lines[1:]
+        assert len(relisted) >= -(-total // 40), relisted  # every page of the newest state
+        assert not any("resourceVersion=0" in line for line in relisted), relisted
+        assert any("continue=" in line for line in relisted), relisted
+    finally:
+        sim.set_faults(drop_watches_every=0)
+        feed.stop()
+        session.close()
+        relay.close()
