@@ -33,6 +33,7 @@ from meshtui.services.log_reader import Chunk, Notice, Source
 
 POD_COLOURS = ["36", "35", "33", "32", "34", "31"]
 _DROP_STAMP = re.compile(rb"^[^ \n]* ", re.MULTILINE)
+_URL_MARK = re.compile(rb"://")
 _LINE_START = re.compile(rb"^(?!\Z)", re.MULTILINE)  # not after the last newline: no dangling prefix
 SHOWN = {"reconnected", "gap", "failed", "ended", "retry"}
 
@@ -89,8 +90,10 @@ class LineSink:
     def _may_hold_secrets(self, data: bytes) -> bool:
         """The masker's own test, on the bytes: with no secret learned only a URL (`://`) can hold one.
         ASCII bytes never occur inside a multi-byte UTF-8 character, so the bytes hold `://` exactly
-        when the decoded text does; data that cannot is written without being decoded."""
-        return self.masker.knows_secrets or b"://" in data
+        when the decoded text does; data that cannot is written without being decoded. A log without a
+        `/` is told by one memchr (a search for `://` costs ~50x that where every line has a timestamp's
+        colons), and a regex finds the literal faster than `in` (0.4 vs 0.7 ms a MB)."""
+        return self.masker.knows_secrets or (b"/" in data and _URL_MARK.search(data) is not None)
 
     def _write(self, data: bytes) -> None:
         if not data:
