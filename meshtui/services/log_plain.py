@@ -14,9 +14,9 @@ from meshtui.adapters.kube import KubeClient, path_for
 from meshtui.services.log_reader import Chunk, Source
 
 RECENT = 16
+"""Lines kept to recognise where a cut plain read stopped."""
 PLAIN_TIMEOUT = (5.0, 120.0)
 """(connect, read) seconds of the unstamped whole-log read."""
-"""Lines kept to recognise where a cut plain read stopped."""
 
 
 class PlainProgress:
@@ -26,8 +26,9 @@ class PlainProgress:
         self.count = 0
         self.recent: list[bytes] = []
 
-    def add(self, data: bytes) -> None:
-        self.count += data.count(b"\n")
+    def add(self, data: bytes, lines: int) -> None:
+        """`data`, whole lines, `lines` of them (counted once, by the caller)."""
+        self.count += lines
         tail = data.rsplit(b"\n", RECENT + 1)[-RECENT - 1:-1]
         self.recent = (self.recent + tail)[-RECENT:]
 
@@ -46,7 +47,8 @@ def read_plain(kube: KubeClient, source: Source, chunks: list[Chunk], progress: 
             end = data.rfind(b"\n") + 1
             pending, data = data[end:], data[:end]
             if data:
-                chunks.append(Chunk(source, data, data.count(b"\n"), stamped=False))
-                progress.add(data)
+                lines = data.count(b"\n")
+                chunks.append(Chunk(source, data, lines, stamped=False))
+                progress.add(data, lines)
     finally:
         response.release_conn()
