@@ -9,9 +9,11 @@ from pathlib import Path
 
 from meshtui.services.feed import ResourceFeed
 from meshtui.services.listing import read_pages
-from meshtui.sim import kubeconfig_yaml
+from meshtui.services.session import Session
+from meshtui.sim import SimCluster, kubeconfig_yaml
 from meshtui.wiring import Wiring
 from tests.conftest import SimFactory
+from tests.stacks import blocked_in
 
 
 class CountingRelay:
@@ -163,14 +165,20 @@ def test_paused_sections_in_many_threads_always_leave_the_collector_on() -> None
         sys.setswitchinterval(interval)
 
 
-def test_a_watch_cut_after_it_worked_is_resumed_at_once_however_often(sim_factory: SimFactory) -> None:
-    """Backoff is for a failing server, not for a proxy that cuts long streams: after every watch the server
-    answered, the next reconnect waits the shortest delay again (a reviewer saw the Traffic panel blind for
-    4-6 s per cut once the backoff had grown to its 5 s cap)."""
+def virtual_service_feed(sim_factory: SimFactory) -> tuple[SimCluster, Session, ResourceFeed[str]]:
+    """A new sim, a session on it and a (not started) feed of its VirtualServices' names."""
     sim = sim_factory()
     session = Wiring(kubeconfig=str(sim.kubeconfig)).session()
     feed = ResourceFeed(session.kube, "/apis/networking.istio.io/v1/virtualservices", name="vs",
                         transform=lambda o: o["metadata"]["name"])
+    return sim, session, feed
+
+
+def test_a_watch_cut_after_it_worked_is_resumed_at_once_however_often(sim_factory: SimFactory) -> None:
+    """Backoff is for a failing server, not for a proxy that cuts long streams: after every watch the server
+    answered, the next reconnect waits the shortest delay again (a reviewer saw the Traffic panel blind for
+    4-6 s per cut once the backoff had grown to its 5 s cap)."""
+    sim, session, feed = virtual_service_feed(sim_factory)
     try:
         feed.start()
         assert feed.wait_synced(30)
@@ -186,33 +194,18 @@ def test_a_watch_cut_after_it_worked_is_resumed_at_once_however_often(sim_factor
         session.close()
 
 
-def watch_unanswered(thread: threading.Thread | None) -> bool:
-    """Is `thread` in a watch's open, waiting for the status line of a response that has not come?"""
-    import sys
-
-    frame = sys._current_frames().get(thread.ident) if thread is not None and thread.ident else None
-    names = set()
-    while frame is not None:
-        names.add(frame.f_code.co_name)
-        frame = frame.f_back
-    return {"watch", "_read_status"} <= names
-
-
 def test_a_stop_ends_a_watch_whose_answer_never_comes(sim_factory: SimFactory) -> None:
     """A server that takes a watch and never answers it: the watch has no read timeout (a quiet collection's
     stream is silent for ever), so only the feed's stop can end that wait, and it must, at once."""
-    sim = sim_factory()
-    session = Wiring(kubeconfig=str(sim.kubeconfig)).session()
-    feed = ResourceFeed(session.kube, "/apis/networking.istio.io/v1/virtualservices", name="vs",
-                        transform=lambda o: o["metadata"]["name"])
+    sim, session, feed = virtual_service_feed(sim_factory)
     try:
         feed.start()
         assert feed.wait_synced(30)
         sim.set_faults(api_latency_ms=600_000, drop_watches_every=0.2)  # the watch is cut; its reopen waits
         deadline = time.monotonic() + 30
-        while not watch_unanswered(feed._thread) and time.monotonic() < deadline:
+        while not blocked_in(feed._thread, "watch", "_read_status") and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert watch_unanswered(feed._thread), "the feed never reopened its watch"
+        assert blocked_in(feed._thread, "watch", "_read_status"), "the feed never reopened its watch"
         started = time.monotonic()
         feed.stop()
         feed.join(10)

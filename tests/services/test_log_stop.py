@@ -9,7 +9,6 @@ running holds the engine (its callbacks) and a connection for as long as the pro
 
 from __future__ import annotations
 
-import sys
 import threading
 import weakref
 from typing import Any
@@ -26,6 +25,7 @@ from meshtui.services.log_tail import ContainerTail
 from meshtui.services.logs import LogEngine
 from tests.conftest import SimCluster
 from tests.services.log_oracle import post, wait
+from tests.stacks import blocked_in
 
 QUERY = LogQuery(namespace="shop", selector="app=catalog", containers="catalog")
 
@@ -185,16 +185,6 @@ def test_a_stopped_engine_is_freed_even_when_a_freeze_caught_it_running(sim: Sim
         kube.close()
 
 
-def opening_unanswered(thread: threading.Thread | None) -> bool:
-    """Is `thread` in a log stream's open, waiting for the status line of a response that has not come?"""
-    frame = sys._current_frames().get(thread.ident) if thread is not None and thread.ident else None
-    names = set()
-    while frame is not None:
-        names.add(frame.f_code.co_name)
-        frame = frame.f_back
-    return {"open_stream", "_read_status"} <= names
-
-
 def test_a_stop_cuts_an_open_whose_response_never_comes(sim: SimCluster) -> None:
     """A server that accepts a follow request and never sends the headers: the open has no read timeout
     (a follow's body may be silent for ever), so only the stop can end it, and it must."""
@@ -208,14 +198,14 @@ def test_a_stop_cuts_an_open_whose_response_never_comes(sim: SimCluster) -> None
         post(sim, "/_sim/faults", {"api_latency_ms": 600_000, "drop_log_streams_after": 1})  # no answer in the test
         for tail in tails:  # a line cuts each stream; each tail opens another, which waits
             post(sim, "/_sim/log", {"namespace": "shop", "pod": tail.pod, "container": "catalog", "lines": ["cut"]})
-        wait(lambda: all(opening_unanswered(t._thread) for t in tails), 20, "every tail to wait for a response",
+        wait(lambda: all(blocked_in(t._thread, "open_stream", "_read_status") for t in tails), 20, "every tail to wait for a response",
              lambda: str([t.state.value for t in tails]))
         engine = running.pop()
         freed = weakref.ref(engine)
         engine.stop()
         del engine
         wait(lambda: all(t.finished.is_set() for t in tails), 10, "every tail to end after stop()",
-             lambda: str([(t.state.value, opening_unanswered(t._thread)) for t in tails]))
+             lambda: str([(t.state.value, blocked_in(t._thread, "open_stream", "_read_status")) for t in tails]))
         for tail in tails:
             tail.join(5)
         assert not any(t._thread is not None and t._thread.is_alive() for t in tails)
