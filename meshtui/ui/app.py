@@ -175,7 +175,11 @@ class MeshApp(KeyRouter, ReportsFailures, ConnectionControls, TourControls, App[
 
     async def _mount_other_panels(self) -> None:
         for panel_id, widget in list(self._unmounted.items()):
-            await self.query_one(f"#{panel_id}", TabPane).mount(widget)
+            pane = self.query(f"#{panel_id}").results(TabPane)
+            target = next(pane, None)
+            if target is None or not target.is_attached:
+                return  # the app is closing (`q` pressed at once): nothing to mount into
+            await target.mount(widget)
             del self._unmounted[panel_id]
         self._preload_then_connect(self.wiring.preload_steps())
 

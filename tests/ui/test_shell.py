@@ -102,6 +102,16 @@ async def test_q_quits(sim: SimCluster) -> None:
     assert app.return_code == 0
 
 
+async def test_q_at_once_quits_cleanly_while_the_other_panels_are_still_mounting(sim: SimCluster) -> None:
+    """The panels not shown first are mounted just after the first frame: a `q` before that is a clean exit
+    (a reviewer saw `MountError: Can't mount widget(s) before TabPane(id='logs') is mounted`, exit 1)."""
+    app = make_app(str(sim.kubeconfig))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, what="the app to exit")
+    assert app.return_code == 0
+
+
 async def test_no_cluster_opens_setup_with_a_demo_offer(tmp_path: Path) -> None:
     app = make_app(str(tmp_path / "missing-kubeconfig"))
     async with app.run_test(size=(160, 45)) as pilot:
