@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 PASS_SECONDS = 0.25
@@ -130,6 +130,17 @@ class UserRegex:
         except TimeoutError:
             self._timed_out(started)
             return iter(())
+
+    def sub(self, repl: Callable[[Any], str], string: str, /) -> str:
+        """`string` with each match replaced (the CLI's highlight); unchanged when it timed out."""
+        if self.gave_up:
+            return string
+        started = time.monotonic()
+        try:
+            return str(self._compiled.sub(repl, string, concurrent=self.concurrent, timeout=self.timeout))
+        except TimeoutError:
+            self._timed_out(started)
+            return string
 
     def slow_note(self, what: str = "lines") -> str:
         """What the user is told once when some texts timed out."""

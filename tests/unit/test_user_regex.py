@@ -114,3 +114,18 @@ def test_a_line_that_times_out_does_not_match_and_is_counted() -> None:
     assert rx.gave_up and 1 <= rx.timeouts <= 20
     assert "regex too slow" in rx.slow_note()
     assert UserRegex("b").search("abc") is not None and [m.span() for m in UserRegex("a").finditer("aba")] == [(0, 1), (2, 3)]
+
+
+def test_log_query_regexes_time_out_a_line_and_keep_their_messages() -> None:
+    from meshtui.domain.errors import UsageError
+    from meshtui.domain.logs import FieldFilter
+    from meshtui.services.log_query import LogQuery
+
+    line_filter = LogQuery(include=SLOW).line_filter()
+    assert isinstance(line_filter.include, UserRegex) and line_filter.include.concurrent
+    started = time.monotonic()
+    assert line_filter.include.search("load/load-00001-abcdefghij running kind-worker v1 load " * 4) is None
+    assert time.monotonic() - started < 0.2 and line_filter.include.timeouts == 1
+    with pytest.raises(UsageError, match=r"bad include regex 'a\(b': missing \), unterminated subpattern"):
+        LogQuery(include="a(b").line_filter()
+    assert FieldFilter.parse(f"path~{SLOW}").rx == UserRegex(SLOW)
