@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshtui.domain.user_regex import Searcher, UserRegex, UserRegexError
+
 SIDECARS = {"istio-proxy", "istio-validation", "linkerd-proxy", "linkerd-init", "envoy", "envoy-sidecar",
             "vault-agent", "cloud-sql-proxy", "otel-collector"}
 DISPLAY_LIMIT = 2000
@@ -172,6 +174,12 @@ class FieldFilter:
     name: str
     op: str
     value: str
+    rx: UserRegex | None = field(default=None, compare=False, repr=False)
+    """`~`/`!~`: the value as a user regex, a line that takes too long counts as not matching."""
+
+    def __post_init__(self) -> None:
+        if self.op in ("~", "!~") and self.rx is None:
+            object.__setattr__(self, "rx", UserRegex(self.value, concurrent=True))
 
     @classmethod
     def parse(cls, text: str) -> FieldFilter:
@@ -186,8 +194,8 @@ class FieldFilter:
             raise ValueError(f"unknown level {value!r} in {text!r} (trace, debug, info, warn, error, fatal)")
         if op in ("~", "!~"):
             try:
-                re.compile(value)
-            except re.error as exc:
+                UserRegex(value)
+            except UserRegexError as exc:
                 raise ValueError(f"bad regex in {text!r}: {exc}") from None
         else:
             _check_number(name, op, value, text)
@@ -213,7 +221,7 @@ class FieldFilter:
             hit = str(value).isdigit() and str(value)[0] == self.value[0] and len(str(value)) == 3
             return hit if self.op == "=" else not hit
         if self.op in ("~", "!~"):
-            found = re.search(self.value, str(value)) is not None
+            found = self.rx is not None and self.rx.search(str(value)) is not None
             return found if self.op == "~" else not found
         try:
             return _compare(float(value), self.op, float(self.value))
@@ -249,8 +257,8 @@ def _compare(a: Any, op: str, b: Any) -> bool:
 class LineFilter:
     """Include/exclude regexes on the text plus field filters; all must pass."""
 
-    include: re.Pattern[str] | None = None
-    exclude: re.Pattern[str] | None = None
+    include: Searcher | None = None
+    exclude: Searcher | None = None
     fields: list[FieldFilter] = field(default_factory=list)
 
     def matches(self, line: LogLine) -> bool:

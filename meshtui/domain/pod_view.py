@@ -7,15 +7,19 @@ Every pod is also kept in sort order, so a new filter or namespace is one scan o
 list (O(n), no sort) and only a new sort key sorts (O(n log n), ~10-20 ms at 20,000). Positions are answered by bisection on the sort key, so a table can keep
 its cursor on a pod by key without an index map to rebuild. The health summary is
 counted as pods come and go, so it is never an O(n) pass either.
+
+A `re:` filter is matched against `fields` (one line per field, MULTILINE, so `^`/`$` anchor at
+each field) under one time budget per pass (`domain.user_regex`): a pattern too slow for it
+is not applied and says so in `filter.error`, where a bad regex is told.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from meshtui.domain.user_regex import PASS_SECONDS, Budget, RegexTooSlow, UserRegex, UserRegexError
 from meshtui.domain.workloads import Health, PodSummary
 
 SORTS = ("namespace", "name", "status", "restarts", "age", "node", "version")
@@ -39,32 +43,52 @@ WIDTH_FIELDS = ("namespace", "name", "node", "version")
 
 
 def haystack(pod: PodSummary) -> str:
-    """What the filter searches: namespace/name, status, node, version and app, lower-cased."""
+    """What a plain-text filter searches: namespace/name, status, node, version and app, lower-cased."""
     return f"{pod.namespace}/{pod.name} {pod.status} {pod.node} {pod.version} {pod.app}".lower()
+
+
+def fields(pod: PodSummary) -> str:
+    """What a `re:` filter searches: one line each for namespace/name, name, status, node, version, app."""
+    return f"{pod.namespace}/{pod.name}\n{pod.name}\n{pod.status}\n{pod.node}\n{pod.version}\n{pod.app}"
 
 
 @dataclass(frozen=True)
 class PodFilter:
-    """Plain text (substring, case-insensitive) or `re:REGEX`; a bad regex matches as plain text."""
+    """Plain text (substring, case-insensitive) or `re:REGEX` (case-insensitive, `^`/`$` at each field).
+
+    A bad regex matches as plain text; one too slow for a pass is `off` (not tried again for that text).
+    """
 
     text: str = ""
-    pattern: re.Pattern[str] | None = None
-    error: str | None = None
+    pattern: UserRegex | None = field(default=None, compare=False)
+    error: str | None = field(default=None, compare=False)
+    off: bool = field(default=False, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> PodFilter:
-        text = text.strip().lower()
-        if text.startswith("re:"):
+        text = text.strip()
+        if text[:3].lower() == "re:":  # the pattern as typed: lower-casing would turn \S into \s
             try:
-                return cls(text, re.compile(text[3:], re.IGNORECASE))
-            except re.error as exc:
-                return cls(text, None, f"bad regex: {exc}")
-        return cls(text)
+                return cls(f"re:{text[3:]}", UserRegex(text[3:], ignore_case=True, multiline=True))
+            except UserRegexError as exc:
+                return cls(text.lower(), None, f"bad regex: {exc}")
+        return cls(text.lower())
 
-    def matches(self, hay: str) -> bool:
+    @property
+    def active(self) -> bool:
+        """Whether it hides anything (a too slow regex does not)."""
+        return bool(self.text) and not self.off
+
+    def too_slow(self, message: str) -> PodFilter:  # not applied, and why
+        return PodFilter(self.text, self.pattern, message, off=True)
+
+    def matches(self, pod: PodSummary) -> bool:
+        """One pod, without a pass budget (the reference the view's passes agree with)."""
+        if not self.active:
+            return True
         if self.pattern is not None:
-            return self.pattern.search(hay) is not None
-        return not self.text or self.text in hay
+            return self.pattern.search(fields(pod)) is not None
+        return self.text in haystack(pod)
 
 
 @dataclass
@@ -94,6 +118,7 @@ class PodView:
         self._not_ready: set[str] = set()
         self._restarted: dict[str, float] = {}
         self._phases: dict[str, int] = {}
+        self._budget: Budget | None = None
 
     # -- what a table reads -------------------------------------------------------------
     def __len__(self) -> int:
@@ -124,6 +149,7 @@ class PodView:
                 self._remember(key, pod)
             self._rebuild()
             return ViewDelta(set(upserts), True)
+        self._budget = None
         delta = ViewDelta()
         for key in deletes:
             if key in self.pods:
@@ -153,6 +179,9 @@ class PodView:
             if shown is not None:
                 self._keys[key] = shown
                 insort(self._order, key, key=self._keys.__getitem__)
+        if self._budget is not None and self.filter.off:  # the regex ran out of time: show all, say so
+            self._refilter(self._all)
+            delta.moved = True
         return delta
 
     def _take_out_of_all(self, key: str) -> None:
@@ -180,7 +209,8 @@ class PodView:
         if filter_text is not None and PodFilter.parse(filter_text) != self.filter:
             new = PodFilter.parse(filter_text)
             # One more character typed only narrows a plain-text filter: scan the shown rows only.
-            narrow = new.pattern is None and self.filter.pattern is None and self.filter.text in new.text
+            narrow = (not new.text.startswith("re:") and not self.filter.text.startswith("re:")
+                      and self.filter.text in new.text)
             self.filter = new
             rebuild = rebuild or not narrow
         resort = sort_by is not None and sort_by != self.sort_by
@@ -198,7 +228,17 @@ class PodView:
         return resort or rebuild or narrow or flipped
 
     def _shows(self, key: str, pod: PodSummary) -> bool:
-        return (self.namespace is None or pod.namespace == self.namespace) and self.filter.matches(self._hay[key])
+        if self.namespace is not None and pod.namespace != self.namespace:
+            return False
+        flt = self.filter
+        if not flt.active or flt.pattern is None:
+            return not flt.active or flt.text in self._hay[key]
+        self._budget = self._budget or Budget(flt.pattern, PASS_SECONDS)  # one for each `apply`
+        try:
+            return self._budget.matches(fields(pod))
+        except RegexTooSlow as exc:
+            self.filter = flt.too_slow(exc.message(len(self.pods), "pods"))
+            return True
 
     def _rebuild(self) -> None:
         """A new sort: every pod's key, one sort (O(n log n)), then the filter."""
@@ -209,12 +249,22 @@ class PodView:
 
     def _refilter(self, candidates: list[str]) -> None:
         """A new filter or namespace: scan an already sorted list (O(n), no sort)."""
-        if self.namespace is None and not self.filter.text:
+        flt = self.filter
+        if self.namespace is None and not flt.active:
             self._order, self._keys = list(self._all), dict(self._all_keys)
             return
-        pods, hay, matches, namespace = self.pods, self._hay, self.filter.matches, self.namespace
-        self._order = [key for key in candidates
-                       if (namespace is None or pods[key].namespace == namespace) and matches(hay[key])]
+        pods, hay, text, namespace = self.pods, self._hay, flt.text if flt.active else "", self.namespace
+        if flt.pattern is not None and flt.active:
+            shown = [key for key in candidates if namespace is None or pods[key].namespace == namespace]
+            budget = Budget(flt.pattern, PASS_SECONDS)
+            try:
+                self._order = [key for key in shown if budget.matches(fields(pods[key]))]
+            except RegexTooSlow as exc:
+                self.filter = flt.too_slow(exc.message(len(shown), "pods"))
+                self._order = shown
+        else:
+            self._order = [key for key in candidates
+                           if (namespace is None or pods[key].namespace == namespace) and text in hay[key]]
         keys = self._all_keys
         self._keys = {key: keys[key] for key in self._order}
 

@@ -19,6 +19,7 @@ from typing import NoReturn
 from meshtui.domain.errors import UsageError
 from meshtui.domain.logs import FieldFilter, LineFilter
 from meshtui.domain.selectors import SelectorSyntaxError, check_label_selector
+from meshtui.domain.user_regex import PASS_SECONDS, UserRegex, UserRegexError
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)  # ASCII: `５m` is not a duration to kubectl
 MAX_SINCE = 2_562_047 * 3600
@@ -59,12 +60,13 @@ def _count(text: str | None, flag: str, low: int, high: int, allowed: str) -> in
     raise UsageError(f"{flag} must be {allowed} (got {got})")
 
 
-def _regex(text: str | None, what: str) -> re.Pattern[str] | None:
+def _regex(text: str | None, what: str, give_up: float | None = None) -> UserRegex | None:
+    """A user's regex, matched off the event loop's GIL with a time limit a line (`domain.user_regex`)."""
     if not text:
         return None
     try:
-        return re.compile(text)
-    except re.error as exc:
+        return UserRegex(text, concurrent=True, give_up=give_up)
+    except UserRegexError as exc:
         raise UsageError(f"bad {what} regex {text!r}: {exc}") from None
 
 
@@ -99,14 +101,14 @@ class LogQuery:
             raise UsageError(str(exc)) from None
         return LineFilter(_regex(self.include, "include"), _regex(self.exclude, "exclude"), fields)
 
-    def pod_regex(self) -> re.Pattern[str] | None:
+    def pod_regex(self) -> UserRegex | None:
         return _regex(self.pod_pattern, "pod")
 
-    def container_regexes(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    def container_regexes(self) -> tuple[UserRegex | None, UserRegex | None]:
         return _regex(self.containers, "container"), _regex(self.exclude_containers, "container exclude")
 
-    def highlight_regex(self) -> re.Pattern[str] | None:
-        return _regex(self.highlight, "highlight")
+    def highlight_regex(self) -> UserRegex | None:
+        return _regex(self.highlight, "highlight", give_up=PASS_SECONDS)  # drawn on the event loop
 
     def effective_tail(self) -> int | None:
         """kubectl's default: everything for one pod, the last 10 lines per container otherwise."""

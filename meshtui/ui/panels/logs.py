@@ -27,6 +27,7 @@ from textual.widgets import Input, Static
 
 from meshtui.domain.errors import MeshtuiError
 from meshtui.domain.text import inert
+from meshtui.domain.user_regex import PASS_SECONDS, UserRegex, UserRegexError
 from meshtui.services.log_model import StreamSummary
 from meshtui.services.log_query import LogQuery, parse_query
 from meshtui.services.logs import LogSession, LogSource
@@ -197,8 +198,10 @@ class LogsPanel(Intake, LineActions, ReportsFailures, Vertical):
 
     def _run_search(self, pattern: str) -> None:
         try:
-            self.view.search = re.compile(pattern, re.IGNORECASE) if pattern else None
-        except re.error as exc:
+            # a line at most 20 ms, the whole search at most 0.25 s lost to such lines (`domain.user_regex`)
+            self.view.search = UserRegex(pattern, ignore_case=True, timeout=0.02, give_up=PASS_SECONDS) \
+                if pattern else None
+        except UserRegexError as exc:
             self._reject(f"bad search regex {pattern!r}: {exc}")
             return
         self.error = None
@@ -214,8 +217,11 @@ class LogsPanel(Intake, LineActions, ReportsFailures, Vertical):
 
     @on(LogView.Searched)
     def _searched(self, message: LogView.Searched) -> None:
-        if not message.found and self.view.search is not None:
-            self.app.notify(f"no line matches {inert(repr(self.view.search.pattern))}", severity="warning", markup=False)
+        search = self.view.search
+        if isinstance(search, UserRegex) and search.timeouts and not message.found:  # told once a search
+            self.app.notify(inert(search.slow_note()), severity="warning", markup=False)
+        elif not message.found and search is not None:
+            self.app.notify(f"no line matches {inert(repr(search.pattern))}", severity="warning", markup=False)
         self._status()
 
     @on(LogsArrived)

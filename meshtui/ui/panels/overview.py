@@ -107,8 +107,8 @@ class OverviewPanel(ReportsFailures, OverviewActions):
             yield Static("namespace: all", id="namespace-label")
             yield Static("sort: namespace ↑", id="sort-label")
             yield Static("", id="filter-note")
-            yield FilterInput(self.action_apply_filter, placeholder="/ filter pods (text, or re:REGEX); Enter applies, "
-                              "Esc clears", id="pod-filter")
+            yield FilterInput(self.action_apply_filter, placeholder="/ filter pods: text, or re:REGEX (^ $ at each of ns/name, "
+                              "name, status, node, version, app); Enter applies, Esc clears", id="pod-filter")
         yield VirtualTable(POD_COLUMNS, self.rows, id="pods")
         with Horizontal(id="overview-bottom"):
             with Vertical(id="nodes-box"):
@@ -198,6 +198,7 @@ class OverviewPanel(ReportsFailures, OverviewActions):
             table.widen(self.rows.widths())
             if delta.moved:
                 table.rows_moved()
+                self._show_filter_note()  # a regex too slow for the new pods is given up
             table.rows_changed(delta.changed)
             if changes.resynced:
                 self._health_at = 0.0  # a (re)list is news: the health line follows at once

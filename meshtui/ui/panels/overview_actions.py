@@ -71,9 +71,12 @@ class OverviewActions(Vertical):
         table.sorted_by = (self.view.sort_by, self.view.reverse)
         table.rows_moved()
         table.rows_changed(None)
-        note = self.view.filter.error or ""
-        self.query_one("#filter-note", Static).update(Content(note))
+        self._show_filter_note()
         self._schedule_health()
+
+    def _show_filter_note(self) -> None:
+        """A bad or too slow regex says why next to the filter box."""
+        self.query_one("#filter-note", Static).update(Content(self.view.filter.error or ""))
 
     def _schedule_health(self) -> None:
         raise NotImplementedError

@@ -14,11 +14,11 @@ measured (cached per line, forgotten when they scroll far away).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import overload
 
 from meshtui.domain.logs import LogLine
+from meshtui.domain.user_regex import Searcher
 
 Packed = tuple[str, str, str, str, int, str, int, int, str | None]
 """A kept line: LogLine's fields in order (namespace, pod, container, version, ts, raw, seq, instance, marker)."""
@@ -149,7 +149,7 @@ class WrapLayout:
         return rows[-height:] if len(rows) > height else rows
 
 
-def scan(lines: LineRing, pattern: re.Pattern[str], at: int, left: int, forward: bool,
+def scan(lines: LineRing, pattern: Searcher, at: int, left: int, forward: bool,
          budget: int) -> tuple[int | None, int, int]:
     """At most `budget` lines of a search, from absolute line `at` (exclusive), wrapping around.
 

@@ -10,7 +10,6 @@ Text reaching here is already inert (the view passes it through `inert`).
 from __future__ import annotations
 
 import hashlib
-import re
 
 from rich.segment import Segment
 from rich.style import Style
@@ -18,6 +17,7 @@ from textual.strip import Strip
 from textual.theme import Theme
 
 from meshtui.domain.logs import LogLine
+from meshtui.domain.user_regex import Searcher
 
 PALETTE_KEYS = ["primary", "secondary", "accent", "success", "warning"]
 SUMMARY_FIELDS = ("status", "method", "path", "duration", "duration_ms", "upstream_cluster", "request_id", "service",
@@ -54,7 +54,7 @@ class LineLook:
         return style
 
     @staticmethod
-    def marks(text: str, patterns: tuple[re.Pattern[str] | None, ...]) -> list[tuple[int, int]]:
+    def marks(text: str, patterns: tuple[Searcher | None, ...]) -> list[tuple[int, int]]:
         spans = []
         for pattern in patterns:
             if pattern is not None:
@@ -62,7 +62,7 @@ class LineLook:
         return sorted(spans)
 
     def strip(self, line: LogLine, prefix: str, text: str, theme: Theme, cursor: bool,
-              patterns: tuple[re.Pattern[str] | None, ...]) -> Strip:
+              patterns: tuple[Searcher | None, ...]) -> Strip:
         base = Style(bgcolor=str(theme.panel)) if cursor else Style()
         pod_end = prefix.rfind(" ", 0, len(prefix) - 1) + 1  # the prefix ends "POD CONTAINER "
         segments = [Segment(prefix[:pod_end], base + self.pod(theme, line.pod)),

@@ -22,7 +22,6 @@ everything back to the collector.
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Iterable
 
 from rich.cells import cell_len
@@ -35,6 +34,7 @@ from textual.theme import Theme
 from meshtui.domain.logs import LogLine, truncate
 from meshtui.domain.text import inert
 from meshtui.domain.timefmt import format_ns
+from meshtui.domain.user_regex import Searcher
 from meshtui.ui.widgets.log_rows import LineRing, WrapLayout
 from meshtui.ui.widgets.log_style import LineLook, compact
 from meshtui.ui.widgets.log_view_moves import LogViewMoves
@@ -63,8 +63,8 @@ class LogView(LogViewMoves, can_focus=True):
         self.wrap = False
         self.structured = True
         self.timestamps = False
-        self._search: re.Pattern[str] | None = None
-        self._highlight: re.Pattern[str] | None = None
+        self._search: Searcher | None = None
+        self._highlight: Searcher | None = None
         self.searching = False
         self._cursor = -1  # absolute line number (ring index + evicted), -1: none
         self._layout = WrapLayout(self._cells)
@@ -93,20 +93,20 @@ class LogView(LogViewMoves, can_focus=True):
 
     # -- content -----------------------------------------------------------------------------
     @property
-    def search(self) -> re.Pattern[str] | None:
+    def search(self) -> Searcher | None:
         return self._search
 
     @search.setter
-    def search(self, pattern: re.Pattern[str] | None) -> None:
+    def search(self, pattern: Searcher | None) -> None:
         self._search = pattern
         self._changed(restyle=True)
 
     @property
-    def highlight(self) -> re.Pattern[str] | None:
+    def highlight(self) -> Searcher | None:
         return self._highlight
 
     @highlight.setter
-    def highlight(self, pattern: re.Pattern[str] | None) -> None:
+    def highlight(self, pattern: Searcher | None) -> None:
         self._highlight = pattern
         self._changed(restyle=True)
 

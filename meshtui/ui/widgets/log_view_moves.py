@@ -9,13 +9,12 @@ a layout on every batch, and on every wrap toggle, cost tens of milliseconds eac
 
 from __future__ import annotations
 
-import re
-
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 
+from meshtui.domain.user_regex import Searcher
 from meshtui.ui.widgets.log_rows import LineRing, WrapLayout, scan
 
 SEARCH_STEP = 4000
@@ -47,7 +46,7 @@ class LogViewMoves(ScrollView):
     _search_forward: bool
 
     @property
-    def search(self) -> re.Pattern[str] | None:
+    def search(self) -> Searcher | None:
         raise NotImplementedError
 
     def _changed(self, restyle: bool = False) -> None:
