@@ -149,8 +149,10 @@ class LogEngine:
         return self._buffer.count
 
     def summary(self) -> StreamSummary:
-        summary = StreamSummary(failure=self.failure, queued=len(self._slots), cap=self.max_streams)
-        for tail in list(self.tails.values()):
+        with self._lock:  # not halfway through starting queued ones
+            summary = StreamSummary(failure=self.failure, queued=len(self._slots), cap=self.max_streams)
+            tails = list(self.tails.values())
+        for tail in tails:
             summary.add(tail.state, tail.attempts, tail.gaps, tail.reconnects)
         return summary
 
@@ -219,9 +221,7 @@ class LogEngine:
     def _admit(self) -> None:
         """Start queued containers while fewer than `max_streams` are followed (lock held)."""
         live = sum(1 for tail in self.tails.values() if not tail.finished.is_set())
-        for key, pod, initial in self._slots.take(live):
-            if self._stopped.is_set():
-                return
+        for key, pod, initial in self._slots.take(self.max_streams if self._stopped.is_set() else live):
             # A pod there from the start begins at the query's --tail/--since; a new pod's lines are all new.
             tail = ContainerTail(self.kube, pod, key[2], deliver=self._deliver, notify=self._notify,
                                  tail=self.query.effective_tail() if initial else None,
