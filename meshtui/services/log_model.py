@@ -47,6 +47,10 @@ class StreamSummary:
     reconnects: int = 0
     failure: str | None = None
     """Why the engine could not start at all (e.g. deploy/NAME not found)."""
+    queued: int = 0
+    """Matching containers not followed because `cap` streams are open; they wait for a free slot."""
+    cap: int = 0
+    """The most containers followed at once (`--max-log-requests`)."""
 
     def add(self, state: TailState, attempts: int, gaps: int, reconnects: int) -> None:
         if state in (TailState.FOLLOWING, TailState.STARTING):
@@ -66,6 +70,11 @@ class StreamSummary:
     @property
     def live(self) -> int:
         return self.following + self.reconnecting + self.waiting
+
+    @property
+    def matched(self) -> int:
+        """Containers the query matches now: followed, or waiting for a slot."""
+        return self.live + self.queued
 
 
 @dataclass

@@ -27,6 +27,8 @@ MAX_SINCE = 2_562_047 * 3600
 MAX_TAIL = 1_000_000_000
 BUFFER_RANGE = (100, 1_000_000)
 """Lines `--buffer` may hold: the bounds of `log_buffer_lines` in config.yaml."""
+MAX_LOG_REQUESTS = 10_000
+"""The most containers `--max-log-requests` lets one query follow at once (a thread and a stream each)."""
 
 
 def shown(text: str, limit: int = 24) -> str:
@@ -93,6 +95,8 @@ class LogQuery:
     follow: bool = True
     buffer: int | None = None
     """Lines held in memory (CLI queue / Logs panel view); None: the default."""
+    max_streams: int | None = None
+    """`--max-log-requests`: containers followed at once; None: the engine's default (CLI 50, Logs panel 100)."""
 
     def line_filter(self) -> LineFilter:
         try:
@@ -151,6 +155,8 @@ class LogQuery:
             parts.append("--timestamps")
         if self.buffer is not None:
             parts.append(f"--buffer {self.buffer}")
+        if self.max_streams is not None:
+            parts.append(f"--max-log-requests {self.max_streams}")
         return " ".join(parts)
 
 
@@ -217,6 +223,11 @@ def add_query_arguments(parser: argparse.ArgumentParser) -> None:
                         help="lines held in memory, 100 to 1,000,000: the CLI's queue before producers wait "
                              "(default 50,000); the Logs panel's view (default: log_buffer_lines in config.yaml, "
                              "20,000; the file is named below)")
+    parser.add_argument("--max-log-requests", default=None, metavar="N",
+                        help="containers followed at once, 1 to 10,000; more matches wait for a free slot, in "
+                             "namespace/pod/container order. Default: 50 for meshtui logs (as stern), which refuses "
+                             "a follow matching more unless this is given (as kubectl); 100 in the Logs panel. With "
+                             "--no-follow: containers read at once (default 32)")
 
 
 def split_filters(words: list[str]) -> tuple[list[str], list[str]]:
@@ -242,6 +253,7 @@ def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuer
                              hint="e.g. -l app=catalog or -l 'app in (catalog,ratings),version!=v3'") from None
     tail = _count(args.tail, "--tail", -1, MAX_TAIL, "-1 (all lines) or 0 to 1,000,000,000 lines")
     buffer = _count(args.buffer, "--buffer", *BUFFER_RANGE, "100 to 1,000,000 lines")
+    streams = _count(args.max_log_requests, "--max-log-requests", 1, MAX_LOG_REQUESTS, "1 to 10,000 containers")
     target = targets[0] if targets else None
     workload = target if target and target.startswith(("deploy/", "deployment/", "deployments/")) else None
     pod_name = target[4:] if target and target.startswith("pod/") else None
@@ -256,7 +268,7 @@ def query_from_args(args: argparse.Namespace, *, follow: bool = True) -> LogQuer
                     since_seconds=_since(args.since), tail=tail,
                     include=args.include, exclude=args.exclude, highlight=args.highlight,
                     field_filters=tuple(filters), timestamps=args.timestamps, follow=follow,
-                    buffer=buffer).validate()
+                    buffer=buffer, max_streams=streams).validate()
 
 
 def parse_query(text: str, base: LogQuery | None = None) -> LogQuery:

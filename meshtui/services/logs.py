@@ -1,20 +1,19 @@
 """The log engine behind `meshtui logs` and the Logs panel (no Textual here).
 
-It resolves a `LogQuery` to pods (label selector, name regex, deploy/NAME, pod/NAME:
-`log_targets`), follows pods as they appear, restart or go (a pods watch), and runs one
-`ContainerTail` per container instance chain (pod UID + container; sidecars hidden
-unless asked) whose guarantee is exactly-once per instance. Lines reach the consumer
-through a bounded buffer: the CLI blocks producers when it falls behind (nothing is
-lost), the TUI drops the oldest lines and counts them. In `raw` mode (the CLI's fast
-path) the buffer holds byte chunks, never one object per line. `fetch()` is the
-no-follow path: every container read once, in parallel, complete or reported.
+It resolves a `LogQuery` to pods (label selector, name regex, deploy/NAME, pod/NAME: `log_targets`),
+follows pods as they appear, restart or go (a pods watch), and runs one `ContainerTail` per container
+instance chain (pod UID + container; sidecars hidden unless asked) whose guarantee is exactly-once per
+instance, at most `max_streams` at once (`log_slots`: more matches wait for a slot, in a stable order).
+Lines reach the consumer through a bounded buffer: the CLI blocks producers when it falls behind
+(nothing is lost), the TUI drops the oldest lines and counts them. In `raw` mode (the CLI's fast path)
+the buffer holds byte chunks, never one object per line. `fetch()` is the no-follow path: every
+container read once, in parallel, complete or reported.
 """
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Protocol
 
@@ -32,13 +31,15 @@ from meshtui.services.log_model import (
     declared_sidecars,
     targets_of,
 )
+from meshtui.services.log_pivot import id_pattern, pivot_query
 from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import Chunk, Notice
+from meshtui.services.log_slots import DEFAULT_MAX_STREAMS, Key, Slots
 from meshtui.services.log_tail import ContainerTail
 from meshtui.services.log_targets import QueryTargets
 
 __all__ = ["LogBatch", "LogEngine", "LogSession", "LogSource", "StreamSummary", "Target", "collect_pivot",
-           "declared_sidecars", "pivot_query"]
+           "declared_sidecars", "id_pattern", "pivot_query"]
 
 NOTICE_KINDS = {"reconnected", "gap", "restarted", "ended", "failed", "retry"}
 
@@ -65,15 +66,20 @@ class LogEngine:
 
     def __init__(self, kube: KubeClient, query: LogQuery, *, on_ready: Callable[[], None] | None = None,
                  capacity: int = 200_000, drop_when_full: bool = True, raw: bool = False,
-                 exact: bool = False) -> None:
+                 exact: bool = False, max_streams: int | None = None, refuse_over_cap: bool = False) -> None:
         self.kube = kube
         self._errors = "surrogateescape" if exact else "replace"
         """`exact` (`--json`): lines keep bytes that are not UTF-8 (as U+DC80..U+DCFF) for the writer."""
         self.query = query.validate()
         self.line_filter: LineFilter = query.line_filter()
         self.raw = raw and not self.line_filter.active
-        self.tails: dict[tuple[str, str, str, str], ContainerTail] = {}
+        self.tails: dict[Key, ContainerTail] = {}
         self.failure: str | None = None
+        self.max_streams = query.max_streams or max_streams or DEFAULT_MAX_STREAMS
+        self.over_cap: int | None = None  # `refuse_over_cap`: the first listing matched this many; none started
+        self._refuse = refuse_over_cap
+        self._slots = Slots(self.max_streams)
+        self._lock = threading.RLock()  # tails start on the feed's thread and on ending tails' threads
         if drop_when_full and query.buffer:
             capacity = min(capacity, query.buffer)  # a consumer that keeps N lines never needs more queued
         self._buffer = LineBuffer(capacity, drop_when_full, on_ready or (lambda: None))
@@ -126,6 +132,9 @@ class LogEngine:
             text = marker_text(source.container, source.instance, notice.message)
             self._deliver(Chunk(source, text.encode(), 0, marker="restarted"))
         self._buffer.note(notice if notice.kind in NOTICE_KINDS else None)
+        if notice.kind == "state" and len(self._slots):  # a tail that ended frees its slot for a queued one
+            with self._lock:
+                self._admit()
 
     def drain(self, limit: int | None = None) -> LogBatch:
         """Take buffered lines (all, or about `limit`), notices and the streams' summary; thread-safe."""
@@ -140,8 +149,10 @@ class LogEngine:
         return self._buffer.count
 
     def summary(self) -> StreamSummary:
-        summary = StreamSummary(failure=self.failure)
-        for tail in list(self.tails.values()):
+        with self._lock:  # not halfway through starting queued ones
+            summary = StreamSummary(failure=self.failure, queued=len(self._slots), cap=self.max_streams)
+            tails = list(self.tails.values())
+        for tail in tails:
             summary.add(tail.state, tail.attempts, tail.gaps, tail.reconnects)
         return summary
 
@@ -179,8 +190,14 @@ class LogEngine:
         initial = changes.resynced and not self._synced
         if changes.resynced:
             self._synced = True
+        with self._lock:
+            self._changed(changes.upserts.values(), changes.deletes, changes.resynced, initial)
+        self._signal()
+
+    def _changed(self, upserts: Iterable[dict], deletes: Iterable[str], resynced: bool, initial: bool) -> None:
+        """Followed containers told of their pod's change, new matches queued, then free slots filled."""
         seen: set[tuple[str, str]] = set()
-        for pod in changes.upserts.values():
+        for pod in upserts:
             meta = pod.get("metadata", {})
             seen.add((meta.get("namespace", ""), meta.get("name", "")))
             for target in targets_of(pod, self.query):
@@ -188,20 +205,31 @@ class LogEngine:
                 tail = self.tails.get(key)
                 if tail is not None:
                     tail.pod_changed(pod)
-                    continue
-                # New (or back under the same name with a new UID): a new pod's lines are all new.
-                tail = ContainerTail(self.kube, pod, target.container, deliver=self._deliver, notify=self._notify,
-                                     tail=self.query.effective_tail() if initial else None,
-                                     since_seconds=self.query.since_seconds if initial else None)
-                self.tails[key] = tail.start()  # published first, checked after (see `stop`)
-                if self._stopped.is_set():
-                    tail.stop()
-                    return
-        gone = {tuple(key.split("/", 1)) for key in changes.deletes}
+                else:  # new (or back under the same name with a new UID): it waits for a slot, if only briefly
+                    self._slots.offer(key, pod, initial)
+        gone = {(key.split("/", 1)[0], key.split("/", 1)[-1]) for key in deletes}
+        self._slots.forget(seen if resynced else gone, keep_only=resynced)
         for key, tail in list(self.tails.items()):
-            if (key[0], key[1]) in gone or (changes.resynced and (key[0], key[1]) not in seen):
+            if (key[0], key[1]) in gone or (resynced and (key[0], key[1]) not in seen):
                 tail.pod_changed(None)  # the tail looks for itself: gone, or no longer matching
-        self._signal()
+        if initial and self._refuse and len(self._slots) > self.max_streams:
+            self.over_cap = len(self._slots)  # the caller refuses the query: nothing is started
+            self._slots.clear()
+            return
+        self._admit()
+
+    def _admit(self) -> None:
+        """Start queued containers while fewer than `max_streams` are followed (lock held)."""
+        live = sum(1 for tail in self.tails.values() if not tail.finished.is_set())
+        for key, pod, initial in self._slots.take(self.max_streams if self._stopped.is_set() else live):
+            # A pod there from the start begins at the query's --tail/--since; a new pod's lines are all new.
+            tail = ContainerTail(self.kube, pod, key[2], deliver=self._deliver, notify=self._notify,
+                                 tail=self.query.effective_tail() if initial else None,
+                                 since_seconds=self.query.since_seconds if initial else None)
+            self.tails[key] = tail.start()  # published first, checked after (see `stop`)
+            if self._stopped.is_set():
+                tail.stop()
+                return
 
     def finished(self) -> bool:
         """Every tail ended (for pod/NAME: nothing more will come)."""
@@ -223,6 +251,7 @@ class LogEngine:
     def stats(self) -> dict[str, object]:
         tails = list(self.tails.values())
         return {"streams": sum(1 for t in tails if not t.finished.is_set()), "containers": len(tails),
+                "queued": len(self._slots), "cap": self.max_streams,
                 "reconnects": sum(t.reconnects for t in tails), "gaps": sum(t.gaps for t in tails),
                 "delivered": {f"{t.namespace}/{t.pod}/{t.container}": t.delivered for t in tails},
                 "dropped": self.dropped}
@@ -260,28 +289,6 @@ class LogEngine:
             if fetched.error:
                 events.append(f"{fetched.source.name}: {fetched.error}")
             yield LogBatch(lines, events=events, notices=fetched.notices)
-
-
-def pivot_query(request_id: str, namespace: str | None, all_namespaces: bool = True) -> LogQuery:
-    """Every container (sidecars and gateways included) for lines carrying `request_id`."""
-    return LogQuery(namespace=namespace, all_namespaces=all_namespaces, sidecars=True, include=id_pattern(request_id),
-                    since_seconds=3600, follow=False)
-
-
-def id_pattern(request_id: str) -> str:
-    """A regex for the id as it is written in a line: as is, or JSON-escaped (`\\u001b`, `\\"`, `\\/`),
-    since the id comes decoded from the line's fields and the search runs on the raw text."""
-    import json
-
-    parts = []
-    for char in request_id:
-        forms = {re.escape(char), re.escape(json.dumps(char)[1:-1]), re.escape(json.dumps(char, ensure_ascii=False)[1:-1])}
-        if not char.isascii() or not char.isprintable() or char in "\\\"/":
-            forms.add(rf"\\u(?i:{ord(char):04x})" if ord(char) < 0x10000 else re.escape(char))
-        if char == "/":
-            forms.add(r"\\/")
-        parts.append(forms.pop() if len(forms) == 1 else "(?:" + "|".join(sorted(forms)) + ")")
-    return "".join(parts)
 
 
 def collect_pivot(kube: KubeClient, request_id: str, namespace: str | None) -> list[LogLine]:

@@ -19,8 +19,13 @@ from typing import TYPE_CHECKING
 
 from meshtui.cli.context import CliContext
 
+NO_FOLLOW_WORKERS = 32
+"""Containers read at once by --no-follow when --max-log-requests is not given (each read ends)."""
+
 if TYPE_CHECKING:
     from meshtui.cli.commands.logs_output import LineSink, Signals
+    from meshtui.domain.errors import UsageError
+    from meshtui.services.log_model import StreamSummary
     from meshtui.services.log_query import LogQuery
     from meshtui.services.logs import LogEngine
 
@@ -30,13 +35,16 @@ def add_arguments(parser: argparse.ArgumentParser, parent: argparse.ArgumentPars
     from meshtui.services.log_query import add_query_arguments
 
     add_query_arguments(parser)
+    parser.add_argument("-f", "--follow", action="store_true",
+                        help="follow new lines (the default; accepted as in kubectl and stern)")
     parser.add_argument("--no-follow", action="store_true", help="print what is there now and exit")
     parser.epilog = ("every line exactly once per container instance: cut streams and API errors are retried and "
                      "resumed\nfrom the last line (one notice per reconnect on stderr); restarts are marked; lost "
                      "lines are reported.\nretries: backoff 50 ms doubling to 5 s; a follow never gives up; the "
                      "first API calls and\n--no-follow reads give up after 8 failed attempts in a row (about 6 s).\n"
                      "exit codes: 0 all delivered (or nothing matched in an existing namespace), 1 pod/deployment/"
-                     "namespace\nnot found or lines not delivered, 2 bad input, 130 Ctrl-C, 143 SIGTERM\n"
+                     "namespace\nnot found or lines not delivered, 2 bad input (or a follow matching more containers than "
+                     "--max-log-requests\nwhen it is not given), 130 Ctrl-C, 143 SIGTERM\n"
                      "(lines already received are written first)\n"
                      f"the Logs panel's --buffer default: log_buffer_lines in {user_settings_file()}"
                      "\n($XDG_CONFIG_HOME/meshtui/config.yaml, else ~/.config/meshtui/config.yaml)")
@@ -53,13 +61,21 @@ def accept_extra(args: argparse.Namespace, extra: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from meshtui.cli.commands.logs_output import LineSink, Signals
+    from meshtui.domain.errors import UsageError
     from meshtui.services.log_query import DEFAULT_BUFFER, query_from_args
+    from meshtui.services.log_slots import CLI_MAX_STREAMS
     from meshtui.services.logs import LogEngine
 
+    if args.follow and args.no_follow:
+        raise UsageError("-f/--follow and --no-follow cannot be used together",
+                         hint="following is the default: drop -f to print what is there now and exit")
     query = query_from_args(args, follow=not args.no_follow)
     sink = LineSink(ctx, query)
+    # Following holds a stream and a thread per container: at most --max-log-requests (default 50, as stern),
+    # and a query matching more is refused unless the limit was given (as kubectl): see `log_slots`.
     engine = LogEngine(ctx.wiring.kube, query, drop_when_full=False, capacity=query.buffer or DEFAULT_BUFFER,
-                       raw=sink.raw, exact=sink.json)
+                       raw=sink.raw, exact=sink.json, max_streams=CLI_MAX_STREAMS,
+                       refuse_over_cap=query.max_streams is None)
     engine.resolve()  # deploy/NAME or pod/NAME that does not exist: NotFound, exit 1
     if query.follow:
         engine.check()  # an unreachable cluster is an error now, not a silent wait
@@ -71,7 +87,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _no_follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery) -> int:
     containers = 0
-    for fetched in engine.fetch_all(plain=sink.raw and not query.timestamps):
+    workers = query.max_streams or NO_FOLLOW_WORKERS  # reads at once: --max-log-requests when given
+    for fetched in engine.fetch_all(workers, plain=sink.raw and not query.timestamps):
         containers += 1
         sink.notices(fetched.notices)
         if sink.raw:
@@ -90,17 +107,41 @@ def _no_follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQu
     return sink.exit_code()
 
 
+def over_cap(query: LogQuery, matched: int, cap: int) -> UsageError:
+    """The refusal (exit 2) of a follow that matches more containers than the default cap, as kubectl's."""
+    from meshtui.domain.errors import UsageError
+
+    return UsageError(f"{query.describe() or 'the query'} matches {matched:,} containers; meshtui logs follows at "
+                      f"most {cap} at once unless told otherwise",
+                      hint="narrow it (-l SELECTOR, a pod name regex, -c CONTAINER_RE), or follow the first N in "
+                           "namespace/pod/container order with --max-log-requests N")
+
+
+def capped(summary: StreamSummary) -> str:
+    """The one notice of a follow that reached its cap: how many are followed, of how many, and what to do."""
+    return (f"following {summary.live:,} of {summary.matched:,} matching containers (--max-log-requests "
+            f"{summary.cap}); the others wait for a free slot in namespace/pod/container order: narrow the "
+            "query with -l or a pod name, or raise --max-log-requests")
+
+
 def _follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery) -> int:
     import time
 
     engine.on_ready = signals.wake.set
     engine.start()
     started = time.monotonic()
+    capped_said = False
     try:
         while not signals.received:
             signals.wake.wait(1.0)
             signals.wake.clear()
-            sink.batch(engine.drain())
+            if engine.over_cap is not None:
+                raise over_cap(query, engine.over_cap, engine.max_streams)
+            batch = engine.drain()
+            sink.batch(batch)
+            if batch.summary is not None and batch.summary.queued and not capped_said:
+                capped_said = True
+                sink.say("capped", capped(batch.summary))
             if engine.failure:
                 sink.failed("query", engine.failure)
                 return 1

@@ -208,7 +208,7 @@ class LineSink:
     def _note(self, text: str) -> None:
         self.out.note(inert(text) if self.err_tty else text)
 
-    def _say(self, kind: str, text: str) -> None:
+    def say(self, kind: str, text: str) -> None:
         """A notice of meshtui's own: one JSON object under --json (stderr stays parseable), else a line."""
         if self.json:
             self.out.note(json_text({"notice": kind, "message": text}))
@@ -224,18 +224,18 @@ class LineSink:
 
     def waiting(self, query: LogQuery) -> None:
         self.waiting_said = True
-        self._say("waiting", f"no running containers match {query.describe() or 'the query'} yet; waiting for pods "
+        self.say("waiting", f"no running containers match {query.describe() or 'the query'} yet; waiting for pods "
                   "(Ctrl-C stops)")
 
     def nothing_matched(self, query: LogQuery) -> int:
         """--no-follow found no container: an error for a named pod/deployment, a notice for a selector."""
         named = query.pod_name or query.workload
-        self._say("nothing matched", f"no running containers match {query.describe() or 'the query'}")
+        self.say("nothing matched", f"no running containers match {query.describe() or 'the query'}")
         return 1 if named else 0
 
     def exit_code(self) -> int:
         if self.problems:
-            self._say("summary", f"{self.problems} problem{'s' if self.problems != 1 else ''}: some lines were not "
+            self.say("summary", f"{self.problems} problem{'s' if self.problems != 1 else ''}: some lines were not "
                       "delivered (see above)")
             return 1
         return 0

@@ -6,7 +6,9 @@ reconnecting (with the longest run of failed attempts), waiting, ended, failed, 
 oldest kept, gone to make room) and dropped (never shown: they came while the view was
 full and paused, or faster than it took them; each drop is also a marker line in the view),
 the toggles, the query, and a sticky error when the last query was rejected. A paused view
-that is full says that new lines are being dropped.
+that is full says that new lines are being dropped. A query that matches more containers than
+it follows at once (`--max-log-requests`, 100 by default here) says so early in the line, with
+what to do about it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def status_text(facts: StatusFacts, theme: Theme) -> Text:
         text.append("⏸ paused (End resumes)", style=str(theme.warning))
     if facts.searching:
         text.append("  searching…", style=str(theme.accent))
+    if summary.queued:  # the query matches more containers than are followed at once: said first, not cut off
+        text.append(f"  ⚠ following {summary.live:,} of {summary.matched:,} containers (cap; narrow with -l or a "
+                    "pod name, or raise with --max-log-requests N)", style=f"bold {theme.warning}")
     text.append(f"  streams: {summary.following} following")
     if summary.reconnecting:
         text.append(f", {summary.reconnecting} reconnecting", style=f"bold {theme.warning}")
