@@ -144,8 +144,12 @@ class UserRegex:
 
     def slow_note(self, what: str = "lines") -> str:
         """What the user is told once when some texts timed out."""
-        return (f"regex too slow: {self.timeouts:,} {what} took over {self.timeout:g} s each and count as not "
-                f"matching; simplify it")
+        return slow_note(f"{self.timeouts:,} {what}", self.timeout)
+
+
+def slow_note(counted: str, seconds: float = LINE_SECONDS) -> str:
+    """The one wording of texts whose match timed out: `counted` is e.g. "12 lines" or "3 lines and 1 pod name"."""
+    return f"regex too slow: {counted} took over {seconds:g} s each and count as not matching; simplify it"
 
 
 class Budget:

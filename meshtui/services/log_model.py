@@ -3,15 +3,19 @@
 Kept apart from the engine so the Logs panel and the CLI can name these types
 without starting anything, and so `targets_of` (which containers of a pod a query
 reads: running or finished ones, sidecars hidden unless asked) is one rule for the
-follow and the no-follow paths.
+follow and the no-follow paths. `slow_regex_note` words, once for the whole query,
+the lines and names whose user regex timed out (they count as not matching).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from meshtui.domain.logs import LogLine, is_sidecar
+from meshtui.domain.logs import LineFilter, LogLine, is_sidecar
+from meshtui.domain.user_regex import UserRegex, slow_note
 from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import Chunk, Notice, Source, TailState
 from meshtui.services.log_stamps import split_stamped
@@ -51,6 +55,10 @@ class StreamSummary:
     """Matching containers not followed because `cap` streams are open; they wait for a free slot."""
     cap: int = 0
     """The most containers followed at once (`--max-log-requests`)."""
+    regex_timeouts: int = 0
+    """Lines (and pod/container names) whose user regex took over its limit: they count as not matching."""
+    slow_regex: str = ""
+    """What the user is told about them (`slow_regex_note`), "" when there were none."""
 
     def add(self, state: TailState, attempts: int, gaps: int, reconnects: int) -> None:
         if state in (TailState.FOLLOWING, TailState.STARTING):
@@ -88,6 +96,41 @@ class LogBatch:
     chunks: list[Chunk] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     summary: StreamSummary | None = None
+
+
+class LogSource(Protocol):
+    """What the Logs panel uses from a running engine."""
+
+    def drain(self, limit: int | None = None) -> LogBatch: ...
+    def buffered(self) -> int: ...
+    def stop(self) -> None: ...
+
+
+class LogSession(Protocol):
+    """What the Logs panel uses from the session: start an engine, pivot on a request id."""
+
+    @property
+    def default_namespace(self) -> str: ...
+    def logs(self, query: LogQuery, on_ready: Callable[[], None]) -> LogSource: ...
+    def pivot(self, request_id: str, namespace: str | None) -> list[LogLine]: ...
+
+
+def regex_timeouts(query: LogQuery) -> tuple[int, int]:
+    """(log lines, pod/container names) whose user regex timed out so far, each counted as not matching: the
+    query's filters are compiled once (`LogQuery.compiled`) and shared by the engine's threads and the CLI."""
+    held = query.compiled.get("lines") or LineFilter()
+    groups = ([held.include, held.exclude, *(f.rx for f in held.fields)],
+              [query.compiled.get("pod"), *query.compiled.get("containers", ())])
+    lines, names = (sum(rx.timeouts for rx in group if isinstance(rx, UserRegex)) for group in groups)
+    return lines, names
+
+
+def slow_regex_note(query: LogQuery) -> str:
+    """The query's regex timeouts so far, in one line for the user ("" when none): lines that vanished from
+    the output because their match took too long, and pods/containers not read for the same reason."""
+    counted = [f"{count:,} {what}{'s' if count != 1 else ''}"
+               for count, what in zip(regex_timeouts(query), ("line", "pod/container name"), strict=True) if count]
+    return slow_note(" and ".join(counted)) if counted else ""
 
 
 def chunk_lines(chunk: Chunk, errors: str = "replace") -> list[LogLine]:

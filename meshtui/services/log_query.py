@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from meshtui.domain.errors import UsageError
 from meshtui.domain.logs import FieldFilter, LineFilter
@@ -97,19 +98,26 @@ class LogQuery:
     """Lines held in memory (CLI queue / Logs panel view); None: the default."""
     max_streams: int | None = None
     """`--max-log-requests`: containers followed at once; None: the engine's default (CLI 50, Logs panel 100)."""
+    compiled: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """Filters made once and shared (engine threads, CLI), so their regexes' timeouts add up (`log_model`)."""
+
+    def _once(self, key: str, make: Callable[[], Any]) -> Any:
+        return self.compiled[key] if key in self.compiled else self.compiled.setdefault(key, make())
 
     def line_filter(self) -> LineFilter:
         try:
             fields = [FieldFilter.parse(f) for f in self.field_filters]
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        return LineFilter(_regex(self.include, "include"), _regex(self.exclude, "exclude"), fields)
+        return self._once("lines", lambda: LineFilter(_regex(self.include, "include"),
+                                                      _regex(self.exclude, "exclude"), fields))
 
     def pod_regex(self) -> UserRegex | None:
-        return _regex(self.pod_pattern, "pod")
+        return self._once("pod", lambda: _regex(self.pod_pattern, "pod"))
 
     def container_regexes(self) -> tuple[UserRegex | None, UserRegex | None]:
-        return _regex(self.containers, "container"), _regex(self.exclude_containers, "container exclude")
+        return self._once("containers", lambda: (_regex(self.containers, "container"),
+                                                 _regex(self.exclude_containers, "container exclude")))
 
     def highlight_regex(self) -> UserRegex | None:
         return _regex(self.highlight, "highlight", give_up=PASS_SECONDS)  # drawn on the event loop
@@ -123,10 +131,7 @@ class LogQuery:
         return 10 if self.follow and self.since_seconds is None else None
 
     def validate(self) -> LogQuery:
-        self.line_filter()
-        self.pod_regex()
-        self.container_regexes()
-        self.highlight_regex()
+        self.line_filter(), self.pod_regex(), self.container_regexes(), self.highlight_regex()
         if self.workload and not re.fullmatch(r"(deploy|deployment|deployments)/[a-z0-9.-]+", self.workload):
             raise UsageError(f"unknown workload {self.workload!r}; use deploy/NAME")
         return self

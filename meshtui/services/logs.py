@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Protocol
 
 from meshtui.adapters.kube import KubeClient
 from meshtui.domain.errors import MeshtuiError
@@ -25,10 +24,14 @@ from meshtui.services.log_buffer import LineBuffer
 from meshtui.services.log_fetch import Fetched, fetch_container
 from meshtui.services.log_model import (
     LogBatch,
+    LogSession,
+    LogSource,
     StreamSummary,
     Target,
     chunk_lines,
     declared_sidecars,
+    regex_timeouts,
+    slow_regex_note,
     targets_of,
 )
 from meshtui.services.log_pivot import id_pattern, pivot_query
@@ -42,23 +45,6 @@ __all__ = ["LogBatch", "LogEngine", "LogSession", "LogSource", "StreamSummary", 
            "declared_sidecars", "id_pattern", "pivot_query"]
 
 NOTICE_KINDS = {"reconnected", "gap", "restarted", "ended", "failed", "retry"}
-
-
-class LogSource(Protocol):
-    """What the Logs panel uses from a running engine."""
-
-    def drain(self, limit: int | None = None) -> LogBatch: ...
-    def buffered(self) -> int: ...
-    def stop(self) -> None: ...
-
-
-class LogSession(Protocol):
-    """What the Logs panel uses from the session: start an engine, pivot on a request id."""
-
-    @property
-    def default_namespace(self) -> str: ...
-    def logs(self, query: LogQuery, on_ready: Callable[[], None]) -> LogSource: ...
-    def pivot(self, request_id: str, namespace: str | None) -> list[LogLine]: ...
 
 
 class LogEngine:
@@ -121,7 +107,10 @@ class LogEngine:
             return
         lines = chunk_lines(chunk, self._errors)
         if self.line_filter.active:
+            slow = regex_timeouts(self.query)
             lines = [line for line in lines if line.marker is not None or self.line_filter.matches(line)]
+            if regex_timeouts(self.query) != slow:
+                self._signal()  # lines dropped as too slow to match: the consumer's status says so, even with no line
         if lines:
             self._buffer.put(list(lines), len(lines))
 
@@ -150,7 +139,8 @@ class LogEngine:
 
     def summary(self) -> StreamSummary:
         with self._lock:  # not halfway through starting queued ones
-            summary = StreamSummary(failure=self.failure, queued=len(self._slots), cap=self.max_streams)
+            summary = StreamSummary(failure=self.failure, queued=len(self._slots), cap=self.max_streams,
+                                    regex_timeouts=sum(regex_timeouts(self.query)), slow_regex=slow_regex_note(self.query))
             tails = list(self.tails.values())
         for tail in tails:
             summary.add(tail.state, tail.attempts, tail.gaps, tail.reconnects)

@@ -6,7 +6,9 @@ to a pipe or file the lines stay exactly as the container wrote them, like `kube
 logs`; to a terminal they pass `inert_bytes` first, so a line can show an escape
 sequence but never run one. `--json` writes one exact JSON object per line, with the
 container instance (restart count); restart markers are objects with `"event"`.
-Reconnects, gaps and failures are one notice each on stderr (JSON objects with `--json`).
+Reconnects, gaps and failures are one notice each on stderr (JSON objects with `--json`); so is
+the first line (or pod/container name) whose -i/-e/-c/pod/`~` regex took too long to match (it
+counts as not matching), and at the end, the total if more followed.
 Exit: 0 when everything asked for was delivered; 1 when a named pod/deployment does not
 exist or any line could not be delivered (a gap, a container that could not be read);
 130 on Ctrl-C and 143 on SIGTERM, after writing every line already received.
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _no_follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery) -> int:
-    containers = 0
+    containers = slow = 0
     workers = query.max_streams or NO_FOLLOW_WORKERS  # reads at once: --max-log-requests when given
     for fetched in engine.fetch_all(workers, plain=sink.raw and not query.timestamps):
         containers += 1
@@ -97,9 +99,11 @@ def _no_follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQu
             sink.lines(engine.lines_of(fetched.chunks))
         if fetched.error:
             sink.failed(fetched.source.name, fetched.error)
+        slow = slow_regex(sink, query, slow)
         if signals.received:
             break
     sink.flush()
+    slow_regex(sink, query, slow, final=True)
     if signals.received:
         return signals.exit_code
     if not containers:
@@ -124,6 +128,20 @@ def capped(summary: StreamSummary) -> str:
             "query with -l or a pod name, or raise --max-log-requests")
 
 
+def slow_regex(sink: LineSink, query: LogQuery, said: int, final: bool = False) -> int:
+    """The notice of lines left out because a user regex took too long on them: once, at the first one
+    (`said` is the count told so far, returned updated); `final`: the total, if more came since."""
+    from meshtui.services.log_model import regex_timeouts, slow_regex_note
+
+    count = sum(regex_timeouts(query))
+    if not count or count == said or (said and not final):
+        return said
+    note = slow_regex_note(query)
+    sink.say("slow regex", note.replace("regex too slow:", "regex too slow, in all:", 1) if said else note,
+             timeouts=count)
+    return count
+
+
 def _follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery) -> int:
     import time
 
@@ -131,6 +149,7 @@ def _follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery
     engine.start()
     started = time.monotonic()
     capped_said = False
+    slow = 0
     try:
         while not signals.received:
             signals.wake.wait(1.0)
@@ -139,6 +158,7 @@ def _follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery
                 raise over_cap(query, engine.over_cap, engine.max_streams)
             batch = engine.drain()
             sink.batch(batch)
+            slow = slow_regex(sink, query, slow)
             if batch.summary is not None and batch.summary.queued and not capped_said:
                 capped_said = True
                 sink.say("capped", capped(batch.summary))
@@ -153,4 +173,5 @@ def _follow(engine: LogEngine, sink: LineSink, signals: Signals, query: LogQuery
     finally:
         engine.stop()
         sink.flush()
+        slow_regex(sink, query, slow, final=True)
     return signals.exit_code if signals.received else sink.exit_code()

@@ -208,10 +208,10 @@ class LineSink:
     def _note(self, text: str) -> None:
         self.out.note(inert(text) if self.err_tty else text)
 
-    def say(self, kind: str, text: str) -> None:
+    def say(self, kind: str, text: str, **extra: object) -> None:
         """A notice of meshtui's own: one JSON object under --json (stderr stays parseable), else a line."""
         if self.json:
-            self.out.note(json_text({"notice": kind, "message": text}))
+            self.out.note(json_text({"notice": kind, "message": text, **extra}))
         else:
             self._note(f"meshtui: {text}")
 

@@ -8,7 +8,8 @@ full and paused, or faster than it took them; each drop is also a marker line in
 the toggles, the query, and a sticky error when the last query was rejected. A paused view
 that is full says that new lines are being dropped. A query that matches more containers than
 it follows at once (`--max-log-requests`, 100 by default here) says so early in the line, with
-what to do about it.
+what to do about it; so does a query whose regex was too slow on some lines (they count as not
+matching and would otherwise vanish unsaid), with how many.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def status_text(facts: StatusFacts, theme: Theme) -> Text:
     if summary.queued:  # the query matches more containers than are followed at once: said first, not cut off
         text.append(f"  ⚠ following {summary.live:,} of {summary.matched:,} containers (cap; narrow with -l or a "
                     "pod name, or raise with --max-log-requests N)", style=f"bold {theme.warning}")
+    if summary.slow_regex:  # lines left out because their match took too long: said, never silent
+        text.append(f"  ⚠ {inert(summary.slow_regex)}", style=f"bold {theme.warning}")
     text.append(f"  streams: {summary.following} following")
     if summary.reconnecting:
         text.append(f", {summary.reconnecting} reconnecting", style=f"bold {theme.warning}")
