@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshtui.domain.user_regex import Searcher, UserRegex, UserRegexError
+from meshtui.domain.user_regex import STREAM_GIVE_UP, Searcher, UserRegex, UserRegexError
 
 SIDECARS = {"istio-proxy", "istio-validation", "linkerd-proxy", "linkerd-init", "envoy", "envoy-sidecar",
             "vault-agent", "cloud-sql-proxy", "otel-collector"}
@@ -179,7 +179,7 @@ class FieldFilter:
 
     def __post_init__(self) -> None:
         if self.op in ("~", "!~") and self.rx is None:
-            object.__setattr__(self, "rx", UserRegex(self.value, concurrent=True))
+            object.__setattr__(self, "rx", UserRegex(self.value, concurrent=True, give_up=STREAM_GIVE_UP))
 
     @classmethod
     def parse(cls, text: str) -> FieldFilter:

@@ -22,6 +22,7 @@ when a user pattern is compiled: start-up and plain-text filters never pay for i
 
 from __future__ import annotations
 
+import importlib
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,46 @@ PASS_SECONDS = 0.25
 """The time one pass of a filter (every pod, once) may take before the filter is given up."""
 LINE_SECONDS = 0.05
 """The time one log line may take before it counts as not matching."""
+STREAM_GIVE_UP = 2.0
+"""Seconds a log query's regex may lose to timed-out lines before it is given up (it then matches nothing:
+a pattern slow on every line would otherwise hold a `--no-follow` read for minutes, unable to stop)."""
+
+
+MAX_COPIES = 100_000
+"""Copies a pattern's counted repeats may ask for (`regex` builds them all when it compiles: ~0.4 µs each;
+`(((a{1000}){1000}){1000})` asked for 10^9 and grew the process by gigabytes)."""
+
+
+def repeat_copies(source: str, flags: int = 0) -> int:
+    """How many copies of their innermost part a pattern's nested counted repeats ask for at most (`{n}`,
+    `{n,m}`; an open `{n,}`, `*` or `+` counts as its minimum), read from the stdlib's own parse of it."""
+    try:
+        parser: Any = importlib.import_module("re._parser")  # `re`'s own parse: its tree names repeats exactly
+        tree = parser.parse(source, flags)
+    except Exception:  # another Python's re, or what it cannot parse: `re.compile` above was the judge
+        return 0
+    unbounded = parser.MAXREPEAT
+
+    def walk(items: Any) -> int:
+        worst = 1
+        for op, arg in items:
+            name = str(op)
+            if name.endswith("_REPEAT"):
+                low, high, sub = arg
+                worst = max(worst, max(low if high == unbounded else high, 1) * walk(sub))
+            elif name == "SUBPATTERN":
+                worst = max(worst, walk(arg[-1]))
+            elif name == "BRANCH":
+                worst = max([worst, *(walk(branch) for branch in arg[1])])
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                worst = max(worst, walk(arg[-1]))
+            elif name == "ATOMIC_GROUP":
+                worst = max(worst, walk(arg))
+            elif name == "GROUPREF_EXISTS":
+                worst = max([worst, *(walk(branch) for branch in arg[1:] if branch is not None)])
+        return worst
+
+    return walk(tree)
 
 
 class Searcher(Protocol):
@@ -76,6 +117,10 @@ class UserRegex:
             re.compile(source, flags)  # the same acceptance and message as before
         except re.error as exc:
             raise UserRegexError(str(exc)) from None
+        copies = repeat_copies(source, flags)
+        if copies > MAX_COPIES:
+            raise UserRegexError(f"too complex: its counted repeats ask for {copies:,} copies (at most "
+                                 f"{MAX_COPIES:,}); use fewer or smaller {{n}} counts")
         import regex  # lazy: only a typed pattern pays for the engine
 
         try:
@@ -144,12 +189,14 @@ class UserRegex:
 
     def slow_note(self, what: str = "lines") -> str:
         """What the user is told once when some texts timed out."""
-        return slow_note(f"{self.timeouts:,} {what}", self.timeout)
+        return slow_note(f"{self.timeouts:,} {what}", self.timeout, self.give_up if self.gave_up else None)
 
 
-def slow_note(counted: str, seconds: float = LINE_SECONDS) -> str:
-    """The one wording of texts whose match timed out: `counted` is e.g. "12 lines" or "3 lines and 1 pod name"."""
-    return f"regex too slow: {counted} took over {seconds:g} s each and count as not matching; simplify it"
+def slow_note(counted: str, seconds: float = LINE_SECONDS, gave_up: float | None = None) -> str:
+    """The one wording of texts whose match timed out: `counted` is e.g. "12 lines" or "3 lines and 1 pod name";
+    `gave_up`: the pattern was given up after that many seconds lost, and matches nothing since."""
+    after = f"; given up after {gave_up:g} s lost: nothing matches it any more" if gave_up is not None else ""
+    return f"regex too slow: {counted} took over {seconds:g} s each and count as not matching{after}; simplify it"
 
 
 class Budget:

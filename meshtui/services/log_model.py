@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from meshtui.domain.logs import LineFilter, LogLine, is_sidecar
-from meshtui.domain.user_regex import UserRegex, slow_note
+from meshtui.domain.user_regex import STREAM_GIVE_UP, UserRegex, slow_note
 from meshtui.services.log_query import LogQuery
 from meshtui.services.log_reader import Chunk, Notice, Source, TailState
 from meshtui.services.log_stamps import split_stamped
@@ -130,7 +130,14 @@ def slow_regex_note(query: LogQuery) -> str:
     the output because their match took too long, and pods/containers not read for the same reason."""
     counted = [f"{count:,} {what}{'s' if count != 1 else ''}"
                for count, what in zip(regex_timeouts(query), ("line", "pod/container name"), strict=True) if count]
-    return slow_note(" and ".join(counted)) if counted else ""
+    gave_up = any(isinstance(rx, UserRegex) and rx.gave_up for rx in _held(query))
+    return slow_note(" and ".join(counted), gave_up=STREAM_GIVE_UP if gave_up else None) if counted else ""
+
+
+def _held(query: LogQuery) -> list[object]:
+    held = query.compiled.get("lines") or LineFilter()
+    return [held.include, held.exclude, *(f.rx for f in held.fields), query.compiled.get("pod"),
+            *query.compiled.get("containers", ())]
 
 
 def chunk_lines(chunk: Chunk, errors: str = "replace") -> list[LogLine]:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from meshtui.domain.errors import UsageError
 from meshtui.domain.logs import FieldFilter, LineFilter
 from meshtui.domain.selectors import SelectorSyntaxError, check_label_selector
-from meshtui.domain.user_regex import PASS_SECONDS, UserRegex, UserRegexError
+from meshtui.domain.user_regex import PASS_SECONDS, STREAM_GIVE_UP, UserRegex, UserRegexError
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)  # ASCII: `５m` is not a duration to kubectl
 MAX_SINCE = 2_562_047 * 3600
@@ -63,7 +63,7 @@ def _count(text: str | None, flag: str, low: int, high: int, allowed: str) -> in
     raise UsageError(f"{flag} must be {allowed} (got {got})")
 
 
-def _regex(text: str | None, what: str, give_up: float | None = None) -> UserRegex | None:
+def _regex(text: str | None, what: str, give_up: float = STREAM_GIVE_UP) -> UserRegex | None:
     """A user's regex, matched off the event loop's GIL with a time limit a line (`domain.user_regex`)."""
     if not text:
         return None

@@ -60,3 +60,19 @@ def test_follow_json_notice_once_then_the_total_at_the_end(sim: SimCluster, tmp_
     assert len(notes()) == 2 and last["timeouts"] == 5
     assert last["message"] == ("regex too slow, in all: 5 lines took over 0.05 s each and count as not matching; "
                                "simplify it")
+
+
+def test_a_regex_slow_on_every_line_is_given_up_and_said(sim: SimCluster) -> None:
+    """A reviewer's `--no-follow -i` with a pattern slow on every line ran 277 s (0.05 s a line, no end in
+    sight, SIGTERM unanswered): after 2 s lost the pattern is given up, matches nothing, and the notice says
+    so; the command ends with what it kept."""
+    pod = pods_of(sim, "app=orders")[0]
+    _log(sim, pod, ["kept 1", *[SLOW_LINE] * 120])
+    result = run_cli("logs", "-n", "shop", f"pod/{pod}", "-c", "orders", "-i", SLOW_RE, "--no-follow",
+                     env=env_for(sim), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "kept 1" in result.stdout and SLOW_LINE not in result.stdout
+    notes = [line for line in result.stderr.splitlines() if "regex too slow" in line]
+    assert len(notes) == 1 and "given up after 2 s lost: nothing matches it any more" in notes[0], notes
+    timed_out = int(notes[0].split("regex too slow: ")[1].split(" ")[0].replace(",", ""))
+    assert timed_out < 120, notes  # the lines after the give-up were not tried at all

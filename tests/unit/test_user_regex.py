@@ -129,3 +129,23 @@ def test_log_query_regexes_time_out_a_line_and_keep_their_messages() -> None:
     with pytest.raises(UsageError, match=r"bad include regex 'a\(b': missing \), unterminated subpattern"):
         LogQuery(include="a(b").line_filter()
     assert FieldFilter.parse(f"path~{SLOW}").rx == UserRegex(SLOW)
+
+
+def test_a_pattern_whose_counted_repeats_multiply_is_refused_before_the_engine_builds_it() -> None:
+    """`(((a{1000}){1000}){1000})` asked the engine for 10^9 copies: the TUI froze and grew by gigabytes (a
+    reviewer killed it at 20 GB). It is refused at once, as a bad pattern; ordinary counts still compile."""
+    import time
+
+    from meshtui.domain.user_regex import MAX_COPIES, UserRegex, UserRegexError, repeat_copies
+
+    started = time.monotonic()
+    with pytest.raises(UserRegexError, match="too complex: its counted repeats ask for 1,000,000,000 copies"):
+        UserRegex("(((a{1000}){1000}){1000})")
+    for bomb in ["((a{400}){400})", "(?=(a{500}){500})b", "(a|(b{400}){400})", "(?>(a{1000}){200})"]:
+        with pytest.raises(UserRegexError, match="too complex"):
+            UserRegex(bomb)
+    assert time.monotonic() - started < 2
+    assert repeat_copies(r"\d{1,5}-(x+x+)+y") == 5 and repeat_copies("[{]{3}") == 3
+    assert repeat_copies(r"a\{1000\}") == 1
+    for fine in [r"\d{1,5}", "((ab){10}){10}", "a{1000}", f"a{{{MAX_COPIES}}}"]:
+        UserRegex(fine)
