@@ -104,10 +104,13 @@ def test_sim_log_appends_exact_bytes_and_stats_count_them(sim: SimCluster) -> No
 
 
 def test_flood_reaches_the_requested_rate(sim: SimCluster) -> None:
+    """A rate is a ceiling the flood keeps (never faster: 6,000 lines at 3,000/s take at least ~2 s) and
+    reaches on an idle machine (~2 s); the upper bound only catches a flood stuck far below its rate, with room
+    for a CI machine under two CPU burners."""
     started = time.monotonic()
     result = post(sim, "/_sim/flood", {"namespace": "shop", "selector": "app=catalog", "lines": 6000, "rate": 3000})
     assert len(result["pods"]) == 3 and result["lines"] == 6000
-    deadline = started + 10
+    deadline = started + 30
     total = 0
     while time.monotonic() < deadline:
         stats = get(sim, "/_sim/stats")["log_lines"]
@@ -117,13 +120,16 @@ def test_flood_reaches_the_requested_rate(sim: SimCluster) -> None:
         time.sleep(0.05)
     elapsed = time.monotonic() - started
     assert total >= 6000
-    assert 1.5 < elapsed < 3.0, f"6000 lines at 3000/s took {elapsed:.2f}s"
+    assert 1.5 < elapsed < 12.0, f"6000 lines at 3000/s took {elapsed:.2f}s"
 
 
 def test_flood_as_fast_as_possible(sim: SimCluster) -> None:
+    """Rate 0 is not throttled: 100,000 lines arrive far faster than any rate a flood is given (the sim's
+    throughput is a benchmark, `benchmarks.sim_startup`: ~255,000 lines/s idle; 36,000 under two CPU burners
+    beside the test suite). The bound only catches a flood that was throttled or stalled."""
     started = time.monotonic()
     post(sim, "/_sim/flood", {"namespace": "shop", "selector": "app=ratings", "lines": 100_000, "rate": 0})
-    while time.monotonic() - started < 20:
+    while time.monotonic() - started < 60:
         stats = get(sim, "/_sim/stats")["log_lines"]
         total = sum(n for key, n in stats.items() if "/ratings-" in key and key.endswith("/ratings")) - 2
         if total >= 100_000:
@@ -131,7 +137,7 @@ def test_flood_as_fast_as_possible(sim: SimCluster) -> None:
         time.sleep(0.05)
     rate = 100_000 / (time.monotonic() - started)
     print(f"flood sustained {rate:,.0f} lines/s")
-    assert rate > 50_000
+    assert rate > 5_000
 
 
 def test_faults_endpoint_validates_and_echoes(sim: SimCluster) -> None:
