@@ -109,12 +109,12 @@ class ResourceFeed(Generic[T]):
     def stop(self) -> None:
         with self._open_lock:
             self._stop.set()
+            self.state = FeedState.STOPPED  # first: nothing below may leave it unsaid
             stream, waiting = self._stream, self._waiting
         if stream is not None:
             stream.stop()
         if waiting is not None:
             shutdown_connection(waiting)  # a watch whose answer never comes: its open ends now
-        self.state = FeedState.STOPPED
 
     def _announced(self, connection: object) -> None:
         """The watch's request is sent (on this feed's thread): until it is answered, a stop cuts it."""
