@@ -73,8 +73,10 @@ def test_a_pod_feed_made_while_the_engine_stops_is_stopped_too(sim: SimCluster,
         engine.start()
         wait(lambda: bool(made), 30, "the pod feed")
         feed = made[0]
-        wait(lambda: feed._thread is not None and not feed._thread.is_alive(), 20,
-             "the pod feed's thread to end after stop()", lambda: feed.state.value)
+        # started (an ident) and ended: a thread made but not yet started is not alive either (this wait once
+        # passed between the feed's `Thread(...)` and its `.start()`, and read the state before any stop)
+        wait(lambda: (thread := feed._thread) is not None and thread.ident is not None and not thread.is_alive(),
+             20, "the pod feed's thread to end after stop()", lambda: feed.state.value)
         assert feed.state is FeedState.STOPPED and not engine.tails
     finally:
         engine.stop()
