@@ -118,10 +118,7 @@ class LogSession(Protocol):
 def regex_timeouts(query: LogQuery) -> tuple[int, int]:
     """(log lines, pod/container names) whose user regex timed out so far, each counted as not matching: the
     query's filters are compiled once (`LogQuery.compiled`) and shared by the engine's threads and the CLI."""
-    held = query.compiled.get("lines") or LineFilter()
-    groups = ([held.include, held.exclude, *(f.rx for f in held.fields)],
-              [query.compiled.get("pod"), *query.compiled.get("containers", ())])
-    lines, names = (sum(rx.timeouts for rx in group if isinstance(rx, UserRegex)) for group in groups)
+    lines, names = (sum(rx.timeouts for rx in group) for group in _held(query))
     return lines, names
 
 
@@ -130,14 +127,17 @@ def slow_regex_note(query: LogQuery) -> str:
     the output because their match took too long, and pods/containers not read for the same reason."""
     counted = [f"{count:,} {what}{'s' if count != 1 else ''}"
                for count, what in zip(regex_timeouts(query), ("line", "pod/container name"), strict=True) if count]
-    gave_up = any(isinstance(rx, UserRegex) and rx.gave_up for rx in _held(query))
+    gave_up = any(rx.gave_up for group in _held(query) for rx in group)
     return slow_note(" and ".join(counted), gave_up=STREAM_GIVE_UP if gave_up else None) if counted else ""
 
 
-def _held(query: LogQuery) -> list[object]:
+def _held(query: LogQuery) -> tuple[list[UserRegex], list[UserRegex]]:
+    """The query's compiled user regexes: those matched on log lines, and those on pod/container names."""
     held = query.compiled.get("lines") or LineFilter()
-    return [held.include, held.exclude, *(f.rx for f in held.fields), query.compiled.get("pod"),
-            *query.compiled.get("containers", ())]
+    groups = ([held.include, held.exclude, *(f.rx for f in held.fields)],
+              [query.compiled.get("pod"), *query.compiled.get("containers", ())])
+    lines, names = ([rx for rx in group if isinstance(rx, UserRegex)] for group in groups)
+    return lines, names
 
 
 def chunk_lines(chunk: Chunk, errors: str = "replace") -> list[LogLine]:
